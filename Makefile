@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# make            build bpf objects, skeletons and the xdpgw binary (in $(OUTPUT))
+# make check      install deps, build, run every test (as root)
+# make demo       install deps, build, walk through scenario S3 (as root)
+# make deps       apt-get the build and test dependencies (Debian 12)
+# make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
+# make V=1        show the commands
+
+OUTPUT ?= .output
+O ?= $(OUTPUT)
+OUTPUT := $(abspath $(O))
+
+CLANG ?= clang
+CC ?= cc
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+LIBS_PC := libbpf libxdp
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -MMD -MP
+CPPFLAGS += -Iinclude -I$(OUTPUT) $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	-Wall -Werror -MMD -MP -Iinclude -Ibpf -Ivmlinux
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(OUTPUT)/%,%,$(2))";
+MAKEFLAGS += --no-print-directory
+endif
+
+BPF_PROGS := nat_xdp nat_tc
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
+SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+
+# userspace: everything in user/ except main.c is also linked into tests
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+
+UNIT_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_unit_*.c))
+PROG_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_prog_*.c))
+TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
+TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
+TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
+
+DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev \
+	zlib1g-dev libcmocka-dev pkg-config make gcc iproute2 ethtool iputils-ping \
+	traceroute tcpdump curl python3 nftables kmod
+
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
+.PHONY: all clean check check-unit check-prog check-ns demo deps vmlinux
+
+all: $(OUTPUT)/xdpgw
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests:
+	$(Q)mkdir -p $@
+
+# BPF objects, then skeletons generated from them
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# userspace objects need the skeletons first
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/xdpgw: $(OUTPUT)/user/main.o $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o $(USER_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OBJS) $(USER_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+tests: $(OUTPUT)/xdpgw $(TEST_BINS)
+
+check: deps
+	$(Q)$(MAKE) tests
+	$(Q)selftests/run.sh $(OUTPUT)
+
+demo: deps
+	$(Q)$(MAKE) all
+	$(Q)XDPGW=$(OUTPUT)/xdpgw selftests/demo_s3.sh
+
+# Install only what is missing, so a second run is quick and offline.
+deps:
+	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     apt-get install $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+vmlinux:
+	$(call msg,GEN,vmlinux/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d)

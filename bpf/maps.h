@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The maps, declared once. Both program objects include this file; pinning by
+ * name makes the second object to load reuse the first one's maps, so XDP and
+ * tc see one NAT table. Userspace sets max_entries before load.
+ */
+#ifndef XDPGW_MAPS_H
+#define XDPGW_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "xdpgw.h"
+
+/* The NAT table: outbound tuple (internal -> remote) -> translation + stats. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct nat_tuple);
+	__type(value, struct nat_flow);
+	__uint(max_entries, XDPGW_DEFAULT_MAX_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flows SEC(".maps");
+
+/* Its index for replies: inbound tuple (remote -> external) -> outbound
+ * tuple. Inserting here with BPF_NOEXIST is what claims an external port.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct nat_tuple);
+	__type(value, struct nat_rev);
+	__uint(max_entries, XDPGW_DEFAULT_MAX_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rev SEC(".maps");
+
+/* Per-CPU packet counters, indexed by enum xdpgw_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, STAT__MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(enum xdpgw_stat idx)
+{
+	__u32 key = idx;
+	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+
+	if (v)
+		*v += 1;
+}
+
+#endif /* XDPGW_MAPS_H */

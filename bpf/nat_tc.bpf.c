@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tc egress on the external interface: source NAT (NAPT). A TCP/UDP packet
+ * from the internal prefix gets its flow's external address and port; the
+ * first packet of a flow creates the flow. Checksums are fixed with the
+ * kernel's helpers, which keep the skb's checksum state (PARTIAL/COMPLETE)
+ * right. An internal packet that cannot be translated is dropped and counted:
+ * it must never leave with its private source address.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "xdpgw.h"
+#include "parse.h"
+#include "maps.h"
+#include "nat.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+#define IP_CSUM_OFF (ETH_HLEN + offsetof(struct iphdr, check))
+#define IP_SADDR_OFF (ETH_HLEN + offsetof(struct iphdr, saddr))
+
+/* Enough linear data for Ethernet, IPv4 with options and the L4 ports. */
+#define PULL_LEN (ETH_HLEN + 60 + sizeof(struct tcphdr))
+
+static __always_inline int snat_rewrite(struct __sk_buff *skb,
+					const struct packet *p,
+					const struct nat_flow *f)
+{
+	__u32 csum_off = p->csum_off;
+	__u32 sport_off = p->l4_off; /* source port leads both headers */
+	/* UDP: a zero checksum stays zero, a computed zero becomes 0xffff. */
+	__u64 mangled = p->tuple.proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+	__be32 new_addr = f->ext_addr;
+	__be16 new_port = f->ext_port;
+
+	if (bpf_l4_csum_replace(skb, csum_off, p->tuple.saddr, new_addr,
+				BPF_F_PSEUDO_HDR | mangled | sizeof(new_addr)) ||
+	    bpf_l4_csum_replace(skb, csum_off, p->tuple.sport, new_port,
+				mangled | sizeof(new_port)) ||
+	    bpf_l3_csum_replace(skb, IP_CSUM_OFF, p->tuple.saddr, new_addr,
+				sizeof(new_addr)) ||
+	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &new_addr, sizeof(new_addr), 0) ||
+	    bpf_skb_store_bytes(skb, sport_off, &new_port, sizeof(new_port), 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * Each read of skb->data/data_end must be its own ctx load: the verifier
+ * rejects a load through a ctx pointer clang has offset and kept ("dereference
+ * of modified ctx ptr"), which it does when one expression reads both.
+ */
+static __always_inline void *ctx_data(struct __sk_buff *skb)
+{
+	void *data;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(data)
+		     : "r"(skb), "i"(offsetof(struct __sk_buff, data)));
+	return data;
+}
+
+static __always_inline void *ctx_data_end(struct __sk_buff *skb)
+{
+	void *data_end;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(data_end)
+		     : "r"(skb), "i"(offsetof(struct __sk_buff, data_end)));
+	return data_end;
+}
+
+/* Make the headers linear when the skb keeps part of them in fragments. */
+static __always_inline void pull_headers(struct __sk_buff *skb)
+{
+	__u32 linear = ctx_data_end(skb) - ctx_data(skb);
+	__u32 want = skb->len < PULL_LEN ? skb->len : PULL_LEN;
+
+	if (linear < want)
+		bpf_skb_pull_data(skb, want);
+}
+
+/* Returns the stat for this packet's outcome; *drop says what to do. */
+static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
+{
+	struct packet p = {};
+	struct nat_flow *f;
+	int ret, err = 0;
+
+	*drop = false;
+	pull_headers(skb);
+	ret = parse_packet(ctx_data(skb), ctx_data_end(skb), skb->len, &p);
+	if (ret == PARSE_NOT_IPV4)
+		return STAT_OUT_PASS;
+	if (!p.ip)
+		return parse_stat(ret); /* no source address to judge by */
+	if (!from_internal(p.tuple.saddr))
+		return ret == PARSE_OK || ret == PARSE_OTHER_PROTO ||
+			       ret == PARSE_FRAGMENT ? STAT_OUT_PASS : parse_stat(ret);
+
+	/* From here on the packet carries an internal source address. */
+	*drop = true;
+	switch (ret) {
+	case PARSE_OK:
+		break;
+	case PARSE_FRAGMENT:
+		return STAT_DROP_FRAGMENT;
+	case PARSE_OTHER_PROTO:
+		return STAT_DROP_UNSUPPORTED;
+	default:
+		return parse_stat(ret);
+	}
+
+	ret = STAT_OUT_TRANSLATED;
+	f = bpf_map_lookup_elem(&flows, &p.tuple);
+	if (!f) {
+		f = flow_create(&p.tuple, &err);
+		if (!f)
+			return err == FLOW_NO_PORT ? STAT_DROP_NO_PORT : STAT_DROP_TABLE_FULL;
+		ret = STAT_OUT_NEW_FLOW;
+	}
+	flow_account(&f->packets_out, &f->bytes_out, &f->last_seen_ns, p.ip_len);
+	if (snat_rewrite(skb, &p, f))
+		return STAT_ERROR;
+	*drop = false;
+	return ret;
+}
+
+SEC("tc")
+int xdpgw_egress(struct __sk_buff *skb)
+{
+	bool drop;
+
+	stat_inc(snat(skb, &drop));
+	return drop ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the BPF programs and the userspace daemon: the NAT table's
+ * keys and values, the counter indexes and the names maps are pinned under.
+ * Defined once here; fixed-width types; byte order stated per field.
+ *
+ * Included from BPF (after vmlinux.h) and from userspace, so only
+ * __u8/__u16/__u32/__u64/__be* types appear here.
+ */
+#ifndef XDPGW_H
+#define XDPGW_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Names the maps are pinned under, in <pin-root>/<netns>/<ifname>/. */
+#define XDPGW_MAP_FLOWS "flows"
+#define XDPGW_MAP_REV "rev"
+#define XDPGW_MAP_STATS "stats"
+
+#define XDPGW_DEFAULT_MAX_FLOWS 262144
+#define XDPGW_DEFAULT_PORT_MIN 1024
+#define XDPGW_DEFAULT_PORT_MAX 65535
+
+/*
+ * A connection as it appears on the wire in one direction. Used as the key
+ * of both NAT maps:
+ *  - flows: the outbound packet's tuple, internal host -> remote host,
+ *    before translation;
+ *  - rev:   the inbound reply's tuple, remote host -> external address,
+ *    before translation. Owning a rev entry is what owns an external port.
+ */
+struct nat_tuple {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[3]; /* zero: keys are compared bytewise */
+};
+
+/* Value of the flows map: how the outbound direction is rewritten, and what
+ * was seen of the flow. Counters are updated with atomic adds.
+ */
+struct nat_flow {
+	__be32 ext_addr; /* source address written on the way out */
+	__be16 ext_port; /* source port written on the way out */
+	__u16 pad;
+	__u64 created_ns; /* bpf_ktime_get_ns() at creation */
+	__u64 last_seen_ns; /* either direction */
+	__u64 packets_out;
+	__u64 bytes_out; /* IP total length, outbound */
+	__u64 packets_in;
+	__u64 bytes_in;
+};
+
+/* Value of the rev map: the flows key of the same connection, i.e. the
+ * internal address and port an inbound reply is written back to.
+ */
+struct nat_rev {
+	struct nat_tuple orig;
+};
+
+/*
+ * Global counters: one per-CPU array slot each. Every packet the programs
+ * see bumps exactly one outcome counter; userspace sums over CPUs.
+ * Malformed packets are counted by kind; on egress one from the internal
+ * prefix is dropped, anything else malformed passes untouched.
+ */
+enum xdpgw_stat {
+	STAT_OUT_TRANSLATED, /* egress: source rewritten */
+	STAT_OUT_NEW_FLOW, /* egress: a flow was created (also translated) */
+	STAT_OUT_PASS, /* egress: not from the internal prefix, untouched */
+	STAT_IN_TRANSLATED, /* ingress: destination rewritten */
+	STAT_IN_PASS, /* ingress: no mapping (non-IPv4, ARP, for the gw) */
+	STAT_DROP_NO_PORT, /* egress: no free external port */
+	STAT_DROP_TABLE_FULL, /* egress: flow table full */
+	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed */
+	STAT_DROP_FRAGMENT, /* egress: internal source, IP fragment */
+	STAT_IN_FRAGMENT, /* ingress: fragment, passed untouched */
+	STAT_MALFORMED_ETH, /* frame shorter than an Ethernet header */
+	STAT_MALFORMED_IP, /* truncated IPv4, IHL < 5 or beyond packet,
+			    * total length beyond the frame or < IHL */
+	STAT_MALFORMED_L4, /* truncated TCP/UDP header, bad data offset
+			    * or UDP length */
+	STAT_ERROR, /* a helper failed on a packet that was valid */
+	STAT__MAX,
+};
+
+#ifndef BPF_NO_STAT_NAMES
+/* Printed by `xdpgw stats`; indexed by enum xdpgw_stat. */
+static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
+	[STAT_OUT_TRANSLATED] = "out_translated",
+	[STAT_OUT_NEW_FLOW] = "out_new_flow",
+	[STAT_OUT_PASS] = "out_pass",
+	[STAT_IN_TRANSLATED] = "in_translated",
+	[STAT_IN_PASS] = "in_pass",
+	[STAT_DROP_NO_PORT] = "drop_no_port",
+	[STAT_DROP_TABLE_FULL] = "drop_table_full",
+	[STAT_DROP_UNSUPPORTED] = "drop_unsupported_proto",
+	[STAT_DROP_FRAGMENT] = "drop_fragment",
+	[STAT_IN_FRAGMENT] = "in_fragment",
+	[STAT_MALFORMED_ETH] = "malformed_eth",
+	[STAT_MALFORMED_IP] = "malformed_ip",
+	[STAT_MALFORMED_L4] = "malformed_l4",
+	[STAT_ERROR] = "error",
+};
+#endif
+
+_Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
+_Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
+_Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
+
+#endif /* XDPGW_H */

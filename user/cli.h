@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The verbs of the xdpgw command and what they share. */
+#ifndef XDPGW_CLI_H
+#define XDPGW_CLI_H
+
+#include <stddef.h>
+
+/* Exit codes: only verbs (called from main) turn -errno into these. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* Options every verb takes: the interface, the pin root, -v. */
+struct common_opts {
+	const char *ifname;
+	const char *pin_root;
+	int verbose;
+};
+
+/* Resolve the instance directory of opts->ifname in this netns, printing
+ * why when it cannot (no bpffs, bad name). Also points libxdp at the same
+ * bpffs. Returns 0 or -errno.
+ */
+int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len);
+/* Apply -v count to the log level. */
+void cli_set_verbosity(int verbose);
+
+#endif

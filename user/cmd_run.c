@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xdpgw run: attach to the external interface and stay until a signal. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "xdpgw.h"
+#include "cli.h"
+#include "config.h"
+#include "iface.h"
+#include "instance.h"
+#include "log.h"
+
+static const char run_usage[] =
+	"Usage: xdpgw run --external IF --internal CIDR [OPTIONS]\n"
+	"\n"
+	"Translate TCP and UDP from the internal prefix leaving IF to IF's address\n"
+	"(NAPT), and replies back. Stays in the foreground; SIGINT or SIGTERM\n"
+	"detaches everything and removes the pinned maps.\n"
+	"\n"
+	"  -e, --external IF       external interface (required)\n"
+	"  -i, --internal CIDR     internal prefix to translate, e.g. 10.100.20.0/24 (required)\n"
+	"      --external-ip ADDR  address to translate to (default: IF's first IPv4 address)\n"
+	"      --ports LO-HI       external port range (default 1024-65535)\n"
+	"      --max-flows N       NAT table size in flows (default 262144)\n"
+	"      --pin-root DIR      bpffs directory for pins (default /sys/fs/bpf/xdpgw,\n"
+	"                          else /run/xdpgw); maps go to DIR/NETNS/IF/\n"
+	"  -v, --verbose           more output; twice for libbpf/libxdp debug\n"
+	"  -h, --help              this text\n";
+
+enum { OPT_EXT_IP = 256, OPT_PORTS, OPT_MAX_FLOWS, OPT_PIN_ROOT };
+
+static const struct option run_options[] = {
+	{ "external", required_argument, NULL, 'e' },
+	{ "internal", required_argument, NULL, 'i' },
+	{ "external-ip", required_argument, NULL, OPT_EXT_IP },
+	{ "ports", required_argument, NULL, OPT_PORTS },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "xdpgw run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", run_usage);
+	return EXIT_USAGE;
+}
+
+static int parse_run_args(int argc, char **argv, struct common_opts *common,
+			  struct instance_cfg *cfg, bool *have_ext_ip)
+{
+	const char *internal = NULL;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "e:i:vh", run_options, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			common->ifname = optarg;
+			break;
+		case 'i':
+			internal = optarg;
+			if (parse_prefix(optarg, &cfg->internal_net, &cfg->internal_mask))
+				return usage_error("--internal '%s': not an IPv4 prefix A.B.C.D/LEN with the host bits zero", optarg);
+			break;
+		case OPT_EXT_IP:
+			if (parse_ipv4(optarg, &cfg->ext_addr))
+				return usage_error("--external-ip '%s': not an IPv4 address", optarg);
+			*have_ext_ip = true;
+			break;
+		case OPT_PORTS:
+			if (parse_port_range(optarg, &cfg->port_min, &cfg->port_max))
+				return usage_error("--ports '%s': not a range LO-HI within 1-65535", optarg);
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u32(optarg, 1, 1u << 26, &cfg->max_flows))
+				return usage_error("--max-flows '%s': not a number from 1 to 67108864", optarg);
+			break;
+		case OPT_PIN_ROOT:
+			common->pin_root = optarg;
+			break;
+		case 'v':
+			common->verbose++;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(run_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!common->ifname)
+		return usage_error("%s", "--external IF is required");
+	if (!internal)
+		return usage_error("%s", "--internal CIDR is required");
+	return -1; /* go on */
+}
+
+/* Block SIGINT/SIGTERM and return a signalfd for them. */
+static int stop_signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int wait_for_stop(int sfd)
+{
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	do
+		n = read(sfd, &si, sizeof(si));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(si))
+		return -errno;
+	pr_info("xdpgw: %s received, detaching\n", strsignal(si.ssi_signo));
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct instance_cfg cfg = {
+		.port_min = XDPGW_DEFAULT_PORT_MIN,
+		.port_max = XDPGW_DEFAULT_PORT_MAX,
+		.max_flows = XDPGW_DEFAULT_MAX_FLOWS,
+	};
+	struct common_opts common = {};
+	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+	bool have_ext_ip = false;
+	struct instance in;
+	int ret, sfd;
+
+	ret = parse_run_args(argc, argv, &common, &cfg, &have_ext_ip);
+	if (ret >= 0)
+		return ret;
+	cli_set_verbosity(common.verbose);
+	cfg.ifname = common.ifname;
+
+	cfg.ifindex = iface_index(cfg.ifname);
+	if (cfg.ifindex == -ENODEV) {
+		pr_warn("interface '%s' not found\n", cfg.ifname);
+		return EXIT_FAIL;
+	}
+	if (cfg.ifindex < 0) {
+		pr_warn("interface '%s' cannot be used: %s\n", cfg.ifname,
+			cfg.ifindex == -EPROTONOSUPPORT ? "not an Ethernet interface" :
+							  strerror(-cfg.ifindex));
+		return EXIT_FAIL;
+	}
+	if (!have_ext_ip && iface_first_ipv4(cfg.ifname, &cfg.ext_addr)) {
+		pr_warn("interface '%s' has no IPv4 address; give one with --external-ip\n",
+			cfg.ifname);
+		return EXIT_FAIL;
+	}
+	if (cli_instance_dir(&common, dir, sizeof(dir)))
+		return EXIT_FAIL;
+	cfg.dir = dir;
+
+	sfd = stop_signal_fd();
+	if (sfd < 0) {
+		pr_warn("cannot set up signal handling: %s\n", strerror(-sfd));
+		return EXIT_FAIL;
+	}
+	ret = instance_start(&in, &cfg);
+	if (ret == -EEXIST) {
+		pr_warn("interface '%s' already has an xdpgw instance (pins in %s);\n"
+			"stop it, or remove a left-over one with `xdpgw down --external %s`\n",
+			cfg.ifname, dir, cfg.ifname);
+		close(sfd);
+		return EXIT_FAIL;
+	}
+	if (ret) {
+		pr_warn("interface '%s': nothing attached (%s)\n", cfg.ifname, strerror(-ret));
+		close(sfd);
+		return EXIT_FAIL;
+	}
+	inet_ntop(AF_INET, &cfg.ext_addr, ext, sizeof(ext));
+	inet_ntop(AF_INET, &cfg.internal_net, net, sizeof(net));
+	pr_info("xdpgw: %s: translating %s/%d to %s ports %u-%u, max %u flows; maps in %s\n",
+		cfg.ifname, net, __builtin_popcount(cfg.internal_mask), ext, cfg.port_min,
+		cfg.port_max, cfg.max_flows, dir);
+
+	ret = wait_for_stop(sfd);
+	instance_stop(&in);
+	close(sfd);
+	return ret ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "iface.h"
+
+int iface_index(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd, idx, ret;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -ENODEV;
+	idx = if_nametoindex(ifname);
+	if (!idx)
+		return -ENODEV;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, ifname);
+	ret = ioctl(fd, SIOCGIFHWADDR, &ifr) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	return ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ? idx : -EPROTONOSUPPORT;
+}
+
+int iface_first_ipv4(const char *ifname, __be32 *addr)
+{
+	struct ifaddrs *ifa, *i;
+	int ret = -EADDRNOTAVAIL;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, ifname)) {
+			*addr = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			ret = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return ret;
+}

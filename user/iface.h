@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef XDPGW_IFACE_H
+#define XDPGW_IFACE_H
+
+#include <linux/types.h>
+
+/* ifindex of an Ethernet interface; -ENODEV if absent, -EPROTONOSUPPORT if
+ * it carries no Ethernet header (the programs parse one).
+ */
+int iface_index(const char *ifname);
+/* First IPv4 address of the interface; -EADDRNOTAVAIL if it has none. */
+int iface_first_ipv4(const char *ifname, __be32 *addr);
+
+#endif

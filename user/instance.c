@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "xdpgw.h"
+#include "nat_tc.skel.h"
+#include "nat_xdp.skel.h"
+#include "instance.h"
+#include "log.h"
+
+static const char *const map_names[] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS };
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+/* Remove the pins and the directory; the netns directory above it goes too
+ * when this was its last instance.
+ */
+static int unpin_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	int removed = 0;
+	size_t i;
+	char *slash;
+
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		if (unlink(path) == 0)
+			removed++;
+	}
+	if (rmdir(dir) == 0)
+		removed++;
+	snprintf(path, sizeof(path), "%s", dir);
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(path); /* fails harmlessly while other instances live */
+	}
+	return removed ? 0 : -ENOENT;
+}
+
+static void set_rodata(const struct instance_cfg *cfg, volatile __be32 *net,
+		       volatile __be32 *mask, volatile __be32 *ext,
+		       volatile __u16 *pmin, volatile __u16 *pmax)
+{
+	*net = cfg->internal_net;
+	*mask = cfg->internal_mask;
+	*ext = cfg->ext_addr;
+	*pmin = cfg->port_min;
+	*pmax = cfg->port_max;
+}
+
+static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows)
+{
+	return bpf_map__set_max_entries(flows, max_flows) ?:
+	       bpf_map__set_max_entries(rev, max_flows);
+}
+
+static int load_tc(struct instance *in, const struct instance_cfg *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
+	int err;
+
+	in->tc = nat_tc__open_opts(&opts);
+	if (!in->tc)
+		return -errno;
+	set_rodata(cfg, &in->tc->rodata->cfg_internal_net,
+		   &in->tc->rodata->cfg_internal_mask, &in->tc->rodata->cfg_ext_addr,
+		   &in->tc->rodata->cfg_port_min, &in->tc->rodata->cfg_port_max);
+	err = size_maps(in->tc->maps.flows, in->tc->maps.rev, cfg->max_flows);
+	if (!err)
+		err = nat_tc__load(in->tc);
+	if (err)
+		pr_warn("loading the tc program for %s failed: %s\n", cfg->ifname,
+			strerror(-err));
+	return err;
+}
+
+static int attach_xdp(struct instance *in, const struct instance_cfg *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDPGW_XDP_PROG_NAME);
+	char msg[256];
+	int err;
+
+	in->xdp = nat_xdp__open_opts(&opts);
+	if (!in->xdp)
+		return -errno;
+	set_rodata(cfg, &in->xdp->rodata->cfg_internal_net,
+		   &in->xdp->rodata->cfg_internal_mask, &in->xdp->rodata->cfg_ext_addr,
+		   &in->xdp->rodata->cfg_port_min, &in->xdp->rodata->cfg_port_max);
+	err = size_maps(in->xdp->maps.flows, in->xdp->maps.rev, cfg->max_flows);
+	if (err)
+		return err;
+	/* libxdp loads the object itself: as a dispatcher extension where the
+	 * kernel allows it, else as a plain XDP program. Pinned maps from the
+	 * tc object are reused because both pin by name in the same dir.
+	 */
+	xopts.obj = in->xdp->obj;
+	in->xdp_prog = xdp_program__create(&xopts);
+	err = libxdp_get_error(in->xdp_prog);
+	if (err) {
+		in->xdp_prog = NULL;
+		return err;
+	}
+	log_hold_libs();
+	err = xdp_program__attach(in->xdp_prog, in->ifindex, XDP_MODE_NATIVE, 0);
+	log_release_libs(err != 0);
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		pr_warn("attaching XDP to %s failed: %s\n", cfg->ifname, msg);
+		return err;
+	}
+	in->xdp_attached = true;
+	return 0;
+}
+
+static int attach_tc(struct instance *in, const struct instance_cfg *cfg)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = in->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPGW_TC_HANDLE,
+		    .priority = XDPGW_TC_PRIORITY,
+		    .prog_fd = bpf_program__fd(in->tc->progs.xdpgw_egress));
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_warn("creating the clsact qdisc on %s failed: %s\n", cfg->ifname,
+			strerror(-err));
+		return err;
+	}
+	in->tc_hook_created = !err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		pr_warn("attaching the tc egress filter to %s failed: %s\n",
+			cfg->ifname, strerror(-err));
+		return err;
+	}
+	in->tc_attached = true;
+	return 0;
+}
+
+int instance_start(struct instance *in, const struct instance_cfg *cfg)
+{
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->ifindex = cfg->ifindex;
+	snprintf(in->dir, sizeof(in->dir), "%s", cfg->dir);
+	if (instance_present(cfg->dir, cfg->ifindex))
+		return -EEXIST;
+
+	err = mkdir_p(cfg->dir);
+	if (err) {
+		pr_warn("cannot create pin directory %s: %s\n", cfg->dir, strerror(-err));
+		return err;
+	}
+	in->dir_created = true;
+
+	err = load_tc(in, cfg);
+	if (!err)
+		err = attach_xdp(in, cfg);
+	if (!err)
+		err = attach_tc(in, cfg);
+	if (err)
+		instance_stop(in);
+	return err;
+}
+
+static void detach_tc(int ifindex, bool destroy_hook)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPGW_TC_HANDLE,
+		    .priority = XDPGW_TC_PRIORITY);
+
+	bpf_tc_detach(&hook, &opts);
+	if (destroy_hook) {
+		/* Both points at once: that removes the clsact qdisc itself. */
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+}
+
+void instance_stop(struct instance *in)
+{
+	int err;
+
+	if (in->tc_attached || in->tc_hook_created)
+		detach_tc(in->ifindex, in->tc_hook_created);
+	if (in->xdp_attached) {
+		err = xdp_program__detach(in->xdp_prog, in->ifindex, XDP_MODE_NATIVE, 0);
+		if (err)
+			pr_warn("detaching XDP from ifindex %d failed: %s\n", in->ifindex,
+				strerror(-err));
+	}
+	/* libxdp does not close an object it was handed; the skeleton does. */
+	xdp_program__close(in->xdp_prog);
+	nat_xdp__destroy(in->xdp);
+	nat_tc__destroy(in->tc);
+	if (in->dir_created)
+		unpin_dir(in->dir);
+	memset(in, 0, sizeof(*in));
+}
+
+/* Our XDP program on ifindex, whether libxdp runs it alone or in a
+ * dispatcher. The caller closes the returned multiprog.
+ */
+static struct xdp_program *find_xdp(int ifindex, struct xdp_multiprog **mpp)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+
+	*mpp = NULL;
+	if (libxdp_get_error(mp) || !mp)
+		return NULL;
+	*mpp = mp;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		return p && !strcmp(xdp_program__name(p), XDPGW_XDP_PROG_NAME) ? p : NULL;
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+		if (!strcmp(xdp_program__name(p), XDPGW_XDP_PROG_NAME))
+			return p;
+	return NULL;
+}
+
+static bool tc_present(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPGW_TC_HANDLE,
+		    .priority = XDPGW_TC_PRIORITY);
+
+	int err;
+
+	/* Without a clsact qdisc the query fails, which only means "absent". */
+	log_quiet_libs(true);
+	err = bpf_tc_query(&hook, &opts);
+	log_quiet_libs(false);
+	return err == 0;
+}
+
+bool instance_present(const char *dir, int ifindex)
+{
+	struct xdp_multiprog *mp;
+	struct stat st;
+	bool found;
+
+	found = find_xdp(ifindex, &mp) != NULL;
+	xdp_multiprog__close(mp);
+	return found || tc_present(ifindex) || stat(dir, &st) == 0;
+}
+
+int instance_remove(const char *dir, int ifindex)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	int removed = 0, err;
+
+	p = find_xdp(ifindex, &mp);
+	if (p) {
+		err = xdp_multiprog__is_legacy(mp) ?
+			      xdp_multiprog__detach(mp) :
+			      xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
+		if (err)
+			pr_warn("detaching XDP from ifindex %d failed: %s\n", ifindex,
+				strerror(-err));
+		else
+			removed++;
+	}
+	xdp_multiprog__close(mp);
+	if (tc_present(ifindex)) {
+		detach_tc(ifindex, false);
+		removed++;
+	}
+	if (unpin_dir(dir) == 0)
+		removed++;
+	return removed ? 0 : -ENOENT;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One xdpgw instance: the two programs on one external interface and the maps
+ * they share, pinned in the instance's directory.
+ */
+#ifndef XDPGW_INSTANCE_H
+#define XDPGW_INSTANCE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
+/* tc filter identity on the egress hook, so `down` can find it again. */
+#define XDPGW_TC_HANDLE 0x78677700
+#define XDPGW_TC_PRIORITY 0x7867
+#define XDPGW_XDP_PROG_NAME "xdpgw_ingress"
+
+struct instance_cfg {
+	const char *ifname;
+	int ifindex;
+	__be32 internal_net;
+	__be32 internal_mask;
+	__be32 ext_addr;
+	__u16 port_min; /* host order */
+	__u16 port_max;
+	__u32 max_flows;
+	const char *dir; /* pin directory of this instance */
+};
+
+struct instance {
+	struct nat_tc *tc;
+	struct nat_xdp *xdp;
+	struct xdp_program *xdp_prog;
+	int ifindex;
+	bool dir_created;
+	bool tc_hook_created;
+	bool tc_attached;
+	bool xdp_attached;
+	char dir[PATH_MAX];
+};
+
+/* Attach everything or nothing: on error, what was done is undone. */
+int instance_start(struct instance *in, const struct instance_cfg *cfg);
+/* Detach and unpin exactly what instance_start did. */
+void instance_stop(struct instance *in);
+/* Remove an instance left behind by a process that is gone: detach our XDP
+ * program and tc filter from ifindex and remove the pins in dir. Returns
+ * -ENOENT when there was nothing to remove.
+ */
+int instance_remove(const char *dir, int ifindex);
+/* True when ifindex already carries an xdpgw program or dir exists. */
+bool instance_present(const char *dir, int ifindex);
+
+#endif

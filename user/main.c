@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xdpgw: an eBPF NAT gateway. Dispatches to one verb per command. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+
+static const struct verb verbs[] = {
+	{ "run", cmd_run, "attach to an interface and translate until stopped" },
+	{ "down", cmd_down, "detach and unpin an instance left behind" },
+	{ "stats", cmd_stats, "print the global packet counters" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Usage: xdpgw VERB [OPTIONS]\n\n"
+		     "NAT gateway for Linux in eBPF: XDP on ingress, tc on egress of the\n"
+		     "external interface, the NAT table in pinned BPF maps.\n\nVerbs:\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(out, "\n`xdpgw VERB --help` shows the options of a verb.\n"
+		     "Exit status: 0 ok, 1 failure, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	log_setup_libs();
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	pr_warn("unknown verb '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
