@@ -71,7 +71,13 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 
 	if ((void *)(ip + 1) > c->end)
 		return PARSE_BAD_IP;
+	/* Addresses first: a caller judging a bad packet by its source
+	 * address (drop if internal) must see it whatever else is wrong.
+	 */
 	p->ip = ip;
+	p->tuple.saddr = ip->saddr;
+	p->tuple.daddr = ip->daddr;
+	p->tuple.proto = ip->protocol;
 	if (ip->version != 4 || ip->ihl < 5)
 		return PARSE_BAD_IP;
 	ihl_bytes = ip->ihl * 4;
@@ -83,9 +89,6 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 		return PARSE_BAD_IP;
 	c->pos += ihl_bytes;
 	p->l4_off = ETH_HLEN + ihl_bytes;
-	p->tuple.saddr = ip->saddr;
-	p->tuple.daddr = ip->daddr;
-	p->tuple.proto = ip->protocol;
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return PARSE_FRAGMENT;
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)

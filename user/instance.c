@@ -13,31 +13,11 @@
 #include "nat_xdp.skel.h"
 #include "instance.h"
 #include "log.h"
+#include "pin.h"
 
 static const char *const map_names[] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS };
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
-}
-
-/* Remove the pins and the directory; the netns directory above it goes too
- * when this was its last instance.
- */
-static int unpin_dir(const char *dir)
+int instance_unpin(const char *dir)
 {
 	char path[PATH_MAX];
 	int removed = 0;
@@ -77,45 +57,61 @@ static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows
 	       bpf_map__set_max_entries(rev, max_flows);
 }
 
-static int load_tc(struct instance *in, const struct instance_cfg *cfg)
+int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
+		     const struct instance_cfg *cfg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
+	struct nat_xdp *xdp = NULL;
+	struct nat_tc *tc;
 	int err;
 
-	in->tc = nat_tc__open_opts(&opts);
-	if (!in->tc)
-		return -errno;
-	set_rodata(cfg, &in->tc->rodata->cfg_internal_net,
-		   &in->tc->rodata->cfg_internal_mask, &in->tc->rodata->cfg_ext_addr,
-		   &in->tc->rodata->cfg_port_min, &in->tc->rodata->cfg_port_max);
-	err = size_maps(in->tc->maps.flows, in->tc->maps.rev, cfg->max_flows);
-	if (!err)
-		err = nat_tc__load(in->tc);
-	if (err)
-		pr_warn("loading the tc program for %s failed: %s\n", cfg->ifname,
-			strerror(-err));
-	return err;
+	tc = nat_tc__open_opts(&opts);
+	if (tc)
+		xdp = nat_xdp__open_opts(&opts);
+	if (!tc || !xdp) {
+		err = -errno;
+		nat_tc__destroy(tc);
+		return err;
+	}
+	set_rodata(cfg, &tc->rodata->cfg_internal_net, &tc->rodata->cfg_internal_mask,
+		   &tc->rodata->cfg_ext_addr, &tc->rodata->cfg_port_min,
+		   &tc->rodata->cfg_port_max);
+	set_rodata(cfg, &xdp->rodata->cfg_internal_net, &xdp->rodata->cfg_internal_mask,
+		   &xdp->rodata->cfg_ext_addr, &xdp->rodata->cfg_port_min,
+		   &xdp->rodata->cfg_port_max);
+	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->max_flows) ?:
+	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->max_flows);
+	if (err) {
+		nat_xdp__destroy(xdp);
+		nat_tc__destroy(tc);
+		return err;
+	}
+	*tcp = tc;
+	*xdpp = xdp;
+	return 0;
 }
 
-static int attach_xdp(struct instance *in, const struct instance_cfg *cfg)
+/* Load the tc object (creating and pinning the maps), then let libxdp load
+ * the XDP object (reusing them, since both pin by name in one directory)
+ * and attach it.
+ */
+static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *cfg)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDPGW_XDP_PROG_NAME);
 	char msg[256];
 	int err;
 
-	in->xdp = nat_xdp__open_opts(&opts);
-	if (!in->xdp)
-		return -errno;
-	set_rodata(cfg, &in->xdp->rodata->cfg_internal_net,
-		   &in->xdp->rodata->cfg_internal_mask, &in->xdp->rodata->cfg_ext_addr,
-		   &in->xdp->rodata->cfg_port_min, &in->xdp->rodata->cfg_port_max);
-	err = size_maps(in->xdp->maps.flows, in->xdp->maps.rev, cfg->max_flows);
+	err = nat_objects_open(&in->tc, &in->xdp, cfg);
 	if (err)
 		return err;
+	err = nat_tc__load(in->tc);
+	if (err) {
+		pr_warn("loading the tc program for %s failed: %s\n", cfg->ifname,
+			strerror(-err));
+		return err;
+	}
 	/* libxdp loads the object itself: as a dispatcher extension where the
-	 * kernel allows it, else as a plain XDP program. Pinned maps from the
-	 * tc object are reused because both pin by name in the same dir.
+	 * kernel allows it, else as a plain XDP program.
 	 */
 	xopts.obj = in->xdp->obj;
 	in->xdp_prog = xdp_program__create(&xopts);
@@ -172,16 +168,14 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	if (instance_present(cfg->dir, cfg->ifindex))
 		return -EEXIST;
 
-	err = mkdir_p(cfg->dir);
+	err = pin_dir_create(cfg->dir);
 	if (err) {
 		pr_warn("cannot create pin directory %s: %s\n", cfg->dir, strerror(-err));
 		return err;
 	}
 	in->dir_created = true;
 
-	err = load_tc(in, cfg);
-	if (!err)
-		err = attach_xdp(in, cfg);
+	err = load_and_attach_xdp(in, cfg);
 	if (!err)
 		err = attach_tc(in, cfg);
 	if (err)
@@ -220,7 +214,7 @@ void instance_stop(struct instance *in)
 	nat_xdp__destroy(in->xdp);
 	nat_tc__destroy(in->tc);
 	if (in->dir_created)
-		unpin_dir(in->dir);
+		instance_unpin(in->dir);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -294,7 +288,7 @@ int instance_remove(const char *dir, int ifindex)
 		detach_tc(ifindex, false);
 		removed++;
 	}
-	if (unpin_dir(dir) == 0)
+	if (instance_unpin(dir) == 0)
 		removed++;
 	return removed ? 0 : -ENOENT;
 }

@@ -39,6 +39,15 @@ struct instance {
 	char dir[PATH_MAX];
 };
 
+struct nat_tc;
+struct nat_xdp;
+
+/* Open both program objects and apply cfg (rodata, map sizes, pin dir),
+ * loading nothing. instance_start uses it; so do the program tests.
+ */
+int nat_objects_open(struct nat_tc **tc, struct nat_xdp **xdp,
+		     const struct instance_cfg *cfg);
+
 /* Attach everything or nothing: on error, what was done is undone. */
 int instance_start(struct instance *in, const struct instance_cfg *cfg);
 /* Detach and unpin exactly what instance_start did. */
@@ -48,6 +57,10 @@ void instance_stop(struct instance *in);
  * -ENOENT when there was nothing to remove.
  */
 int instance_remove(const char *dir, int ifindex);
+/* Remove the map pins and the directory; the netns directory above it goes
+ * too when this was its last instance. -ENOENT when there was nothing.
+ */
+int instance_unpin(const char *dir);
 /* True when ifindex already carries an xdpgw program or dir exists. */
 bool instance_present(const char *dir, int ifindex);
 

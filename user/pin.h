@@ -36,4 +36,7 @@ int netns_name(char *out, size_t len);
 int instance_dir(char *out, size_t len, const char *root, const char *netns,
 		 const char *ifname);
 
+/* mkdir -p, mode 0700. */
+int pin_dir_create(const char *path);
+
 #endif
