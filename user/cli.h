@@ -3,6 +3,7 @@
 #ifndef XDPGW_CLI_H
 #define XDPGW_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Exit codes: only verbs (called from main) turn -errno into these. */
@@ -26,6 +27,13 @@ struct common_opts {
 	const char *pin_root;
 	int verbose;
 };
+
+struct instance_cfg;
+/* Parse `xdpgw run`'s arguments into common and cfg (which holds the
+ * defaults). Returns -1 to go on, else the exit code (help or usage error).
+ */
+int run_parse_args(int argc, char **argv, struct common_opts *common,
+		   struct instance_cfg *cfg, bool *have_ext_ip);
 
 /* Resolve the instance directory of opts->ifname in this netns, printing
  * why when it cannot (no bpffs, bad name). Also points libxdp at the same

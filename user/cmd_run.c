@@ -54,8 +54,8 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static int parse_run_args(int argc, char **argv, struct common_opts *common,
-			  struct instance_cfg *cfg, bool *have_ext_ip)
+int run_parse_args(int argc, char **argv, struct common_opts *common,
+		   struct instance_cfg *cfg, bool *have_ext_ip)
 {
 	const char *internal = NULL;
 	int opt;
@@ -147,7 +147,7 @@ int cmd_run(int argc, char **argv)
 	struct instance in;
 	int ret, sfd;
 
-	ret = parse_run_args(argc, argv, &common, &cfg, &have_ext_ip);
+	ret = run_parse_args(argc, argv, &common, &cfg, &have_ext_ip);
 	if (ret >= 0)
 		return ret;
 	cli_set_verbosity(common.verbose);

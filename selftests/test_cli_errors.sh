@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xdpgw refuses bad input and bad configuration clearly, and a failure
+# half-way through attaching leaves nothing behind.
+#
+#   [ gw: eth0 203.0.113.1/24 ] ---- [ r1: eth0 ]      gw also has tun0 (no
+#                                                      Ethernet) and bare0
+#                                                      (no IPv4 address)
+set -u
+source "$(dirname "$0")/lib.sh"
+
+xg_require_root
+xg_require_tools bpftool tc ip
+[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
+xg_init
+xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
+
+NS_GW=gw-$XG_ID NS_R1=r1-$XG_ID
+xg_run xg_ns_add "$NS_GW"
+xg_run xg_ns_add "$NS_R1"
+xg_run xg_veth "$NS_GW" eth0 "$NS_R1" eth0
+xg_run xg_veth "$NS_GW" bare0 "$NS_R1" bare1
+xg_run xg_addr "$NS_GW" eth0 203.0.113.1/24
+xg_run ip -n "$NS_GW" tuntap add tun0 mode tun
+
+ERR=$XG_TMP/stderr
+
+# xdpgw_fails EXIT_CODE MESSAGE ARGS... : xdpgw must exit with EXIT_CODE and
+# say MESSAGE (a fixed string) on stderr.
+xdpgw_fails() {
+	local want=$1 msg=$2 rc
+	shift 2
+	xg_xdpgw "$@" >/dev/null 2>"$ERR"
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qF -- "$msg" "$ERR"; then
+		xg_pass "xdpgw $* -> exit $want, \"$msg\""
+	else
+		xg_failed "xdpgw $*" "exit $want and \"$msg\"" "exit $rc: $(head -c 300 "$ERR")"
+	fi
+}
+
+# Nothing of xdpgw is left on eth0 or in the pin directory.
+nothing_left() {
+	! ip -n "$NS_GW" link show eth0 | grep -q 'prog/xdp.*xdpgw' &&
+		[ -z "$(tc -n "$NS_GW" filter show dev eth0 egress 2>/dev/null)" ] &&
+		[ ! -e "$(xg_pin_dir)" ]
+}
+
+run_args=(--external eth0 --internal 10.100.20.0/24)
+
+# ---- usage errors: exit 2, the option named
+xdpgw_fails 2 "unknown verb 'frobnicate'" frobnicate
+xdpgw_fails 2 "--external IF is required" run --internal 10.100.20.0/24
+xdpgw_fails 2 "--internal CIDR is required" run --external eth0
+xdpgw_fails 2 "--internal '10.100.20.1/24'" run --external eth0 --internal 10.100.20.1/24
+xdpgw_fails 2 "--internal '10.100.20.0/40'" run --external eth0 --internal 10.100.20.0/40
+xdpgw_fails 2 "--ports '2000-1000'" run "${run_args[@]}" --ports 2000-1000
+xdpgw_fails 2 "--ports '0-10'" run "${run_args[@]}" --ports 0-10
+xdpgw_fails 2 "--max-flows '0'" run "${run_args[@]}" --max-flows 0
+xdpgw_fails 2 "--external-ip 'gw'" run "${run_args[@]}" --external-ip gw
+
+# ---- configuration errors: exit 1, the interface or path named
+xdpgw_fails 1 "interface 'eth9' not found" run --external eth9 --internal 10.100.20.0/24
+xdpgw_fails 1 "interface 'tun0' cannot be used: not an Ethernet interface" \
+	run --external tun0 --internal 10.100.20.0/24
+xdpgw_fails 1 "interface 'bare0' has no IPv4 address" \
+	run --external bare0 --internal 10.100.20.0/24
+xdpgw_fails 1 "--pin-root /tmp: not a directory on a bpffs" run "${run_args[@]}" --pin-root /tmp
+xdpgw_fails 1 "no xdpgw instance on 'eth0'" stats --external eth0
+xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0
+check "after every refusal nothing is attached or pinned" nothing_left
+
+# ---- help: complete and successful
+check "xdpgw --help exits 0 and lists the verbs" \
+	bash -c "'$XDPGW' --help | grep -q '^  run' && '$XDPGW' --help | grep -q '^  down'"
+for verb in run down stats; do
+	check "xdpgw $verb --help exits 0" bash -c "'$XDPGW' $verb --help | grep -q '^Usage: xdpgw $verb'"
+done
+
+# ---- a second instance on the same interface is refused
+xg_nat_start || xg_fatal "xdpgw run failed"
+xdpgw_fails 1 "interface 'eth0' already has an xdpgw instance" run "${run_args[@]}"
+check "the first instance still runs" xg_alive "$XG_NAT_PID"
+check "xdp-loader status lists xdpgw_ingress on eth0" \
+	bash -c "ip netns exec '$NS_GW' xdp-loader status eth0 | grep -q xdpgw_ingress"
+xg_nat_stop
+check_eq "SIGTERM: exit code 0" 0 "$XG_NAT_RC"
+check "SIGTERM: nothing left" nothing_left
+check "SIGTERM: no clsact qdisc left behind" \
+	bash -c "! tc -n '$NS_GW' qdisc show dev eth0 | grep -q clsact"
+
+# ---- killed daemon: programs stay, `down` removes them
+xg_nat_start || xg_fatal "xdpgw run failed"
+kill -KILL "$XG_NAT_PID"; wait "$XG_NAT_PID" 2>/dev/null
+wait_for 5 xg_dead "$XG_NAT_PID"
+check "after SIGKILL the pins are still there" test -e "$(xg_pin_dir)/flows"
+check "xdpgw down removes a killed instance" xg_xdpgw down --external eth0
+check "after down nothing is left" nothing_left
+xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0
+XG_NAT_PID=
+
+# ---- attach fails half-way: another XDP program owns eth0. The maps were
+# already created and pinned when libxdp refuses; all of it must be undone.
+xg_run ip -n "$NS_GW" link set dev eth0 xdpdrv \
+	obj /usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o sec xdp
+xdpgw_fails 1 "interface 'eth0': nothing attached" run "${run_args[@]}"
+check "failed attach: no pins, no tc filter left" nothing_left
+check "failed attach: the other XDP program is untouched" \
+	bash -c "ip -n '$NS_GW' link show eth0 | grep -q 'name xsk_def_prog'"
+
+xg_summary
