@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guided tour of scenario S3 (topology: see test_s3_napt.sh) for `make demo`.
+# Every step runs for real and prints its output; the demo exits non-zero if
+# a step that should work does not (or one that should fail works).
+#
+# Usage: [NAT_IMPL=xdpgw|nft] [XDPGW=path] ./demo_s3.sh
+
+source "$(dirname "$0")/lib.sh" || exit 1
+set -u
+
+xg_require_root
+xg_require_tools ip tcpdump curl python3 ping awk
+xg_require_nat
+xg_init
+
+URL=http://198.51.100.20:8080
+
+say() { printf '\n'; printf '## %s\n' "$@"; }
+die() { printf '\n## DEMO FAILED: %s\n' "$*"; exit 1; }
+# show CMD...: print the command, run it, indent its output; CMD's status.
+show() {
+	printf '$ %s\n' "$*"
+	"$@" 2>&1 | sed 's/^/    /'
+	return "${PIPESTATUS[0]}"
+}
+works() { show "$@" || die "should have worked: $*"; }
+fails() { ! show "$@" || die "should have failed: $*"; }
+syn_on_both() { [ -n "$(xg_syn "$cap_in")" ] && [ -n "$(xg_syn "$cap_ext")" ]; }
+
+say "S3: web 10.100.20.57 -- [in0 | gw | eth0 203.0.113.1] -- r1 -- inet 198.51.100.20" \
+	"r1 has no route to 10.100.20.0/24: only NAT on gw can get web out."
+s3_build
+s3_servers
+works ip -n "$NS_GW" -br addr show
+works ip -n "$NS_R1" route show
+
+say "Before NAT: web's packets reach inet, but inet's replies die at r1."
+fails ip netns exec "$NS_WEB" ping -c1 -W1 198.51.100.20
+fails ip netns exec "$NS_WEB" curl -sS --max-time 2 "$URL/"
+
+if [ "$NAT_IMPL" = xdpgw ]; then
+	say "Start xdpgw in gw: XDP on eth0 ingress, tc on eth0 egress, maps pinned."
+	printf '$ ip netns exec %s %s run --external eth0 --internal 10.100.20.0/24 &\n' "$NS_GW" "$XDPGW"
+	xg_nat_start || die "xdpgw did not become ready"
+	works ip -n "$NS_GW" link show eth0
+	works tc -n "$NS_GW" filter show dev eth0 egress
+	works ls "$(xg_pin_dir)"
+else
+	say "NAT_IMPL=nft: nft masquerade on gw's eth0 stands in for xdpgw."
+	xg_nat_start || die "nft NAT failed"
+	works ip netns exec "$NS_GW" nft list table ip xgnat
+fi
+
+say "With NAT: HTTP from web to inet works. inet's server logged the peer:"
+works ip netns exec "$NS_WEB" curl -sS --max-time 5 "$URL/demo"
+works tail -n 1 "$XG_TMP/http.peers"
+[ "$(xg_peer_of "$XG_TMP/http.peers" /demo)" = "$GW_EXT_IP" ] || die "peer is not $GW_EXT_IP"
+
+say "tcpdump on gw's in0 and eth0 while web opens one TCP connection:"
+cap_in=$XG_TMP/in0.txt cap_ext=$XG_TMP/eth0.txt
+xg_tcpdump_start "$NS_GW" in0 "$cap_in" || die "tcpdump on in0"
+td_in=$XG_LASTPID
+xg_tcpdump_start "$NS_GW" eth0 "$cap_ext" || die "tcpdump on eth0"
+td_ext=$XG_LASTPID
+works ip netns exec "$NS_WEB" curl -sS --max-time 5 -o /dev/null "$URL/tcpdump"
+wait_for 5 syn_on_both || die "SYN not captured on both interfaces"
+xg_tcpdump_stop "$td_in" "$cap_in"
+xg_tcpdump_stop "$td_ext" "$cap_ext"
+printf '    in0 : %s\n' "$(grep -m 1 ' Flags \[S\], ' "$cap_in" | cut -d, -f1-2)"
+printf '    eth0: %s\n' "$(grep -m 1 ' Flags \[S\], ' "$cap_ext" | cut -d, -f1-2)"
+read -r in_src _ in_seq <<<"$(xg_syn "$cap_in")"
+read -r ext_src ext_port ext_seq <<<"$(xg_syn "$cap_ext")"
+say "Same sequence number ($in_seq), source $in_src rewritten to $ext_src:$ext_port."
+[ "$in_src $in_seq" = "$WEB_IP $ext_seq" ] && [ "$ext_src" = "$GW_EXT_IP" ] ||
+	die "capture does not show the expected rewrite"
+
+if [ "$NAT_IMPL" = xdpgw ]; then
+	say "xdpgw's counters:"
+	works ip netns exec "$NS_GW" "$XDPGW" stats --external eth0
+	say "The flow table, dumped by bpftool with its BTF field names:"
+	works ip netns exec "$NS_GW" bpftool map dump pinned "$(xg_pin_dir)/flows"
+	say "Stop xdpgw (SIGTERM): it detaches its programs and removes its pins."
+else
+	say "Remove the nft NAT table."
+fi
+xg_nat_stop || die "NAT did not stop cleanly (status $XG_NAT_RC)"
+works ip -n "$NS_GW" link show eth0
+if [ "$NAT_IMPL" = xdpgw ]; then
+	fails ls "$(xg_pin_dir)"
+fi
+
+say "The path is closed again:"
+fails ip netns exec "$NS_WEB" ping -c1 -W1 198.51.100.20
+fails ip netns exec "$NS_WEB" curl -sS --max-time 2 "$URL/"
+
+say "Demo complete; tearing down namespaces."

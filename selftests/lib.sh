@@ -1,0 +1,429 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib.sh - shared helpers for the xdpgw network-namespace selftests.
+#
+# Source it, then:  xg_require_root; xg_init; s3_build; ...; xg_summary
+#
+# Safety model: every namespace is created here with a per-run suffix and
+# recorded; all test traffic and every background process lives inside those
+# namespaces. The root namespace only creates/deletes namespaces and veths and
+# mounts the bpffs. xg_cleanup (installed as an EXIT trap by xg_init) kills
+# what runs in our namespaces, deletes them and removes our pin directory.
+#
+# shellcheck disable=SC2034 # many variables are for the sourcing scripts
+
+XG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+XG_REPO=$(dirname "$XG_DIR")
+XG_TOOLS=$XG_DIR/tools
+XDPGW=${XDPGW:-$XG_REPO/.output/xdpgw}
+NAT_IMPL=${NAT_IMPL:-xdpgw}
+XG_PIN_ROOT=/run/xdpgw
+XG_ID=xg$$-$(printf %04x $RANDOM)   # per-run suffix of every name
+XG_TMP=
+XG_NS=()      # namespaces we created
+XG_VETHS=()   # "ns if" of every veth end we created
+XG_PIDS=()    # background processes we started
+XG_LASTPID=
+XG_NAT_PID=   # running xdpgw
+XG_NAT_RC=    # its exit code once stopped
+XG_PASS=0
+XG_FAIL=0
+XG_CLEANED=0
+XG_KSFT_SKIP=4
+
+# ---------------------------------------------------------------- basics
+
+xg_log() { printf '%s\n' "$*"; }
+xg_skip_test() { xg_log "SKIP: $*"; exit $XG_KSFT_SKIP; }
+
+xg_require_root() {
+	[ "$(id -u)" -eq 0 ] || xg_skip_test "must be run as root"
+}
+
+xg_require_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || xg_skip_test "missing tool: $t"
+	done
+}
+
+# Checks the NAT implementation is usable; skips the test otherwise.
+xg_require_nat() {
+	case $NAT_IMPL in
+	xdpgw)
+		[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW (build it, set XDPGW=, or NAT_IMPL=nft)"
+		xg_require_tools bpftool tc ;;
+	nft) xg_require_tools nft ;;
+	*) xg_skip_test "unknown NAT_IMPL=$NAT_IMPL (xdpgw|nft)" ;;
+	esac
+}
+
+xg_init() {
+	XG_TMP=$(mktemp -d "/tmp/xdpgw-$XG_ID.XXXX") || exit 1
+	trap xg_cleanup EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# Abort the whole test: counts as a failure, prints the summary, exits 1
+# (the EXIT trap tears everything down).
+xg_fatal() {
+	xg_log "FATAL: $*"
+	XG_FAIL=$((XG_FAIL + 1))
+	xg_summary
+	exit 1
+}
+
+# Setup step that must work.
+xg_run() { "$@" || xg_fatal "setup command failed: $*"; }
+
+xg_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+
+# wait_for TIMEOUT_S CMD... : poll CMD every 0.1 s until it succeeds (0) or
+# the deadline passes (1).
+wait_for() {
+	local end=$(( $(xg_now_ms) + $1 * 1000 )); shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(xg_now_ms)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# ---------------------------------------------------------------- checks
+
+xg_pass() { XG_PASS=$((XG_PASS + 1)); xg_log "ok - $1"; }
+
+# xg_failed DESC EXPECTED ACTUAL
+xg_failed() {
+	XG_FAIL=$((XG_FAIL + 1))
+	xg_log "FAIL - $1"
+	xg_log "    expected: ${2:-(nothing)}"
+	xg_log "    actual:   ${3:-(nothing)}"
+}
+
+# check DESC CMD... : CMD must exit 0.
+check() {
+	local desc=$1 out rc; shift
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then xg_pass "$desc"; return 0; fi
+	xg_failed "$desc" "exit 0 from: $*" "exit $rc: $(tail -n 5 <<<"$out")"
+	return 1
+}
+
+# check_fails DESC CMD... : CMD must exit non-zero.
+check_fails() {
+	local desc=$1 out rc; shift
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne 0 ]; then xg_pass "$desc"; return 0; fi
+	xg_failed "$desc" "non-zero exit from: $*" "exit 0: $(tail -n 5 <<<"$out")"
+	return 1
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then xg_pass "$1"; return 0; fi
+	xg_failed "$1" "$2" "$3"
+	return 1
+}
+
+xg_skip_check() { xg_log "skip - $*"; }
+
+# Final line, read by CI: "N passed, N failed". Returns 0 iff none failed.
+xg_summary() {
+	xg_log "$XG_PASS passed, $XG_FAIL failed"
+	[ "$XG_FAIL" -eq 0 ]
+}
+
+# ---------------------------------------------------------------- topology
+
+# xg_ns_add NAME : create namespace NAME (already suffixed), lo up.
+xg_ns_add() {
+	ip netns add "$1" || return 1
+	XG_NS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# xg_veth NS1 IF1 NS2 IF2 : veth pair created directly inside the namespaces.
+xg_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	XG_VETHS+=("$1 $2" "$3 $4")
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# xg_addr NS IF ADDR/LEN
+xg_addr() { ip -n "$1" addr add "$3" dev "$2"; }
+
+xg_sysctl() { ip netns exec "$1" sysctl -qw "$2"; }
+
+#  web 10.100.20.57/24 --- in0 [gw] eth0 203.0.113.1/24 --- [r1] --- inet
+#  (see test_s3_napt.sh for the picture). r1 has no route back to the
+#  private prefix.
+s3_build() {
+	NS_WEB=web-$XG_ID NS_GW=gw-$XG_ID NS_R1=r1-$XG_ID NS_INET=inet-$XG_ID
+	export NS_WEB NS_GW NS_R1 NS_INET
+	local ns
+	for ns in "$NS_WEB" "$NS_GW" "$NS_R1" "$NS_INET"; do
+		xg_run xg_ns_add "$ns"
+	done
+	xg_run xg_veth "$NS_WEB" eth0 "$NS_GW" in0
+	xg_run xg_veth "$NS_GW" eth0 "$NS_R1" eth0
+	xg_run xg_veth "$NS_R1" eth1 "$NS_INET" eth0
+
+	xg_run xg_addr "$NS_WEB" eth0 10.100.20.57/24
+	xg_run ip -n "$NS_WEB" route add default via 10.100.20.1
+
+	xg_run xg_addr "$NS_GW" in0 10.100.20.1/24
+	xg_run xg_addr "$NS_GW" eth0 203.0.113.1/24
+	xg_run ip -n "$NS_GW" route add default via 203.0.113.254
+	xg_run xg_sysctl "$NS_GW" net.ipv4.ip_forward=1
+
+	xg_run xg_addr "$NS_R1" eth0 203.0.113.254/24
+	xg_run xg_addr "$NS_R1" eth1 198.51.100.1/24
+	xg_run xg_sysctl "$NS_R1" net.ipv4.ip_forward=1
+
+	xg_run xg_addr "$NS_INET" eth0 198.51.100.20/24
+	xg_run ip -n "$NS_INET" route add default via 198.51.100.1
+	# Wait for carrier on every veth end before any traffic.
+	xg_run wait_for 5 xg_links_up
+}
+
+xg_links_up() {
+	local e ns ifc
+	for e in "${XG_VETHS[@]}"; do
+		read -r ns ifc <<<"$e"
+		ip -n "$ns" -o link show "$ifc" | grep -q 'state UP' || return 1
+	done
+}
+
+# xg_offload TX GRO : set tx checksum offload and GRO (on|off) on every veth end.
+xg_offload() {
+	local e ns ifc
+	for e in "${XG_VETHS[@]}"; do
+		read -r ns ifc <<<"$e"
+		ip netns exec "$ns" ethtool -K "$ifc" tx "$1" gro "$2" >/dev/null || return 1
+	done
+}
+
+# Prints the distinct tx-checksum-ip-generic / GRO states over all veth ends.
+xg_offload_state() {
+	local e ns ifc
+	for e in "${XG_VETHS[@]}"; do
+		read -r ns ifc <<<"$e"
+		ip netns exec "$ns" ethtool -k "$ifc" |
+			awk '/^\ttx-checksum-ip-generic:|^generic-receive-offload:/ { s = s sep $1 " " $2; sep = " " }
+			END { print s }'
+	done | sort -u
+}
+
+# "TcpInCsumErrors=N UdpInCsumErrors=N" of namespace NS (from its /proc/net/snmp).
+xg_csum_errors() {
+	ip netns exec "$1" awk '
+		$1 == "Tcp:" || $1 == "Udp:" {
+			if (!($1 in hdr)) { for (i = 2; i <= NF; i++) hdr[$1, $i] = i; hdr[$1] = 1; next }
+			v[$1] = $hdr[$1, "InCsumErrors"]
+		}
+		END { printf "TcpInCsumErrors=%d UdpInCsumErrors=%d\n", v["Tcp:"], v["Udp:"] }' /proc/net/snmp
+}
+
+# ---------------------------------------------------------------- processes
+
+# xg_bg NS CMD... : start CMD in NS in the background (stdin /dev/null; the
+# caller redirects stdout/stderr). Sets XG_LASTPID. `ip netns exec` execs, so
+# the pid is CMD's own.
+xg_bg() {
+	local ns=$1; shift
+	ip netns exec "$ns" "$@" </dev/null &
+	XG_LASTPID=$!
+	XG_PIDS+=("$XG_LASTPID")
+}
+
+xg_alive() { kill -0 "$1" 2>/dev/null; }
+xg_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+# xg_stop PID [TIMEOUT_S] : SIGTERM, wait for exit (SIGKILL after the
+# deadline). Returns the process's exit status.
+xg_stop() {
+	local pid=$1 rc p keep=()
+	kill -TERM "$pid" 2>/dev/null
+	if ! wait_for "${2:-5}" xg_dead "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait_for 2 xg_dead "$pid"
+	fi
+	wait "$pid" 2>/dev/null; rc=$?
+	for p in "${XG_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+	XG_PIDS=("${keep[@]}")
+	return $rc
+}
+
+xg_ns_pids() {
+	local ns
+	for ns in "${XG_NS[@]}"; do ip netns pids "$ns" 2>/dev/null; done
+}
+
+xg_no_ns_pids() { [ -z "$(xg_ns_pids)" ]; }
+
+# Recorded pids still running inside one of our namespaces (a pid that left
+# them, i.e. exited and was recycled, is never signalled).
+xg_our_pids() {
+	local p ns
+	for p in "${XG_PIDS[@]}"; do
+		ns=$(ip netns identify "$p" 2>/dev/null) || continue
+		[[ " ${XG_NS[*]} " == *" $ns "* ]] && [ -n "$ns" ] && echo "$p"
+	done
+}
+
+# xg_listening NS tcp|udp PORT : something is bound to PORT in NS.
+xg_listening() {
+	local opt=-Hltn
+	[ "$2" = udp ] && opt=-Hlun
+	[ -n "$(ip netns exec "$1" ss $opt "sport = :$3")" ]
+}
+
+# ---------------------------------------------------------------- tcpdump
+
+# xg_tcpdump_start NS IF FILE : capture TCP on IF into FILE (stderr in
+# FILE.err), returns once tcpdump reports it is listening. Sets XG_LASTPID.
+xg_tcpdump_start() {
+	xg_bg "$1" tcpdump -S -n -l --immediate-mode -i "$2" tcp >"$3" 2>"$3.err"
+	wait_for 5 grep -q 'listening on' "$3.err"
+}
+
+# xg_tcpdump_stop PID FILE : stop it and wait until it has flushed/exited.
+xg_tcpdump_stop() {
+	xg_stop "$1" 5
+	grep -q 'packets captured' "$2.err"
+}
+
+# xg_syn FILE : "SRC_IP SRC_PORT SEQ" of the first pure SYN in a capture.
+xg_syn() {
+	awk '/ Flags \[S\], seq / {
+		src = $3; port = src; sub(/\.[0-9]+$/, "", src); sub(/.*\./, "", port)
+		match($0, /seq [0-9]+/); print src, port, substr($0, RSTART + 4, RLENGTH - 4); exit
+	}' "$1"
+}
+
+# ---------------------------------------------------------------- servers
+
+# Ports and addresses of S3, used by the scripts sourcing this file.
+XG_HTTP_PORT=8080
+XG_TCP_PORT=7000
+XG_UDP_PORT=7001
+INET_IP=198.51.100.20
+GW_EXT_IP=203.0.113.1
+WEB_IP=10.100.20.57
+
+# Start the HTTP, TCP echo and UDP echo servers in inet; peers are logged to
+# $XG_TMP/{http,tcp,udp}.peers as "IP PORT TAG" lines.
+s3_servers() {
+	: >"$XG_TMP/http.peers"; : >"$XG_TMP/tcp.peers"; : >"$XG_TMP/udp.peers"
+	xg_bg "$NS_INET" python3 -u "$XG_TOOLS/http_server.py" "$XG_HTTP_PORT" "$XG_TMP/http.peers" \
+		>"$XG_TMP/http.log" 2>&1
+	xg_bg "$NS_INET" python3 -u "$XG_TOOLS/tcp_echo.py" server "$XG_TCP_PORT" --log "$XG_TMP/tcp.peers" \
+		>"$XG_TMP/tcp.log" 2>&1
+	xg_bg "$NS_INET" python3 -u "$XG_TOOLS/udp_echo.py" server "$XG_UDP_PORT" --log "$XG_TMP/udp.peers" \
+		>"$XG_TMP/udp.log" 2>&1
+	wait_for 10 xg_listening "$NS_INET" tcp "$XG_HTTP_PORT" &&
+		wait_for 10 xg_listening "$NS_INET" tcp "$XG_TCP_PORT" &&
+		wait_for 10 xg_listening "$NS_INET" udp "$XG_UDP_PORT" ||
+		xg_fatal "servers in $NS_INET did not start (logs in $XG_TMP)"
+}
+
+# Peer IP logged for TAG in a peers file.
+xg_peer_of() { awk -v t="$2" '$3 == t {ip = $1} END {print ip}' "$1"; }
+
+# ---------------------------------------------------------------- NAT
+
+# Mount a bpffs at /run/xdpgw in the root mount namespace: `ip netns exec`
+# remounts /sys, so /sys/fs/bpf is empty there, but /run is shared. Left
+# mounted at exit (shared by all runs).
+xg_bpffs() {
+	mkdir -p "$XG_PIN_ROOT" && { mountpoint -q "$XG_PIN_ROOT" || mount -t bpf bpf "$XG_PIN_ROOT"; }
+}
+
+xg_pin_dir() { echo "$XG_PIN_ROOT/$NS_GW/eth0"; }
+
+xg_xdpgw() { ip netns exec "$NS_GW" "$XDPGW" "$@"; }
+
+xg_xdpgw_ready() {
+	[ -e "$(xg_pin_dir)/flows" ] && ip -n "$NS_GW" link show eth0 | grep -q xdp
+}
+
+xg_xdpgw_ready_or_dead() { xg_dead "$XG_NAT_PID" || xg_xdpgw_ready; }
+
+# Enable NAT on gw (xdpgw or nft masquerade, by $NAT_IMPL).
+xg_nat_start() {
+	if [ "$NAT_IMPL" = nft ]; then
+		ip netns exec "$NS_GW" nft -f - <<-EOF
+		table ip xgnat {
+			chain postrouting {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname "eth0" ip saddr 10.100.20.0/24 masquerade
+			}
+		}
+		EOF
+		return
+	fi
+	xg_bpffs || return 1
+	xg_bg "$NS_GW" "$XDPGW" run --external eth0 --internal 10.100.20.0/24 \
+		>"$XG_TMP/xdpgw.log" 2>&1
+	XG_NAT_PID=$XG_LASTPID
+	wait_for 10 xg_xdpgw_ready_or_dead
+	if ! xg_alive "$XG_NAT_PID" || ! xg_xdpgw_ready; then
+		xg_log "xdpgw not ready within 10 s; its output:"
+		sed 's/^/    /' "$XG_TMP/xdpgw.log"
+		return 1
+	fi
+}
+
+# Disable NAT; for xdpgw: SIGTERM, wait (deadline), exit code in XG_NAT_RC.
+xg_nat_stop() {
+	if [ "$NAT_IMPL" = nft ]; then
+		XG_NAT_RC=0
+		ip netns exec "$NS_GW" nft delete table ip xgnat
+		return
+	fi
+	[ -n "$XG_NAT_PID" ] || return 1
+	xg_stop "$XG_NAT_PID" 10; XG_NAT_RC=$?
+	XG_NAT_PID=
+	return $XG_NAT_RC
+}
+
+# ---------------------------------------------------------------- cleanup
+
+# Idempotent; runs as the EXIT trap. Keeps $XG_TMP (logs) if a check failed.
+xg_cleanup() {
+	local rc=$? ns pids
+	[ "$XG_CLEANED" = 1 ] && return $rc
+	XG_CLEANED=1
+	trap - HUP INT TERM
+	[ -n "$XG_NAT_PID" ] && xg_stop "$XG_NAT_PID" 5
+	if [ "$NAT_IMPL" = xdpgw ] && [ -x "$XDPGW" ] && [ -n "${NS_GW:-}" ] &&
+	   [ -e "/run/netns/$NS_GW" ]; then
+		timeout 10 ip netns exec "$NS_GW" "$XDPGW" down --external eth0 >/dev/null 2>&1
+	fi
+	# Recorded pids first, then anything else left in our namespaces
+	# (children of recorded processes: only we run things there).
+	pids=$(xg_our_pids)
+	# shellcheck disable=SC2086 # pid lists are meant to be split
+	[ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+	pids=$(xg_ns_pids)
+	# shellcheck disable=SC2046,SC2086
+	if [ -n "$pids" ]; then
+		kill -TERM $pids 2>/dev/null
+		wait_for 3 xg_no_ns_pids || kill -KILL $(xg_ns_pids) 2>/dev/null
+		wait_for 2 xg_no_ns_pids
+	fi
+	for ns in "${XG_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	XG_NS=() XG_PIDS=()
+	[ -n "${NS_GW:-}" ] && rm -rf "${XG_PIN_ROOT:?}/$NS_GW"
+	if [ -n "$XG_TMP" ]; then
+		if [ "$XG_FAIL" -eq 0 ] && [ $rc -eq 0 ]; then
+			rm -rf "$XG_TMP"
+		else
+			xg_log "logs kept in $XG_TMP"
+		fi
+	fi
+	return $rc
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""UDP echo server and client for the selftests.
+
+usage: udp_echo.py server PORT [--log FILE]
+       udp_echo.py client HOST PORT TAG [--size N] [--timeout S] [--tries N]
+
+The server echoes every datagram and appends "IP PORT TAG" to FILE, TAG being
+the datagram's first line. The client sends TAG plus padding to N bytes and
+exits 0 once the identical datagram came back (retrying on timeout).
+"""
+import argparse
+import socket
+import sys
+
+
+def server(args):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", args.port))
+    print(f"listening on udp {args.port}", flush=True)
+    while True:
+        data, peer = s.recvfrom(65535)
+        if args.log:
+            tag = data.split(b"\n", 1)[0].decode(errors="replace")
+            with open(args.log, "a") as f:
+                f.write(f"{peer[0]} {peer[1]} {tag}\n")
+        s.sendto(data, peer)
+
+
+def client(args):
+    payload = (args.tag + "\n").encode()
+    payload += bytes(i % 251 for i in range(max(0, args.size - len(payload))))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(args.timeout)
+    s.connect((args.host, args.port))
+    for _ in range(args.tries):
+        s.send(payload)
+        try:
+            while True:
+                data = s.recv(65535)
+                if data == payload:
+                    print(f"OK echo {len(data)} bytes")
+                    return 0
+        except (socket.timeout, ConnectionRefusedError):
+            continue
+    print("FAIL no echo", file=sys.stderr)
+    return 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="mode", required=True)
+    ps = sub.add_parser("server")
+    ps.add_argument("port", type=int)
+    ps.add_argument("--log")
+    pc = sub.add_parser("client")
+    pc.add_argument("host")
+    pc.add_argument("port", type=int)
+    pc.add_argument("tag")
+    pc.add_argument("--size", type=int, default=1200)
+    pc.add_argument("--timeout", type=float, default=1.0)
+    pc.add_argument("--tries", type=int, default=3)
+    args = p.parse_args()
+    return server(args) if args.mode == "server" else client(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
