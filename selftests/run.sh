@@ -35,11 +35,9 @@ if [[ $(id -u) == 0 ]]; then
 	mountpoint -q /run/xdpgw || mount -t bpf bpf /run/xdpgw
 fi
 
-for t in "$out"/selftests/test_unit_*; do
-	run_one "$(basename "$t")" "$t"
-done
-for t in "$out"/selftests/test_prog_*; do
-	run_one "$(basename "$t")" "$t"
+# Built test binaries; their .o and .d files sit beside them.
+for t in "$out"/selftests/test_unit_* "$out"/selftests/test_prog_*; do
+	[[ -x $t && $(basename "$t") != *.* ]] && run_one "$(basename "$t")" "$t"
 done
 for t in selftests/test_*.sh; do
 	run_one "$(basename "$t" .sh)" bash "$t"
