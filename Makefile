@@ -50,9 +50,12 @@ TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
 TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
 TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
 
-DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev \
-	zlib1g-dev libcmocka-dev pkg-config make gcc iproute2 ethtool iputils-ping \
-	traceroute tcpdump curl python3 nftables kmod
+# build: compiler, libraries, skeleton generator; test: the namespace tools
+# (ps and sysctl are procps, which a minimal Debian lacks)
+DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf-dev \
+	zlib1g-dev bpftool libcmocka-dev \
+	xdp-tools iproute2 ethtool iputils-ping traceroute tcpdump curl python3 \
+	netcat-openbsd nftables procps util-linux
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
