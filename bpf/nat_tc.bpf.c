@@ -48,34 +48,23 @@ static __always_inline int snat_rewrite(struct __sk_buff *skb,
 }
 
 /*
- * Each read of skb->data/data_end must be its own ctx load: the verifier
+ * Read skb->data or skb->data_end with a ctx load of its own: the verifier
  * rejects a load through a ctx pointer clang has offset and kept ("dereference
- * of modified ctx ptr"), which it does when one expression reads both.
+ * of modified ctx ptr"), which clang does when one expression reads both.
  */
-static __always_inline void *ctx_data(struct __sk_buff *skb)
-{
-	void *data;
-
-	asm volatile("%0 = *(u32 *)(%1 + %2)"
-		     : "=r"(data)
-		     : "r"(skb), "i"(offsetof(struct __sk_buff, data)));
-	return data;
-}
-
-static __always_inline void *ctx_data_end(struct __sk_buff *skb)
-{
-	void *data_end;
-
-	asm volatile("%0 = *(u32 *)(%1 + %2)"
-		     : "=r"(data_end)
-		     : "r"(skb), "i"(offsetof(struct __sk_buff, data_end)));
-	return data_end;
-}
+#define ctx_ptr(skb, field)                                                    \
+	({                                                                     \
+		void *_p;                                                      \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                          \
+			     : "=r"(_p)                                        \
+			     : "r"(skb), "i"(offsetof(struct __sk_buff, field))); \
+		_p;                                                            \
+	})
 
 /* Make the headers linear when the skb keeps part of them in fragments. */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {
-	__u32 linear = ctx_data_end(skb) - ctx_data(skb);
+	__u32 linear = ctx_ptr(skb, data_end) - ctx_ptr(skb, data);
 	__u32 want = skb->len < PULL_LEN ? skb->len : PULL_LEN;
 
 	if (linear < want)
@@ -91,7 +80,7 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 
 	*drop = false;
 	pull_headers(skb);
-	ret = parse_packet(ctx_data(skb), ctx_data_end(skb), skb->len, &p);
+	ret = parse_packet(ctx_ptr(skb, data), ctx_ptr(skb, data_end), skb->len, &p);
 	if (ret == PARSE_NOT_IPV4)
 		return STAT_OUT_PASS;
 	if (!p.ip)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,4 +50,56 @@ int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len)
 	setenv("LIBXDP_BPFFS", root, 0);
 	pr_debug("instance directory %s\n", dir);
 	return 0;
+}
+
+int cli_parse_common(int argc, char **argv, const char *usage,
+		     struct common_opts *opts, bool *json)
+{
+	static const struct option options[] = {
+		{ "external", required_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pin-root", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, json ? "e:jvh" : "e:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			opts->ifname = optarg;
+			break;
+		case 'j':
+			if (!json)
+				goto usage;
+			*json = true;
+			break;
+		case 'P':
+			opts->pin_root = optarg;
+			break;
+		case 'v':
+			opts->verbose++;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xdpgw %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		goto usage;
+	}
+	if (!opts->ifname) {
+		fprintf(stderr, "xdpgw %s: --external IF is required\n", argv[0]);
+		goto usage;
+	}
+	cli_set_verbosity(opts->verbose);
+	return -1;
+usage:
+	fputs(usage, stderr);
+	return EXIT_USAGE;
 }

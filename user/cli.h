@@ -35,6 +35,13 @@ struct instance_cfg;
 int run_parse_args(int argc, char **argv, struct common_opts *common,
 		   struct instance_cfg *cfg, bool *have_ext_ip);
 
+/* Parse the options of a verb that takes only the common ones (-e, --pin-root,
+ * -v, -h) and, when json is not NULL, -j. --external is required.
+ * Returns -1 to go on, else the exit code (help shown, or usage error).
+ */
+int cli_parse_common(int argc, char **argv, const char *usage,
+		     struct common_opts *opts, bool *json);
+
 /* Resolve the instance directory of opts->ifname in this netns, printing
  * why when it cannot (no bpffs, bad name). Also points libxdp at the same
  * bpffs. Returns 0 or -errno.

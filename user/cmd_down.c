@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* xdpgw down: remove an instance whose daemon is gone. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,45 +21,15 @@ static const char down_usage[] =
 	"  -v, --verbose       more output\n"
 	"  -h, --help          this text\n";
 
-static const struct option down_options[] = {
-	{ "external", required_argument, NULL, 'e' },
-	{ "pin-root", required_argument, NULL, 'P' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
-};
-
 int cmd_down(int argc, char **argv)
 {
 	struct common_opts common = {};
 	char dir[PATH_MAX];
-	int opt, ifindex, err;
+	int ret, ifindex, err;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "e:vh", down_options, NULL)) != -1) {
-		switch (opt) {
-		case 'e':
-			common.ifname = optarg;
-			break;
-		case 'P':
-			common.pin_root = optarg;
-			break;
-		case 'v':
-			common.verbose++;
-			break;
-		case 'h':
-			fputs(down_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(down_usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!common.ifname || optind < argc) {
-		fprintf(stderr, "xdpgw down: --external IF is required\n%s", down_usage);
-		return EXIT_USAGE;
-	}
-	cli_set_verbosity(common.verbose);
+	ret = cli_parse_common(argc, argv, down_usage, &common, NULL);
+	if (ret >= 0)
+		return ret;
 	ifindex = iface_index(common.ifname);
 	if (ifindex < 0) {
 		pr_warn("interface '%s' not found\n", common.ifname);

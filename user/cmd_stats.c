@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* xdpgw stats: the global counters, summed over CPUs. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,15 +23,6 @@ static const char stats_usage[] =
 	"      --pin-root DIR  as given to `xdpgw run`\n"
 	"  -v, --verbose       more output\n"
 	"  -h, --help          this text\n";
-
-static const struct option stats_options[] = {
-	{ "external", required_argument, NULL, 'e' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "pin-root", required_argument, NULL, 'P' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
-};
 
 /* Sum a per-CPU array into totals[STAT__MAX]. */
 static int read_stats(int fd, __u64 *totals)
@@ -66,36 +56,11 @@ int cmd_stats(int argc, char **argv)
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	__u64 totals[STAT__MAX];
 	bool json = false;
-	int opt, fd, err, i;
+	int ret, fd, err, i;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "e:jvh", stats_options, NULL)) != -1) {
-		switch (opt) {
-		case 'e':
-			common.ifname = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'P':
-			common.pin_root = optarg;
-			break;
-		case 'v':
-			common.verbose++;
-			break;
-		case 'h':
-			fputs(stats_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(stats_usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!common.ifname || optind < argc) {
-		fprintf(stderr, "xdpgw stats: --external IF is required\n%s", stats_usage);
-		return EXIT_USAGE;
-	}
-	cli_set_verbosity(common.verbose);
+	ret = cli_parse_common(argc, argv, stats_usage, &common, &json);
+	if (ret >= 0)
+		return ret;
 	if (cli_instance_dir(&common, dir, sizeof(dir)))
 		return EXIT_FAIL;
 	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_STATS, dir);
