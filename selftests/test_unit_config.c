@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "instance.h"
+#include "log.h"
 #include "pin.h"
 
 static __be32 ip(const char *s)
@@ -216,6 +217,20 @@ static void test_run_args(void **state)
 			       NULL), EXIT_USAGE);
 }
 
+/* A rejected program's verifier log is cut to its last lines: the reason. */
+static void test_log_tail(void **state)
+{
+	const char *log = "0: r1 = 1\n1: r2 = 2\n2: invalid access to packet\n";
+
+	(void)state;
+	assert_string_equal(log_tail(log, 1), "2: invalid access to packet\n");
+	assert_string_equal(log_tail(log, 2), "1: r2 = 2\n2: invalid access to packet\n");
+	assert_ptr_equal(log_tail(log, 3), log);
+	assert_ptr_equal(log_tail(log, 50), log);
+	assert_string_equal(log_tail("no newline at all", 1), "no newline at all");
+	assert_string_equal(log_tail("", 5), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_pin_root),
 		cmocka_unit_test(test_instance_dir),
 		cmocka_unit_test(test_run_args),
+		cmocka_unit_test(test_log_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,20 +45,30 @@ void pr_log(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *log_tail(const char *msg, int max_lines)
+{
+	const char *p = msg + strlen(msg);
+	int newlines = 0;
+
+	/* A trailing newline ends the last line; it does not start one. */
+	if (p > msg && p[-1] == '\n')
+		p--;
+	while (p > msg) {
+		if (p[-1] == '\n' && ++newlines == max_lines)
+			break;
+		p--;
+	}
+	return p;
+}
+
 /* Print only the tail of a verifier log: the rejection reason is at the end. */
 static void print_log_tail(const char *msg)
 {
-	const char *p = msg + strlen(msg);
-	int lines = 0;
+	const char *tail = log_tail(msg, VERIFIER_TAIL_LINES);
 
-	while (p > msg && lines <= VERIFIER_TAIL_LINES)
-		if (*--p == '\n')
-			lines++;
-	if (p > msg)
-		fprintf(stderr, "libbpf: ... verifier log cut, -v for all of it ...\n%s",
-			p + 1);
-	else
-		fputs(msg, stderr);
+	if (tail > msg)
+		fputs("libbpf: ... verifier log cut, -v for all of it ...\n", stderr);
+	fputs(tail, stderr);
 }
 
 static void lib_emit(enum log_level level, const char *buf)

@@ -23,6 +23,8 @@ void log_quiet_libs(bool quiet);
  */
 void log_hold_libs(void);
 void log_release_libs(bool print);
+/* Where the last max_lines lines of msg begin (msg itself if it has fewer). */
+const char *log_tail(const char *msg, int max_lines);
 void pr_log(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
