@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # lib.sh - shared helpers for the xdpgw network-namespace selftests.
 #
@@ -16,6 +17,7 @@ XG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 XG_REPO=$(dirname "$XG_DIR")
 XG_TOOLS=$XG_DIR/tools
 XDPGW=${XDPGW:-$XG_REPO/.output/xdpgw}
+[ -e "$XDPGW" ] && XDPGW=$(readlink -f "$XDPGW")
 NAT_IMPL=${NAT_IMPL:-xdpgw}
 XG_PIN_ROOT=/run/xdpgw
 XG_ID=xg$$-$(printf %04x $RANDOM)   # per-run suffix of every name

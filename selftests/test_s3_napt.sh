@@ -3,14 +3,15 @@
 #
 # S3: NAPT of a private /24 behind the gateway's single public address.
 #
-#  +-----------------+        +------------------------+        +-------------------+        +-------------------+
-#  | web             |        | gw   ip_forward=1      |        | r1   ip_forward=1 |        | inet              |
-#  | 10.100.20.57/24 +--------+ in0 10.100.20.1/24     |        | no route to       |        | 198.51.100.20/24  |
-#  | dflt 10.100.20.1|  veth  |    eth0 203.0.113.1/24 +--------+ 10.100.20.0/24    +--------+ dflt 198.51.100.1 |
-#  +-----------------+        | dflt 203.0.113.254     |  veth  | eth0 .254 eth1 .1 |  veth  | :8080 http        |
-#                             | xdpgw: XDP in, tc out  |        +-------------------+        | :7000 tcp echo    |
-#                             +------------------------+   203.0.113.254/24  198.51.100.1/24 | :7001 udp echo    |
-#                                                                                            +-------------------+
+#          10.100.20.0/24            203.0.113.0/24             198.51.100.0/24
+#  +------+ .57          .1 +------+ .1            .254 +------+ .1            .20 +------+
+#  | web  |eth0 ------- in0|  gw  |eth0 ---------- eth0|  r1  |eth1 ---------- eth0| inet |
+#  +------+                 +------+                    +------+                   +------+
+#  default via              ip_forward=1                ip_forward=1               default via
+#  10.100.20.1              default via 203.0.113.254   NO route to                198.51.100.1
+#                           xdpgw on eth0:              10.100.20.0/24             :8080 http
+#                           XDP ingress, tc egress                                 :7000 tcp echo
+#                                                                                  :7001 udp echo
 #
 # Without NAT, inet's replies to 10.100.20.57 die at r1; with NAT, web's
 # flows leave gw as 203.0.113.1:<port> and the replies are translated back.

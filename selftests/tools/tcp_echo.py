@@ -9,7 +9,8 @@ usage: tcp_echo.py server PORT [--log FILE]
 
 server: echoes each connection until EOF; appends "IP PORT FIRSTLINE" of
         every connection to FILE.
-client: opens N connections, waits until all of them are established, then
+client: opens N connections (connect timeout S/2), waits until all of them
+        are established or failed, then
         each sends "TAG-i\\n" plus a pseudo-random payload of a few KB, closes
         its write side and compares what comes back. Prints "OK k/N";
         exits 0 iff all N round trips succeeded within the timeout.
