@@ -58,7 +58,8 @@ DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf
 	netcat-openbsd nftables procps util-linux
 
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS)
+# generated files other targets include or link: not intermediates to delete
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
 .PHONY: all clean check check-unit check-prog check-ns demo deps vmlinux
 
 all: $(OUTPUT)/xdpgw
@@ -84,9 +85,10 @@ $(OUTPUT)/xdpgw: $(OUTPUT)/user/main.o $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# fixture tables leave trailing fields out on purpose
 $(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
 $(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o $(USER_OBJS)
 	$(call msg,TEST,$@)
@@ -111,7 +113,7 @@ deps:
 	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-		echo "  DEPS     apt-get install $$missing"; \
+		echo "  DEPS     apt-get install" $$missing; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi

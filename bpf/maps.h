@@ -40,6 +40,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats SEC(".maps");
 
+/* Settings for the daemon and `xdpgw flows` (idle timeouts); the programs
+ * do not read it. One entry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xdpgw_config);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} settings SEC(".maps");
+
 static __always_inline void stat_inc(enum xdpgw_stat idx)
 {
 	__u32 key = idx;

@@ -63,12 +63,7 @@ enum flow_err {
 static __always_inline struct nat_flow *flow_create(const struct nat_tuple *out,
 						    int *err)
 {
-	struct nat_tuple rk = {
-		.saddr = out->daddr,
-		.daddr = cfg_ext_addr,
-		.sport = out->dport,
-		.proto = out->proto,
-	};
+	struct nat_tuple rk = nat_reply_tuple(out, cfg_ext_addr, 0);
 	struct nat_rev rv = { .orig = *out };
 	__u32 range = (__u32)cfg_port_max - cfg_port_min + 1;
 	__u32 port = bpf_ntohs(out->sport);
@@ -118,14 +113,6 @@ claimed:
 	if (!fp)
 		*err = FLOW_TABLE_FULL;
 	return fp;
-}
-
-static __always_inline void flow_account(__u64 *packets, __u64 *bytes,
-					 __u64 *last_seen, __u16 ip_len)
-{
-	__sync_fetch_and_add(packets, 1);
-	__sync_fetch_and_add(bytes, ip_len);
-	*last_seen = bpf_ktime_get_ns();
 }
 
 #endif /* XDPGW_NAT_H */

@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "maps.h"
 #include "nat.h"
+#include "flow_state.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -110,7 +111,7 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 			return err == FLOW_NO_PORT ? STAT_DROP_NO_PORT : STAT_DROP_TABLE_FULL;
 		ret = STAT_OUT_NEW_FLOW;
 	}
-	flow_account(&f->packets_out, &f->bytes_out, &f->last_seen_ns, p.ip_len);
+	flow_track(f, &p, true);
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
 	*drop = false;

@@ -16,6 +16,7 @@
 #include "csum.h"
 #include "maps.h"
 #include "nat.h"
+#include "flow_state.h"
 
 /* libxdp: where this program runs among others on the same interface. */
 struct {
@@ -58,10 +59,10 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 		return STAT_IN_PASS;
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
 	if (!r)
-		return STAT_IN_PASS;
+		return STAT_IN_NO_FLOW;
 	f = bpf_map_lookup_elem(&flows, &r->orig);
 	if (f)
-		flow_account(&f->packets_in, &f->bytes_in, &f->last_seen_ns, p.ip_len);
+		flow_track(f, &p, false);
 	dnat_rewrite(&p, r);
 	return STAT_IN_TRANSLATED;
 }

@@ -46,6 +46,7 @@ struct packet {
 	__u32 l4_off;
 	__u32 csum_off; /* of the L4 checksum, from the frame's start */
 	__u16 ip_len; /* IPv4 total length */
+	__u8 tcp_flags; /* TCP only: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
 	struct nat_tuple tuple; /* as on the wire, in network byte order */
 };
 
@@ -108,6 +109,7 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
 			return PARSE_BAD_L4;
 		p->csum = &tcp->check;
 		p->csum_off = p->l4_off + offsetof(struct tcphdr, check);
+		p->tcp_flags = ((__u8 *)tcp)[13]; /* the byte after data offset */
 	} else {
 		struct udphdr *udp = c->pos;
 

@@ -18,6 +18,7 @@
 #define XDPGW_MAP_FLOWS "flows"
 #define XDPGW_MAP_REV "rev"
 #define XDPGW_MAP_STATS "stats"
+#define XDPGW_MAP_SETTINGS "settings"
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144
 #define XDPGW_DEFAULT_PORT_MIN 1024
@@ -46,13 +47,55 @@ struct nat_tuple {
 struct nat_flow {
 	__be32 ext_addr; /* source address written on the way out */
 	__be16 ext_port; /* source port written on the way out */
-	__u16 pad;
+	__u8 state; /* enum flow_state */
+	__u8 pad;
 	__u64 created_ns; /* bpf_ktime_get_ns() at creation */
 	__u64 last_seen_ns; /* either direction */
 	__u64 packets_out;
 	__u64 bytes_out; /* IP total length, outbound */
 	__u64 packets_in;
 	__u64 bytes_in;
+};
+
+/* The tuple of a flow's replies (the rev key): remote -> external address
+ * and port. Built the same way by the programs and by the daemon's sweep.
+ */
+static inline struct nat_tuple nat_reply_tuple(const struct nat_tuple *out,
+					       __be32 ext_addr, __be16 ext_port)
+{
+	struct nat_tuple r = {
+		.saddr = out->daddr,
+		.daddr = ext_addr,
+		.sport = out->dport,
+		.dport = ext_port,
+		.proto = out->proto,
+	};
+
+	return r;
+}
+
+/*
+ * Where a flow is in its life, from the packets seen both ways. The daemon
+ * expires a flow when it has been idle for its state's timeout.
+ */
+enum flow_state {
+	FLOW_TCP_SYN_SENT = 1, /* SYN out, no answer yet */
+	FLOW_TCP_SYN_RECV, /* SYN-ACK in */
+	FLOW_TCP_ESTABLISHED, /* handshake done (or picked up mid-stream) */
+	FLOW_TCP_FIN_OUT, /* FIN from the internal host */
+	FLOW_TCP_FIN_IN, /* FIN from the remote host */
+	FLOW_TCP_TIME_WAIT, /* FIN both ways */
+	FLOW_TCP_CLOSED, /* RST either way */
+	FLOW_UDP_UNREPLIED, /* UDP, nothing came back yet */
+	FLOW_UDP_ASSURED, /* UDP, a reply came back */
+	FLOW_STATE__MAX,
+};
+
+/* Idle timeout per state, in seconds: the value of the settings map (one
+ * entry), written by `xdpgw run`, read by the sweep and by `xdpgw flows`.
+ */
+struct xdpgw_config {
+	__u32 timeout[FLOW_STATE__MAX]; /* indexed by enum flow_state */
 };
 
 /* Value of the rev map: the flows key of the same connection, i.e. the
@@ -64,7 +107,8 @@ struct nat_rev {
 
 /*
  * Global counters: one per-CPU array slot each. Every packet the programs
- * see bumps exactly one outcome counter; userspace sums over CPUs.
+ * see bumps exactly one outcome counter (STAT_EXPIRED, kept by the daemon,
+ * counts flows); userspace sums over CPUs.
  * Malformed packets are counted by kind; on egress one from the internal
  * prefix is dropped, anything else malformed passes untouched.
  */
@@ -73,7 +117,8 @@ enum xdpgw_stat {
 	STAT_OUT_NEW_FLOW, /* egress: a flow was created (also translated) */
 	STAT_OUT_PASS, /* egress: not from the internal prefix, untouched */
 	STAT_IN_TRANSLATED, /* ingress: destination rewritten */
-	STAT_IN_PASS, /* ingress: no mapping (non-IPv4, ARP, for the gw) */
+	STAT_IN_PASS, /* ingress: not for the external address, or not TCP/UDP */
+	STAT_IN_NO_FLOW, /* ingress: TCP/UDP to the external address, no flow */
 	STAT_DROP_NO_PORT, /* egress: no free external port */
 	STAT_DROP_TABLE_FULL, /* egress: flow table full */
 	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed */
@@ -85,8 +130,24 @@ enum xdpgw_stat {
 	STAT_MALFORMED_L4, /* truncated TCP/UDP header, bad data offset
 			    * or UDP length */
 	STAT_ERROR, /* a helper failed on a packet that was valid */
+	STAT_EXPIRED, /* flows removed by the daemon's sweep (not a packet) */
 	STAT__MAX,
 };
+
+#ifndef __VMLINUX_H__
+/* Names for `xdpgw flows` and the --timeout option; by enum flow_state. */
+static const char *const flow_state_names[FLOW_STATE__MAX] __attribute__((unused)) = {
+	[FLOW_TCP_SYN_SENT] = "syn_sent",
+	[FLOW_TCP_SYN_RECV] = "syn_recv",
+	[FLOW_TCP_ESTABLISHED] = "established",
+	[FLOW_TCP_FIN_OUT] = "fin_out",
+	[FLOW_TCP_FIN_IN] = "fin_in",
+	[FLOW_TCP_TIME_WAIT] = "time_wait",
+	[FLOW_TCP_CLOSED] = "closed",
+	[FLOW_UDP_UNREPLIED] = "udp_unreplied",
+	[FLOW_UDP_ASSURED] = "udp_assured",
+};
+#endif
 
 #ifndef BPF_NO_STAT_NAMES
 /* Printed by `xdpgw stats`; indexed by enum xdpgw_stat. */
@@ -96,6 +157,7 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_OUT_PASS] = "out_pass",
 	[STAT_IN_TRANSLATED] = "in_translated",
 	[STAT_IN_PASS] = "in_pass",
+	[STAT_IN_NO_FLOW] = "in_no_flow",
 	[STAT_DROP_NO_PORT] = "drop_no_port",
 	[STAT_DROP_TABLE_FULL] = "drop_table_full",
 	[STAT_DROP_UNSUPPORTED] = "drop_unsupported_proto",
@@ -105,11 +167,13 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_MALFORMED_IP] = "malformed_ip",
 	[STAT_MALFORMED_L4] = "malformed_l4",
 	[STAT_ERROR] = "error",
+	[STAT_EXPIRED] = "expired",
 };
 #endif
 
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
+_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX, "config layout");
 
 #endif /* XDPGW_H */

@@ -246,11 +246,14 @@ struct fixture {
 	bool translated; /* else the frame must come out unchanged */
 	struct pkt_spec out;
 	enum xdpgw_stat stat;
+	__u8 state; /* the flow's state afterwards; 0: not checked */
 };
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
 #define TCP_SYNACK 0x12
+#define TCP_FINACK 0x11
+#define TCP_RST 0x04
 #define OUT_PKT(s, sp, d, dp, pr, ...) \
 	{ .saddr = s, .sport = sp, .daddr = d, .dport = dp, .proto = pr, __VA_ARGS__ }
 
@@ -259,44 +262,63 @@ static const struct fixture fixtures[] = {
 	{ "tcp syn out: new flow, internal port kept", TC,
 	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_SYN), M_NONE,
 	  TC_ACT_OK, true, OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_SYN),
-	  STAT_OUT_NEW_FLOW },
+	  STAT_OUT_NEW_FLOW, FLOW_TCP_SYN_SENT },
 	{ "tcp syn-ack in: back to the internal host", XDP,
 	  OUT_PKT(INET, 80, EXT, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK), M_NONE,
 	  XDP_PASS, true, OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK),
-	  STAT_IN_TRANSLATED },
+	  STAT_IN_TRANSLATED, FLOW_TCP_SYN_RECV },
 	{ "tcp data out: existing flow", TC,
 	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK, .payload_len = 333),
 	  M_NONE, TC_ACT_OK, true,
 	  OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK, .payload_len = 333),
-	  STAT_OUT_TRANSLATED },
+	  STAT_OUT_TRANSLATED, FLOW_TCP_ESTABLISHED },
+	{ "tcp fin out: closing from inside", TC,
+	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_FINACK), M_NONE, TC_ACT_OK,
+	  true, OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_FINACK),
+	  STAT_OUT_TRANSLATED, FLOW_TCP_FIN_OUT },
+	{ "tcp fin in: fin both ways is time_wait", XDP,
+	  OUT_PKT(INET, 80, EXT, 40000, IPPROTO_TCP, .tcp_flags = TCP_FINACK), M_NONE, XDP_PASS,
+	  true, OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP, .tcp_flags = TCP_FINACK),
+	  STAT_IN_TRANSLATED, FLOW_TCP_TIME_WAIT },
+	{ "tcp ack out of a flow never seen: picked up as established", TC,
+	  OUT_PKT(WEB1, 40100, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK), M_NONE, TC_ACT_OK,
+	  true, OUT_PKT(EXT, 40100, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK),
+	  STAT_OUT_NEW_FLOW, FLOW_TCP_ESTABLISHED },
 	{ "tcp with IP options out: L4 found after the options", TC,
 	  OUT_PKT(WEB1, 40001, INET, 80, IPPROTO_TCP, .ip_opt_words = 3), M_NONE, TC_ACT_OK,
 	  true, OUT_PKT(EXT, 40001, INET, 80, IPPROTO_TCP, .ip_opt_words = 3),
-	  STAT_OUT_NEW_FLOW },
+	  STAT_OUT_NEW_FLOW, FLOW_TCP_SYN_SENT },
 	{ "tcp with IP options in", XDP,
 	  OUT_PKT(INET, 80, EXT, 40001, IPPROTO_TCP, .ip_opt_words = 3, .tcp_flags = TCP_SYNACK),
 	  M_NONE, XDP_PASS, true,
 	  OUT_PKT(INET, 80, WEB1, 40001, IPPROTO_TCP, .ip_opt_words = 3, .tcp_flags = TCP_SYNACK),
-	  STAT_IN_TRANSLATED },
+	  STAT_IN_TRANSLATED, FLOW_TCP_SYN_RECV },
+	{ "tcp rst in: closed", XDP,
+	  OUT_PKT(INET, 80, EXT, 40001, IPPROTO_TCP, .tcp_flags = TCP_RST), M_NONE, XDP_PASS,
+	  true, OUT_PKT(INET, 80, WEB1, 40001, IPPROTO_TCP, .tcp_flags = TCP_RST),
+	  STAT_IN_TRANSLATED, FLOW_TCP_CLOSED },
+	{ "tcp syn out after rst: the tuple is reused, syn_sent again", TC,
+	  OUT_PKT(WEB1, 40001, INET, 80, IPPROTO_TCP), M_NONE, TC_ACT_OK, true,
+	  OUT_PKT(EXT, 40001, INET, 80, IPPROTO_TCP), STAT_OUT_TRANSLATED, FLOW_TCP_SYN_SENT },
 	/* UDP, with and without a checksum. */
 	{ "udp out: new flow", TC,
 	  OUT_PKT(WEB1, 5353, INET, 53, IPPROTO_UDP, .payload_len = 37), M_NONE, TC_ACT_OK,
 	  true, OUT_PKT(EXT, 5353, INET, 53, IPPROTO_UDP, .payload_len = 37),
-	  STAT_OUT_NEW_FLOW },
+	  STAT_OUT_NEW_FLOW, FLOW_UDP_UNREPLIED },
 	{ "udp in: reply translated", XDP,
 	  OUT_PKT(INET, 53, EXT, 5353, IPPROTO_UDP, .payload_len = 120), M_NONE, XDP_PASS,
 	  true, OUT_PKT(INET, 53, WEB1, 5353, IPPROTO_UDP, .payload_len = 120),
-	  STAT_IN_TRANSLATED },
+	  STAT_IN_TRANSLATED, FLOW_UDP_ASSURED },
 	{ "udp checksum 0 out: stays 0", TC,
 	  OUT_PKT(WEB2, 6000, INET, 7, IPPROTO_UDP, .payload_len = 9, .udp_no_csum = true),
 	  M_NONE, TC_ACT_OK, true,
 	  OUT_PKT(EXT, 6000, INET, 7, IPPROTO_UDP, .payload_len = 9, .udp_no_csum = true),
-	  STAT_OUT_NEW_FLOW },
+	  STAT_OUT_NEW_FLOW, FLOW_UDP_UNREPLIED },
 	{ "udp checksum 0 in: stays 0", XDP,
 	  OUT_PKT(INET, 7, EXT, 6000, IPPROTO_UDP, .payload_len = 9, .udp_no_csum = true),
 	  M_NONE, XDP_PASS, true,
 	  OUT_PKT(INET, 7, WEB2, 6000, IPPROTO_UDP, .payload_len = 9, .udp_no_csum = true),
-	  STAT_IN_TRANSLATED },
+	  STAT_IN_TRANSLATED, FLOW_UDP_ASSURED },
 	/* What is not translated: dropped when it carries an internal source. */
 	{ "icmp from the internal prefix: dropped", TC,
 	  OUT_PKT(WEB1, 77, INET, 0, IPPROTO_ICMP), M_NONE, TC_ACT_SHOT, false, {},
@@ -322,13 +344,13 @@ static const struct fixture fixtures[] = {
 	  OUT_PKT(EXT, 22, INET, 50000, IPPROTO_TCP), M_NONE, TC_ACT_OK, false, {},
 	  STAT_OUT_PASS },
 	{ "ssh to the gateway in: passed", XDP, OUT_PKT(INET, 50000, EXT, 22, IPPROTO_TCP),
-	  M_NONE, XDP_PASS, false, {}, STAT_IN_PASS },
+	  M_NONE, XDP_PASS, false, {}, STAT_IN_NO_FLOW },
 	{ "reply to a port with no flow: passed", XDP,
 	  OUT_PKT(INET, 80, EXT, 40999, IPPROTO_TCP), M_NONE, XDP_PASS, false, {},
-	  STAT_IN_PASS },
+	  STAT_IN_NO_FLOW },
 	{ "reply from another remote port: no flow, passed", XDP,
 	  OUT_PKT(INET, 81, EXT, 40000, IPPROTO_TCP), M_NONE, XDP_PASS, false, {},
-	  STAT_IN_PASS },
+	  STAT_IN_NO_FLOW },
 	{ "source outside the internal prefix: passed", TC,
 	  OUT_PKT("10.100.21.5", 40000, INET, 80, IPPROTO_TCP), M_NONE, TC_ACT_OK, false, {},
 	  STAT_OUT_PASS },
@@ -386,6 +408,24 @@ static const struct fixture fixtures[] = {
 	  STAT_MALFORMED_L4 },
 };
 
+/* The state of the flow a fixture's frame belongs to. */
+static bool check_state(struct env *e, const struct fixture *f)
+{
+	struct nat_tuple key = tuple(f->in.saddr, f->in.sport, f->in.daddr, f->in.dport,
+				     f->in.proto);
+	struct nat_flow flow;
+	struct nat_rev r;
+
+	if (f->hook == XDP) { /* a reply: find the flow through rev */
+		if (!ASSERT_EQ(bpf_map_lookup_elem(e->rev_fd, &key, &r), 0, "rev entry"))
+			return false;
+		key = r.orig;
+	}
+	if (!ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &key, &flow), 0, "flow entry"))
+		return false;
+	return ASSERT_EQ(flow.state, f->state, "flow state");
+}
+
 static void test_fixtures(struct env *e)
 {
 	uint8_t in[PKT_MAX];
@@ -397,7 +437,8 @@ static void test_fixtures(struct env *e)
 		test_name = f->name;
 		len = apply_mangle(f->mangle, in, pkt_build(&f->in, in));
 		if (check_packet(e, f->hook, in, len, f->verdict,
-				 f->translated ? &f->out : NULL, f->stat))
+				 f->translated ? &f->out : NULL, f->stat) &
+		    (!f->state || check_state(e, f)))
 			printf("ok   %s\n", f->name);
 		else
 			printf("FAIL %s\n", f->name);
@@ -440,9 +481,10 @@ static void test_flow_accounting(struct env *e)
 	test_name = "flow entry: counters and translation of the tcp fixture flow";
 	ok = ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &key, &f), 0, "flow present");
 	ok = ok && ASSERT_EQ(ntohs(f.ext_port), 40000, "ext_port");
-	ok = ok && ASSERT_EQ(f.packets_out, 2, "packets_out (syn, data)");
-	ok = ok && ASSERT_EQ(f.bytes_out, 40 + 40 + 333, "bytes_out");
-	ok = ok && ASSERT_EQ(f.packets_in, 1, "packets_in (syn-ack)");
+	ok = ok && ASSERT_EQ(f.packets_out, 3, "packets_out (syn, data, fin)");
+	ok = ok && ASSERT_EQ(f.bytes_out, 40 + 40 + 333 + 40, "bytes_out");
+	ok = ok && ASSERT_EQ(f.packets_in, 2, "packets_in (syn-ack, fin)");
+	ok = ok && ASSERT_EQ(f.bytes_in, 40 + 40, "bytes_in");
 	ok = ok && ASSERT_TRUE(f.last_seen_ns >= f.created_ns && f.created_ns, "timestamps");
 	report(ok);
 }

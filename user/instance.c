@@ -15,7 +15,8 @@
 #include "log.h"
 #include "pin.h"
 
-static const char *const map_names[] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS };
+static const char *const map_names[] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS,
+					  XDPGW_MAP_SETTINGS };
 
 int instance_unpin(const char *dir)
 {

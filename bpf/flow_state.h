@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A flow's state from the packets seen both ways, as netfilter's conntrack
+ * tracks it loosely: enough to pick the idle timeout, not a TCP window check.
+ * Two CPUs may update one flow at once (a packet each way); the last store
+ * wins, which at worst picks the timeout of a neighbouring state.
+ */
+#ifndef XDPGW_FLOW_STATE_H
+#define XDPGW_FLOW_STATE_H
+
+#include "vmlinux.h"
+#include "xdpgw.h"
+#include "parse.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound)
+{
+	if (flags & TCP_RST)
+		return FLOW_TCP_CLOSED;
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && outbound) {
+		/* A new connection, possibly reusing a closed one's tuple. */
+		if (!state || state == FLOW_TCP_SYN_SENT || state == FLOW_TCP_CLOSED ||
+		    state == FLOW_TCP_TIME_WAIT)
+			return FLOW_TCP_SYN_SENT;
+		return state;
+	}
+	if (!state)
+		return FLOW_TCP_ESTABLISHED; /* picked up mid-stream */
+	if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) && !outbound)
+		return state == FLOW_TCP_SYN_SENT ? FLOW_TCP_SYN_RECV : state;
+	if (flags & TCP_FIN) {
+		if (outbound)
+			return state == FLOW_TCP_FIN_IN || state == FLOW_TCP_TIME_WAIT ?
+				       FLOW_TCP_TIME_WAIT : FLOW_TCP_FIN_OUT;
+		return state == FLOW_TCP_FIN_OUT || state == FLOW_TCP_TIME_WAIT ?
+			       FLOW_TCP_TIME_WAIT : FLOW_TCP_FIN_IN;
+	}
+	if (state == FLOW_TCP_SYN_RECV && outbound && (flags & TCP_ACK))
+		return FLOW_TCP_ESTABLISHED;
+	return state;
+}
+
+/* Account a packet to its flow: counters, last seen, state. */
+static __always_inline void flow_track(struct nat_flow *f, const struct packet *p,
+				       bool outbound)
+{
+	__u8 next;
+
+	if (outbound) {
+		__sync_fetch_and_add(&f->packets_out, 1);
+		__sync_fetch_and_add(&f->bytes_out, p->ip_len);
+	} else {
+		__sync_fetch_and_add(&f->packets_in, 1);
+		__sync_fetch_and_add(&f->bytes_in, p->ip_len);
+	}
+	f->last_seen_ns = bpf_ktime_get_ns();
+
+	if (p->tuple.proto == IPPROTO_TCP)
+		next = tcp_state_next(f->state, p->tcp_flags, outbound);
+	else
+		next = outbound && !f->state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
+	if (next != f->state) /* keep the cache line clean when nothing changes */
+		f->state = next;
+}
+
+#endif /* XDPGW_FLOW_STATE_H */
