@@ -27,6 +27,7 @@ XG_VETHS=()   # "ns if" of every veth end we created
 XG_PIDS=()    # background processes we started
 XG_LASTPID=
 XG_NAT_PID=   # running xdpgw
+XG_XDPGW_ARGS=()  # extra options for `xdpgw run` (e.g. short timeouts)
 XG_NAT_RC=    # its exit code once stopped
 XG_PASS=0
 XG_FAIL=0
@@ -368,7 +369,7 @@ xg_nat_start() {
 		return
 	fi
 	xg_bpffs || return 1
-	xg_bg "$NS_GW" "$XDPGW" run --external eth0 --internal 10.100.20.0/24 \
+	xg_bg "$NS_GW" "$XDPGW" run --external eth0 --internal 10.100.20.0/24 "${XG_XDPGW_ARGS[@]}" \
 		>"$XG_TMP/xdpgw.log" 2>&1
 	XG_NAT_PID=$XG_LASTPID
 	wait_for 10 xg_xdpgw_ready_or_dead

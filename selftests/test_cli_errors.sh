@@ -59,6 +59,13 @@ xdpgw_fails 2 "--ports '2000-1000'" run "${run_args[@]}" --ports 2000-1000
 xdpgw_fails 2 "--ports '0-10'" run "${run_args[@]}" --ports 0-10
 xdpgw_fails 2 "--max-flows '0'" run "${run_args[@]}" --max-flows 0
 xdpgw_fails 2 "--external-ip 'gw'" run "${run_args[@]}" --external-ip gw
+xdpgw_fails 2 "--timeout 'established'" run "${run_args[@]}" --timeout established
+xdpgw_fails 2 "--timeout 'sleepy=5'" run "${run_args[@]}" --timeout sleepy=5
+xdpgw_fails 2 "option '--proto' is not for this verb" stats --external eth0 --proto tcp
+xdpgw_fails 2 "--proto 'icmp': tcp or udp" flows --external eth0 --proto icmp
+xdpgw_fails 2 "--addr 'web': not an IPv4 address" flows --external eth0 --addr web
+xdpgw_fails 2 "--port '70000'" flows --external eth0 --port 70000
+xdpgw_fails 2 "xdpgw flows: --external IF is required" flows
 
 # ---- configuration errors: exit 1, the interface or path named
 xdpgw_fails 1 "interface 'eth9' not found" run --external eth9 --internal 10.100.20.0/24
@@ -68,13 +75,14 @@ xdpgw_fails 1 "interface 'bare0' has no IPv4 address" \
 	run --external bare0 --internal 10.100.20.0/24
 xdpgw_fails 1 "--pin-root /tmp: not a directory on a bpffs" run "${run_args[@]}" --pin-root /tmp
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" stats --external eth0
+xdpgw_fails 1 "no xdpgw instance on 'eth0'" flows --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0
 check "after every refusal nothing is attached or pinned" nothing_left
 
 # ---- help: complete and successful
 check "xdpgw --help exits 0 and lists the verbs" \
 	bash -c "'$XDPGW' --help | grep -q '^  run' && '$XDPGW' --help | grep -q '^  down'"
-for verb in run down stats; do
+for verb in run down flows stats; do
 	check "xdpgw $verb --help exits 0" bash -c "'$XDPGW' $verb --help | grep -q '^Usage: xdpgw $verb'"
 done
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "cli.h"
 #include "log.h"
 #include "pin.h"
@@ -52,13 +53,34 @@ int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len)
 	return 0;
 }
 
-int cli_parse_common(int argc, char **argv, const char *usage,
-		     struct common_opts *opts, bool *json)
+int cli_open_map(const struct common_opts *opts, const char *name)
 {
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	int fd;
+
+	if (cli_instance_dir(opts, dir, sizeof(dir)))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fd = -errno;
+		pr_warn("no xdpgw instance on '%s': cannot open map %s: %s\n", opts->ifname, path,
+			strerror(-fd));
+	}
+	return fd;
+}
+
+int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowed,
+		   struct verb_args *args)
+{
+	enum { OPT_PIN_ROOT = 256, OPT_PROTO, OPT_ADDR, OPT_PORT };
 	static const struct option options[] = {
 		{ "external", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "pin-root", required_argument, NULL, 'P' },
+		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+		{ "proto", required_argument, NULL, OPT_PROTO },
+		{ "addr", required_argument, NULL, OPT_ADDR },
+		{ "port", required_argument, NULL, OPT_PORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -66,38 +88,56 @@ int cli_parse_common(int argc, char **argv, const char *usage,
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, json ? "e:jvh" : "e:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:jvh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
-			opts->ifname = optarg;
-			break;
-		case 'j':
-			if (!json)
-				goto usage;
-			*json = true;
-			break;
-		case 'P':
-			opts->pin_root = optarg;
-			break;
+			args->c.ifname = optarg;
+			continue;
+		case OPT_PIN_ROOT:
+			args->c.pin_root = optarg;
+			continue;
 		case 'v':
-			opts->verbose++;
-			break;
+			args->c.verbose++;
+			continue;
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_OK;
-		default:
-			goto usage;
+		case 'j':
+			args->json = true;
+			if (allowed & VERB_JSON)
+				continue;
+			break;
+		case OPT_PROTO:
+			args->proto = optarg;
+			if (allowed & VERB_FILTERS)
+				continue;
+			break;
+		case OPT_ADDR:
+			args->addr = optarg;
+			if (allowed & VERB_FILTERS)
+				continue;
+			break;
+		case OPT_PORT:
+			args->port = optarg;
+			if (allowed & VERB_FILTERS)
+				continue;
+			break;
 		}
+		/* an option this verb does not take, or getopt's '?' */
+		if (opt != '?')
+			fprintf(stderr, "xdpgw %s: option '%s' is not for this verb\n", argv[0],
+				argv[optind - 1]);
+		goto usage;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "xdpgw %s: unexpected argument '%s'\n", argv[0], argv[optind]);
 		goto usage;
 	}
-	if (!opts->ifname) {
+	if (!args->c.ifname) {
 		fprintf(stderr, "xdpgw %s: --external IF is required\n", argv[0]);
 		goto usage;
 	}
-	cli_set_verbosity(opts->verbose);
+	cli_set_verbosity(args->c.verbose);
 	return -1;
 usage:
 	fputs(usage, stderr);

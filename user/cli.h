@@ -20,6 +20,7 @@ struct verb {
 int cmd_run(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {
@@ -35,18 +36,34 @@ struct instance_cfg;
 int run_parse_args(int argc, char **argv, struct common_opts *common,
 		   struct instance_cfg *cfg, bool *have_ext_ip);
 
-/* Parse the options of a verb that takes only the common ones (-e, --pin-root,
- * -v, -h) and, when json is not NULL, -j. --external is required.
- * Returns -1 to go on, else the exit code (help shown, or usage error).
+/* What a verb that works on an existing instance may be given. */
+struct verb_args {
+	struct common_opts c;
+	bool json; /* -j, --json */
+	const char *proto; /* --proto tcp|udp */
+	const char *addr; /* --addr A.B.C.D */
+	const char *port; /* --port N */
+};
+
+#define VERB_JSON 0x1 /* accepts --json */
+#define VERB_FILTERS 0x2 /* accepts --proto, --addr, --port */
+
+/* Parse -e/--external (required), --pin-root, -v, -h and the options
+ * `allowed` names. Returns -1 to go on, else the exit code (help shown, or
+ * usage error).
  */
-int cli_parse_common(int argc, char **argv, const char *usage,
-		     struct common_opts *opts, bool *json);
+int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowed,
+		   struct verb_args *args);
 
 /* Resolve the instance directory of opts->ifname in this netns, printing
  * why when it cannot (no bpffs, bad name). Also points libxdp at the same
  * bpffs. Returns 0 or -errno.
  */
 int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len);
+/* Open map `name` of the instance on opts->ifname; prints "no xdpgw
+ * instance on IF: cannot open map PATH" when there is none. fd or -errno.
+ */
+int cli_open_map(const struct common_opts *opts, const char *name);
 /* Apply -v count to the log level. */
 void cli_set_verbosity(int verbose);
 

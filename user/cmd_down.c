@@ -23,26 +23,27 @@ static const char down_usage[] =
 
 int cmd_down(int argc, char **argv)
 {
-	struct common_opts common = {};
+	struct verb_args args = {};
+	struct common_opts *common = &args.c;
 	char dir[PATH_MAX];
 	int ret, ifindex, err;
 
-	ret = cli_parse_common(argc, argv, down_usage, &common, NULL);
+	ret = cli_parse_verb(argc, argv, down_usage, 0, &args);
 	if (ret >= 0)
 		return ret;
-	ifindex = iface_index(common.ifname);
+	ifindex = iface_index(common->ifname);
 	if (ifindex < 0) {
-		pr_warn("interface '%s' not found\n", common.ifname);
+		pr_warn("interface '%s' not found\n", common->ifname);
 		return EXIT_FAIL;
 	}
-	if (cli_instance_dir(&common, dir, sizeof(dir)))
+	if (cli_instance_dir(common, dir, sizeof(dir)))
 		return EXIT_FAIL;
 	err = instance_remove(dir, ifindex);
 	if (err == -ENOENT) {
 		pr_warn("no xdpgw instance on '%s' (no program attached, no pins in %s)\n",
-			common.ifname, dir);
+			common->ifname, dir);
 		return EXIT_FAIL;
 	}
-	pr_info("xdpgw: %s: instance removed\n", common.ifname);
+	pr_info("xdpgw: %s: instance removed\n", common->ifname);
 	return EXIT_OK;
 }

@@ -6,14 +6,21 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include "xdpgw.h"
 #include "cli.h"
 #include "config.h"
+#include "flow.h"
 #include "iface.h"
 #include "instance.h"
 #include "log.h"
+#include "stats.h"
+#include "sweep.h"
+
+#define SWEEP_INTERVAL_S 1
 
 static const char run_usage[] =
 	"Usage: xdpgw run --external IF --internal CIDR [OPTIONS]\n"
@@ -27,12 +34,17 @@ static const char run_usage[] =
 	"      --external-ip ADDR  address to translate to (default: IF's first IPv4 address)\n"
 	"      --ports LO-HI       external port range (default 1024-65535)\n"
 	"      --max-flows N       NAT table size in flows (default 262144)\n"
+	"      --timeout STATE=S   idle timeout of flows in STATE, seconds; repeatable.\n"
+	"                          States and defaults: syn_sent=120 syn_recv=60\n"
+	"                          established=432000 fin_out=120 fin_in=120\n"
+	"                          time_wait=120 closed=10 udp_unreplied=30\n"
+	"                          udp_assured=180. Expired flows are swept every second.\n"
 	"      --pin-root DIR      bpffs directory for pins (default /sys/fs/bpf/xdpgw,\n"
 	"                          else /run/xdpgw); maps go to DIR/NETNS/IF/\n"
 	"  -v, --verbose           more output; twice for libbpf/libxdp debug\n"
 	"  -h, --help              this text\n";
 
-enum { OPT_EXT_IP = 256, OPT_PORTS, OPT_MAX_FLOWS, OPT_PIN_ROOT };
+enum { OPT_EXT_IP = 256, OPT_PORTS, OPT_MAX_FLOWS, OPT_PIN_ROOT, OPT_TIMEOUT };
 
 static const struct option run_options[] = {
 	{ "external", required_argument, NULL, 'e' },
@@ -41,6 +53,7 @@ static const struct option run_options[] = {
 	{ "ports", required_argument, NULL, OPT_PORTS },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -87,6 +100,10 @@ int run_parse_args(int argc, char **argv, struct common_opts *common,
 		case OPT_PIN_ROOT:
 			common->pin_root = optarg;
 			break;
+		case OPT_TIMEOUT:
+			if (timeout_parse(optarg, &cfg->settings))
+				return usage_error("--timeout '%s': not STATE=SECONDS with a state listed below", optarg);
+			break;
 		case 'v':
 			common->verbose++;
 			break;
@@ -120,18 +137,75 @@ static int stop_signal_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-static int wait_for_stop(int sfd)
+static int sweep_timer_fd(void)
 {
-	struct signalfd_siginfo si;
-	ssize_t n;
+	struct itimerspec every = { .it_interval = { SWEEP_INTERVAL_S, 0 },
+				    .it_value = { SWEEP_INTERVAL_S, 0 } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 
-	do
-		n = read(sfd, &si, sizeof(si));
-	while (n < 0 && errno == EINTR);
-	if (n != sizeof(si))
+	if (fd < 0 || timerfd_settime(fd, 0, &every, NULL))
 		return -errno;
-	pr_info("xdpgw: %s received, detaching\n", strsignal(si.ssi_signo));
-	return 0;
+	return fd;
+}
+
+static void sweep(const struct instance *in, const struct instance_cfg *cfg)
+{
+	struct sweep_result res;
+	int err;
+
+	err = sweep_flows(instance_map_fd(in, XDPGW_MAP_FLOWS), instance_map_fd(in, XDPGW_MAP_REV),
+			  &cfg->settings, monotonic_ns(), &res);
+	if (err)
+		pr_warn("%s: sweeping map " XDPGW_MAP_FLOWS " failed: %s\n", cfg->ifname,
+			strerror(-err));
+	if (res.expired)
+		stats_add(instance_map_fd(in, XDPGW_MAP_STATS), STAT_EXPIRED, res.expired);
+	pr_debug("%s: swept %llu flows, %llu expired\n", cfg->ifname,
+		 (unsigned long long)res.scanned, (unsigned long long)res.expired);
+}
+
+/* The daemon's loop: sweep every SWEEP_INTERVAL_S until SIGINT/SIGTERM. */
+static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	struct signalfd_siginfo si;
+	__u64 ticks;
+	int ep, tfd, n, ret = 0;
+
+	tfd = sweep_timer_fd();
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (tfd < 0 || ep < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	for (;;) {
+		n = epoll_wait(ep, &got, 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (got.data.fd == tfd) {
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+				sweep(in, cfg);
+			continue;
+		}
+		if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			pr_info("xdpgw: %s received, detaching\n", strsignal(si.ssi_signo));
+			break;
+		}
+	}
+out:
+	if (tfd >= 0)
+		close(tfd);
+	if (ep >= 0)
+		close(ep);
+	return ret;
 }
 
 int cmd_run(int argc, char **argv)
@@ -147,6 +221,7 @@ int cmd_run(int argc, char **argv)
 	struct instance in;
 	int ret, sfd;
 
+	timeouts_default(&cfg.settings);
 	ret = run_parse_args(argc, argv, &common, &cfg, &have_ext_ip);
 	if (ret >= 0)
 		return ret;
@@ -197,7 +272,9 @@ int cmd_run(int argc, char **argv)
 		cfg.ifname, net, __builtin_popcount(cfg.internal_mask), ext, cfg.port_min,
 		cfg.port_max, cfg.max_flows, dir);
 
-	ret = wait_for_stop(sfd);
+	ret = serve(&in, &cfg, sfd);
+	if (ret)
+		pr_warn("%s: event loop failed: %s\n", cfg.ifname, strerror(-ret));
 	instance_stop(&in);
 	close(sfd);
 	return ret ? EXIT_FAIL : EXIT_OK;

@@ -11,6 +11,7 @@
 #include "xdpgw.h"
 #include "cli.h"
 #include "log.h"
+#include "stats.h"
 
 static const char stats_usage[] =
 	"Usage: xdpgw stats --external IF [--json] [--pin-root DIR]\n"
@@ -24,68 +25,35 @@ static const char stats_usage[] =
 	"  -v, --verbose       more output\n"
 	"  -h, --help          this text\n";
 
-/* Sum a per-CPU array into totals[STAT__MAX]. */
-static int read_stats(int fd, __u64 *totals)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
-	__u32 key;
-	int cpu;
-
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (key = 0; key < STAT__MAX; key++) {
-		totals[key] = 0;
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			free(vals);
-			return -errno;
-		}
-		for (cpu = 0; cpu < ncpu; cpu++)
-			totals[key] += vals[cpu];
-	}
-	free(vals);
-	return 0;
-}
-
 int cmd_stats(int argc, char **argv)
 {
-	struct common_opts common = {};
-	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct verb_args args = {};
 	__u64 totals[STAT__MAX];
-	bool json = false;
 	int ret, fd, err, i;
 
-	ret = cli_parse_common(argc, argv, stats_usage, &common, &json);
+	ret = cli_parse_verb(argc, argv, stats_usage, VERB_JSON, &args);
 	if (ret >= 0)
 		return ret;
-	if (cli_instance_dir(&common, dir, sizeof(dir)))
+	fd = cli_open_map(&args.c, XDPGW_MAP_STATS);
+	if (fd < 0)
 		return EXIT_FAIL;
-	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_STATS, dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		pr_warn("no xdpgw instance on '%s': cannot open map %s: %s\n", common.ifname,
-			path, strerror(errno));
-		return EXIT_FAIL;
-	}
-	err = read_stats(fd, totals);
+	err = stats_read(fd, totals);
 	close(fd);
 	if (err) {
-		pr_warn("reading map %s failed: %s\n", path, strerror(-err));
+		pr_warn("reading map " XDPGW_MAP_STATS " of '%s' failed: %s\n", args.c.ifname,
+			strerror(-err));
 		return EXIT_FAIL;
 	}
-	if (json)
+	if (args.json)
 		putchar('{');
 	for (i = 0; i < STAT__MAX; i++) {
-		if (json)
+		if (args.json)
 			printf("%s\"%s\":%llu", i ? "," : "", xdpgw_stat_names[i],
 			       (unsigned long long)totals[i]);
 		else
 			printf("%-24s %llu\n", xdpgw_stat_names[i], (unsigned long long)totals[i]);
 	}
-	if (json)
+	if (args.json)
 		puts("}");
 	return EXIT_OK;
 }

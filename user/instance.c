@@ -100,6 +100,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDPGW_XDP_PROG_NAME);
 	char msg[256];
+	__u32 zero = 0;
 	int err;
 
 	err = nat_objects_open(&in->tc, &in->xdp, cfg);
@@ -110,6 +111,11 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 		pr_warn("loading the tc program for %s failed: %s\n", cfg->ifname,
 			strerror(-err));
 		return err;
+	}
+	err = bpf_map_update_elem(bpf_map__fd(in->tc->maps.settings), &zero, &cfg->settings, 0);
+	if (err) {
+		pr_warn("writing map " XDPGW_MAP_SETTINGS " failed: %s\n", strerror(errno));
+		return -errno;
 	}
 	/* libxdp loads the object itself: as a dispatcher extension where the
 	 * kernel allows it, else as a plain XDP program.
@@ -182,6 +188,13 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	if (err)
 		instance_stop(in);
 	return err;
+}
+
+int instance_map_fd(const struct instance *in, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(in->tc->obj, name);
+
+	return map ? bpf_map__fd(map) : -ENOENT;
 }
 
 static void detach_tc(int ifindex, bool destroy_hook)

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <linux/types.h>
+#include "xdpgw.h"
 
 /* tc filter identity on the egress hook, so `down` can find it again. */
 #define XDPGW_TC_HANDLE 0x78677700
@@ -24,6 +25,7 @@ struct instance_cfg {
 	__u16 port_min; /* host order */
 	__u16 port_max;
 	__u32 max_flows;
+	struct xdpgw_config settings; /* written to the settings map */
 	const char *dir; /* pin directory of this instance */
 };
 
@@ -50,6 +52,8 @@ int nat_objects_open(struct nat_tc **tc, struct nat_xdp **xdp,
 
 /* Attach everything or nothing: on error, what was done is undone. */
 int instance_start(struct instance *in, const struct instance_cfg *cfg);
+/* fds of the instance's maps, valid while it runs. */
+int instance_map_fd(const struct instance *in, const char *name);
 /* Detach and unpin exactly what instance_start did. */
 void instance_stop(struct instance *in);
 /* Remove an instance left behind by a process that is gone: detach our XDP

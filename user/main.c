@@ -8,6 +8,7 @@
 static const struct verb verbs[] = {
 	{ "run", cmd_run, "attach to an interface and translate until stopped" },
 	{ "down", cmd_down, "detach and unpin an instance left behind" },
+	{ "flows", cmd_flows, "list the NAT table's flows, like conntrack -L" },
 	{ "stats", cmd_stats, "print the global packet counters" },
 };
 

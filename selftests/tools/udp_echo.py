@@ -4,10 +4,14 @@
 
 usage: udp_echo.py server PORT [--log FILE]
        udp_echo.py client HOST PORT TAG [--size N] [--timeout S] [--tries N]
+                          [--sport PORT]
+       udp_echo.py burst HOST PORT LO-HI [--timeout S]
 
 The server echoes every datagram and appends "IP PORT TAG" to FILE, TAG being
 the datagram's first line. The client sends TAG plus padding to N bytes and
 exits 0 once the identical datagram came back (retrying on timeout).
+burst sends one datagram from each source port LO..HI at once, then prints
+how many were echoed within the timeout.
 """
 import argparse
 import socket
@@ -32,6 +36,8 @@ def client(args):
     payload += bytes(i % 251 for i in range(max(0, args.size - len(payload))))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(args.timeout)
+    if args.sport:
+        s.bind(("0.0.0.0", args.sport))
     s.connect((args.host, args.port))
     for _ in range(args.tries):
         s.send(payload)
@@ -47,6 +53,27 @@ def client(args):
     return 1
 
 
+def burst(args):
+    lo, hi = (int(p) for p in args.sports.split("-"))
+    socks = []
+    for sport in range(lo, hi + 1):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", sport))
+        s.connect((args.host, args.port))
+        s.send(f"burst-{sport}\n".encode())
+        socks.append(s)
+    echoed = 0
+    for s in socks:
+        s.settimeout(args.timeout)
+        try:
+            s.recv(65535)
+            echoed += 1
+        except (socket.timeout, ConnectionRefusedError):
+            pass
+    print(echoed)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -60,8 +87,14 @@ def main():
     pc.add_argument("--size", type=int, default=1200)
     pc.add_argument("--timeout", type=float, default=1.0)
     pc.add_argument("--tries", type=int, default=3)
+    pc.add_argument("--sport", type=int, default=0, help="source port to send from")
+    pb = sub.add_parser("burst")
+    pb.add_argument("host")
+    pb.add_argument("port", type=int)
+    pb.add_argument("sports", help="LO-HI source ports, one datagram each")
+    pb.add_argument("--timeout", type=float, default=1.0)
     args = p.parse_args()
-    return server(args) if args.mode == "server" else client(args)
+    return {"server": server, "client": client, "burst": burst}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cmocka tests of flow lifetimes: timeouts, deadlines, and the sweep on real
+ * BPF hash maps (created here; those tests are skipped without root).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <cmocka.h>
+#include "xdpgw.h"
+#include "flow.h"
+#include "sweep.h"
+
+#define SEC 1000000000ull
+
+static void test_timeouts(void **state)
+{
+	struct xdpgw_config c;
+
+	(void)state;
+	timeouts_default(&c);
+	assert_int_equal(c.timeout[FLOW_TCP_SYN_SENT], 120);
+	assert_int_equal(c.timeout[FLOW_TCP_ESTABLISHED], 432000);
+	assert_int_equal(c.timeout[FLOW_TCP_CLOSED], 10);
+	assert_int_equal(c.timeout[FLOW_UDP_UNREPLIED], 30);
+	assert_int_equal(c.timeout[FLOW_UDP_ASSURED], 180);
+	assert_int_equal(timeout_parse("established=600", &c), 0);
+	assert_int_equal(c.timeout[FLOW_TCP_ESTABLISHED], 600);
+	assert_int_equal(timeout_parse("udp_assured=1", &c), 0);
+	assert_int_equal(c.timeout[FLOW_UDP_ASSURED], 1);
+	assert_int_equal(timeout_parse("establish=600", &c), -EINVAL); /* no prefixes */
+	assert_int_equal(timeout_parse("established=", &c), -EINVAL);
+	assert_int_equal(timeout_parse("established=0", &c), -EINVAL);
+	assert_int_equal(timeout_parse("established", &c), -EINVAL);
+	assert_int_equal(timeout_parse("=5", &c), -EINVAL);
+	assert_int_equal(timeout_parse("bogus=5", &c), -EINVAL);
+}
+
+static void test_deadline(void **state)
+{
+	struct xdpgw_config c;
+	struct nat_flow f = { .last_seen_ns = 100 * SEC, .state = FLOW_TCP_CLOSED };
+
+	(void)state;
+	timeouts_default(&c);
+	assert_int_equal(flow_deadline_ns(&f, &c), 110 * SEC);
+	assert_false(flow_expired(&f, &c, 110 * SEC - 1));
+	assert_true(flow_expired(&f, &c, 110 * SEC));
+	f.state = FLOW_UDP_ASSURED;
+	assert_false(flow_expired(&f, &c, 279 * SEC));
+	assert_true(flow_expired(&f, &c, 280 * SEC));
+	f.state = 200; /* garbage state: the short default, not out of bounds */
+	assert_int_equal(flow_deadline_ns(&f, &c), 130 * SEC);
+}
+
+/* A flows and a rev map as the programs have them. */
+struct maps {
+	int flows, rev;
+};
+
+static int maps_setup(void **state)
+{
+	static struct maps m;
+
+	if (geteuid() != 0)
+		return 0;
+	m.flows = bpf_map_create(BPF_MAP_TYPE_HASH, "t_flows", sizeof(struct nat_tuple),
+				 sizeof(struct nat_flow), 64, NULL);
+	m.rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
+			       sizeof(struct nat_rev), 64, NULL);
+	assert_true(m.flows >= 0 && m.rev >= 0);
+	*state = &m;
+	return 0;
+}
+
+static int maps_teardown(void **state)
+{
+	struct maps *m = *state;
+
+	if (m) {
+		close(m->flows);
+		close(m->rev);
+	}
+	return 0;
+}
+
+static struct nat_tuple add_flow(struct maps *m, uint16_t sport, __u8 fstate, __u64 last_seen)
+{
+	struct nat_tuple k = { .saddr = htonl(0x0a641439), .daddr = htonl(0xc6336414),
+			       .sport = htons(sport), .dport = htons(80), .proto = IPPROTO_TCP };
+	struct nat_flow f = { .ext_addr = htonl(0xcb007101), .ext_port = htons(sport),
+			      .state = fstate, .last_seen_ns = last_seen };
+	struct nat_rev r = { .orig = k };
+	struct nat_tuple rk = nat_reply_tuple(&k, f.ext_addr, f.ext_port);
+
+	assert_int_equal(bpf_map_update_elem(m->flows, &k, &f, BPF_NOEXIST), 0);
+	assert_int_equal(bpf_map_update_elem(m->rev, &rk, &r, BPF_NOEXIST), 0);
+	return k;
+}
+
+static bool present(int fd, const struct nat_tuple *k)
+{
+	struct nat_flow f;
+
+	return bpf_map_lookup_elem(fd, k, &f) == 0;
+}
+
+static void test_sweep(void **state)
+{
+	struct maps *m = *state;
+	struct xdpgw_config c;
+	struct sweep_result res;
+	struct nat_tuple idle, live, closed;
+
+	if (!m)
+		skip();
+	timeouts_default(&c);
+	idle = add_flow(m, 1000, FLOW_UDP_UNREPLIED, 10 * SEC); /* deadline 40 s */
+	live = add_flow(m, 1001, FLOW_TCP_ESTABLISHED, 10 * SEC); /* 5 days */
+	closed = add_flow(m, 1002, FLOW_TCP_CLOSED, 25 * SEC); /* 35 s */
+	assert_int_equal(sweep_flows(m->flows, m->rev, &c, 36 * SEC, &res), 0);
+	assert_int_equal(res.scanned, 3);
+	assert_int_equal(res.expired, 1);
+	assert_false(present(m->flows, &closed));
+	assert_true(present(m->flows, &idle));
+	assert_int_equal(sweep_flows(m->flows, m->rev, &c, 40 * SEC, &res), 0);
+	assert_int_equal(res.expired, 1);
+	assert_false(present(m->flows, &idle));
+	assert_true(present(m->flows, &live));
+	/* Each expired flow took its rev entry (its port) with it. */
+	struct nat_tuple k, next;
+	int rev_left = 0;
+
+	for (int err = bpf_map_get_next_key(m->rev, NULL, &next); !err;
+	     err = bpf_map_get_next_key(m->rev, &k, &next)) {
+		k = next;
+		rev_left++;
+	}
+	assert_int_equal(rev_left, 1);
+}
+
+/* A flow the scan saw expired, that then saw a packet, is kept. */
+static void test_sweep_recheck(void **state)
+{
+	struct maps *m = *state;
+	struct xdpgw_config c;
+	struct nat_tuple k;
+	struct nat_flow seen, now;
+
+	if (!m)
+		skip();
+	timeouts_default(&c);
+	k = add_flow(m, 2000, FLOW_UDP_ASSURED, 10 * SEC);
+	assert_int_equal(bpf_map_lookup_elem(m->flows, &k, &seen), 0); /* the scan's copy */
+	now = seen;
+	now.last_seen_ns = 200 * SEC; /* a packet came after the scan */
+	assert_int_equal(bpf_map_update_elem(m->flows, &k, &now, BPF_EXIST), 0);
+	assert_int_equal(sweep_expire_one(m->flows, m->rev, &k, &seen, &c, 195 * SEC), 0);
+	assert_true(present(m->flows, &k));
+	/* With no packet since, the same call deletes it. */
+	assert_int_equal(sweep_expire_one(m->flows, m->rev, &k, &now, &c, 380 * SEC), 1);
+	assert_false(present(m->flows, &k));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test_setup_teardown(test_sweep, maps_setup, maps_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_recheck, maps_setup, maps_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xdpgw flows: the NAT table, one flow a line, as `conntrack -L` shows it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "xdpgw.h"
+#include "cli.h"
+#include "config.h"
+#include "flow.h"
+#include "flow_table.h"
+#include "log.h"
+
+static const char flows_usage[] =
+	"Usage: xdpgw flows --external IF [--json] [--proto tcp|udp] [--addr ADDR]\n"
+	"                   [--port PORT] [--pin-root DIR]\n"
+	"\n"
+	"List the flows of the instance on IF: protocol, state, the internal,\n"
+	"external and remote address:port, packets/bytes out and in, the age and\n"
+	"the seconds until the flow expires if it stays idle.\n"
+	"\n"
+	"  -e, --external IF   external interface (required)\n"
+	"  -j, --json          a JSON array of objects instead of text\n"
+	"      --proto P       only tcp or only udp flows\n"
+	"      --addr ADDR     only flows with ADDR as internal, external or remote address\n"
+	"      --port PORT     only flows with PORT as internal, external or remote port\n"
+	"      --pin-root DIR  as given to `xdpgw run`\n"
+	"  -v, --verbose       more output\n"
+	"  -h, --help          this text\n";
+
+struct flow_filter {
+	__u8 proto; /* 0: any */
+	bool by_addr;
+	__be32 addr;
+	bool by_port;
+	__be16 port;
+};
+
+struct listing {
+	struct flow_filter filter;
+	struct xdpgw_config cfg;
+	__u64 now;
+	bool json;
+	unsigned int shown;
+};
+
+static bool flow_matches(const struct flow_filter *m, const struct nat_tuple *k,
+			 const struct nat_flow *f)
+{
+	if (m->proto && k->proto != m->proto)
+		return false;
+	if (m->by_addr && k->saddr != m->addr && k->daddr != m->addr && f->ext_addr != m->addr)
+		return false;
+	if (m->by_port && k->sport != m->port && k->dport != m->port && f->ext_port != m->port)
+		return false;
+	return true;
+}
+
+static const char *state_name(__u8 state)
+{
+	return state && state < FLOW_STATE__MAX ? flow_state_names[state] : "new";
+}
+
+static void endpoint(char *buf, size_t len, __be32 addr, __be16 port)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	snprintf(buf, len, "%s:%u", a, ntohs(port));
+}
+
+static int print_flow(const struct nat_tuple *k, const struct nat_flow *f, void *ctx)
+{
+	struct listing *l = ctx;
+	char in[32], ext[32], rem[32];
+	__u64 deadline = flow_deadline_ns(f, &l->cfg);
+	unsigned long long age = (l->now - f->created_ns) / 1000000000ull;
+	unsigned long long left = deadline > l->now ? (deadline - l->now) / 1000000000ull : 0;
+	const char *proto = k->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	if (!flow_matches(&l->filter, k, f))
+		return 0;
+	endpoint(in, sizeof(in), k->saddr, k->sport);
+	endpoint(ext, sizeof(ext), f->ext_addr, f->ext_port);
+	endpoint(rem, sizeof(rem), k->daddr, k->dport);
+	if (l->json)
+		printf("%s{\"proto\":\"%s\",\"state\":\"%s\",\"internal\":\"%s\","
+		       "\"external\":\"%s\",\"remote\":\"%s\",\"packets_out\":%llu,"
+		       "\"bytes_out\":%llu,\"packets_in\":%llu,\"bytes_in\":%llu,"
+		       "\"age_s\":%llu,\"expires_s\":%llu}",
+		       l->shown ? ",\n " : "", proto, state_name(f->state), in, ext, rem,
+		       (unsigned long long)f->packets_out, (unsigned long long)f->bytes_out,
+		       (unsigned long long)f->packets_in, (unsigned long long)f->bytes_in, age,
+		       left);
+	else
+		printf("%-5s %-13s %-21s %-21s %-21s %10llu/%-12llu %10llu/%-12llu %7llus %9llus\n",
+		       proto, state_name(f->state), in, ext, rem,
+		       (unsigned long long)f->packets_out, (unsigned long long)f->bytes_out,
+		       (unsigned long long)f->packets_in, (unsigned long long)f->bytes_in, age,
+		       left);
+	l->shown++;
+	return 0;
+}
+
+static int parse_filter(const struct verb_args *a, struct flow_filter *m)
+{
+	__u32 port;
+
+	if (a->proto) {
+		if (!strcmp(a->proto, "tcp"))
+			m->proto = IPPROTO_TCP;
+		else if (!strcmp(a->proto, "udp"))
+			m->proto = IPPROTO_UDP;
+		else
+			return fprintf(stderr, "xdpgw flows: --proto '%s': tcp or udp\n", a->proto),
+			       -EINVAL;
+	}
+	if (a->addr) {
+		if (parse_ipv4(a->addr, &m->addr))
+			return fprintf(stderr, "xdpgw flows: --addr '%s': not an IPv4 address\n",
+				       a->addr),
+			       -EINVAL;
+		m->by_addr = true;
+	}
+	if (a->port) {
+		if (parse_u32(a->port, 1, 65535, &port))
+			return fprintf(stderr, "xdpgw flows: --port '%s': not a port 1-65535\n",
+				       a->port),
+			       -EINVAL;
+		m->port = htons(port);
+		m->by_port = true;
+	}
+	return 0;
+}
+
+int cmd_flows(int argc, char **argv)
+{
+	struct verb_args args = {};
+	struct listing l = {};
+	int ret, flows_fd, settings_fd, err;
+	__u32 zero = 0;
+
+	ret = cli_parse_verb(argc, argv, flows_usage, VERB_JSON | VERB_FILTERS, &args);
+	if (ret >= 0)
+		return ret;
+	if (parse_filter(&args, &l.filter)) {
+		fputs(flows_usage, stderr);
+		return EXIT_USAGE;
+	}
+	flows_fd = cli_open_map(&args.c, XDPGW_MAP_FLOWS);
+	if (flows_fd < 0)
+		return EXIT_FAIL;
+	settings_fd = cli_open_map(&args.c, XDPGW_MAP_SETTINGS);
+	if (settings_fd < 0 || bpf_map_lookup_elem(settings_fd, &zero, &l.cfg)) {
+		close(flows_fd);
+		return EXIT_FAIL;
+	}
+	close(settings_fd);
+	l.json = args.json;
+	l.now = monotonic_ns();
+	if (l.json)
+		putchar('[');
+	else
+		printf("%-5s %-13s %-21s %-21s %-21s %23s %23s %8s %10s\n", "proto", "state",
+		       "internal", "external", "remote", "out packets/bytes", "in packets/bytes",
+		       "age", "expires");
+	err = flow_table_walk(flows_fd, print_flow, &l);
+	if (l.json)
+		puts("]");
+	close(flows_fd);
+	if (err) {
+		pr_warn("reading map " XDPGW_MAP_FLOWS " of '%s' failed: %s\n", args.c.ifname,
+			strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Flow lifetimes: idle timeouts per state, and when a flow expires. */
+#ifndef XDPGW_FLOW_H
+#define XDPGW_FLOW_H
+
+#include <stdbool.h>
+#include "xdpgw.h"
+
+/* Close to netfilter's: SYN sent 120 s, established 5 days, FIN 120 s,
+ * TIME_WAIT 120 s, RST 10 s, UDP unreplied 30 s, UDP assured 180 s.
+ */
+void timeouts_default(struct xdpgw_config *cfg);
+/* "STATE=SECONDS", STATE one of flow_state_names; -EINVAL otherwise. */
+int timeout_parse(const char *s, struct xdpgw_config *cfg);
+/* Monotonic time (ns, bpf_ktime_get_ns's clock) at which f expires. */
+__u64 flow_deadline_ns(const struct nat_flow *f, const struct xdpgw_config *cfg);
+static inline bool flow_expired(const struct nat_flow *f, const struct xdpgw_config *cfg,
+				__u64 now_ns)
+{
+	return now_ns >= flow_deadline_ns(f, cfg);
+}
+/* Monotonic clock in ns, as bpf_ktime_get_ns() reads it. */
+__u64 monotonic_ns(void);
+
+#endif

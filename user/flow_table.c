@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <bpf/bpf.h>
+#include "flow_table.h"
+
+/* Big enough that a sweep of 1M flows takes a few hundred syscalls. */
+#define WALK_BATCH 4096
+
+int flow_table_walk(int flows_fd, flow_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct nat_tuple *keys = calloc(WALK_BATCH, sizeof(*keys));
+	struct nat_flow *vals = calloc(WALK_BATCH, sizeof(*vals));
+	bool first = true, last = false;
+	__u32 batch, count, i;
+	int ret = 0;
+
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (!last && !ret) {
+		count = WALK_BATCH;
+		if (bpf_map_lookup_batch(flows_fd, first ? NULL : &batch, &batch, keys, vals,
+					 &count, &opts)) {
+			if (errno != ENOENT) { /* ENOENT: this was the last batch */
+				ret = -errno;
+				break;
+			}
+			last = true;
+		}
+		first = false;
+		for (i = 0; i < count && !ret; i++)
+			ret = fn(&keys[i], &vals[i], ctx);
+	}
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
