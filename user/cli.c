@@ -124,9 +124,14 @@ int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowe
 			break;
 		}
 		/* an option this verb does not take, or getopt's '?' */
-		if (opt != '?')
-			fprintf(stderr, "xdpgw %s: option '%s' is not for this verb\n", argv[0],
-				argv[optind - 1]);
+		if (opt != '?') {
+			const struct option *o = options;
+
+			while (o->name && o->val != opt)
+				o++;
+			fprintf(stderr, "xdpgw %s: option '--%s' is not for this verb\n", argv[0],
+				o->name);
+		}
 		goto usage;
 	}
 	if (optind < argc) {
