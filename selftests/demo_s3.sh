@@ -77,6 +77,8 @@ say "Same sequence number ($in_seq), source $in_src rewritten to $ext_src:$ext_p
 	die "capture does not show the expected rewrite"
 
 if [ "$NAT_IMPL" = xdpgw ]; then
+	say "The NAT table as xdpgw lists it: both connections closed (FIN both ways):"
+	works ip netns exec "$NS_GW" "$XDPGW" flows --external eth0
 	say "xdpgw's counters:"
 	works ip netns exec "$NS_GW" "$XDPGW" stats --external eth0
 	say "The flow table, dumped by bpftool with its BTF field names:"

@@ -95,12 +95,16 @@ static int print_flow(const struct nat_tuple *k, const struct nat_flow *f, void 
 		       (unsigned long long)f->packets_out, (unsigned long long)f->bytes_out,
 		       (unsigned long long)f->packets_in, (unsigned long long)f->bytes_in, age,
 		       left);
-	else
-		printf("%-5s %-13s %-21s %-21s %-21s %10llu/%-12llu %10llu/%-12llu %7llus %9llus\n",
-		       proto, state_name(f->state), in, ext, rem,
-		       (unsigned long long)f->packets_out, (unsigned long long)f->bytes_out,
-		       (unsigned long long)f->packets_in, (unsigned long long)f->bytes_in, age,
-		       left);
+	else {
+		char out_pb[48], in_pb[48];
+
+		snprintf(out_pb, sizeof(out_pb), "%llu/%llu", (unsigned long long)f->packets_out,
+			 (unsigned long long)f->bytes_out);
+		snprintf(in_pb, sizeof(in_pb), "%llu/%llu", (unsigned long long)f->packets_in,
+			 (unsigned long long)f->bytes_in);
+		printf("%-5s %-13s %-21s %-21s %-21s %-20s %-20s %7llus %8llus\n", proto,
+		       state_name(f->state), in, ext, rem, out_pb, in_pb, age, left);
+	}
 	l->shown++;
 	return 0;
 }
@@ -164,7 +168,7 @@ int cmd_flows(int argc, char **argv)
 	if (l.json)
 		putchar('[');
 	else
-		printf("%-5s %-13s %-21s %-21s %-21s %23s %23s %8s %10s\n", "proto", "state",
+		printf("%-5s %-13s %-21s %-21s %-21s %-20s %-20s %8s %9s\n", "proto", "state",
 		       "internal", "external", "remote", "out packets/bytes", "in packets/bytes",
 		       "age", "expires");
 	err = flow_table_walk(flows_fd, print_flow, &l);
