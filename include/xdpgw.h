@@ -91,11 +91,22 @@ enum flow_state {
 	FLOW_STATE__MAX,
 };
 
-/* Idle timeout per state, in seconds: the value of the settings map (one
- * entry), written by `xdpgw run`, read by the sweep and by `xdpgw flows`.
+/*
+ * The value of the settings map (one entry), written by `xdpgw run`: idle
+ * timeouts, read by the sweep and by `xdpgw flows`; and the translation the
+ * programs were loaded with, so that a later `run` adopting a kept instance
+ * can check it asks for the same.
  */
 struct xdpgw_config {
-	__u32 timeout[FLOW_STATE__MAX]; /* indexed by enum flow_state */
+	__u32 timeout[FLOW_STATE__MAX]; /* seconds, indexed by enum flow_state */
+	__be32 internal_net;
+	__be32 internal_mask;
+	__be32 ext_addr;
+	__u16 port_min; /* host order */
+	__u16 port_max;
+	__u32 max_flows;
+	__u8 owns_clsact; /* xdpgw created the clsact qdisc: remove it at the end */
+	__u8 pad[3];
 };
 
 /* Value of the rev map: the flows key of the same connection, i.e. the
@@ -174,6 +185,6 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
-_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX, "config layout");
+_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 24, "config layout");
 
 #endif /* XDPGW_H */

@@ -86,9 +86,9 @@ for verb in run down flows stats; do
 	check "xdpgw $verb --help exits 0" bash -c "'$XDPGW' $verb --help | grep -q '^Usage: xdpgw $verb'"
 done
 
-# ---- a second instance on the same interface is refused
+# ---- a second daemon on the same interface is refused
 xg_nat_start || xg_fatal "xdpgw run failed"
-xdpgw_fails 1 "interface 'eth0' already has an xdpgw instance" run "${run_args[@]}"
+xdpgw_fails 1 "interface 'eth0' already has a running xdpgw instance" run "${run_args[@]}"
 check "the first instance still runs" xg_alive "$XG_NAT_PID"
 check "xdp-loader status lists xdpgw_ingress on eth0" \
 	bash -c "ip netns exec '$NS_GW' xdp-loader status eth0 | grep -q xdpgw_ingress"
@@ -103,6 +103,9 @@ xg_nat_start || xg_fatal "xdpgw run failed"
 kill -KILL "$XG_NAT_PID"; wait "$XG_NAT_PID" 2>/dev/null
 wait_for 5 xg_dead "$XG_NAT_PID"
 check "after SIGKILL the pins are still there" test -e "$(xg_pin_dir)/flows"
+# part of it gone (XDP removed by hand): neither adopted nor overwritten
+xg_run ip -n "$NS_GW" link set dev eth0 xdp off
+xdpgw_fails 1 "interface 'eth0' has part of an xdpgw instance left" run "${run_args[@]}"
 check "xdpgw down removes a killed instance" xg_xdpgw down --external eth0
 check "after down nothing is left" nothing_left
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0

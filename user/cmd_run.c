@@ -27,7 +27,9 @@ static const char run_usage[] =
 	"\n"
 	"Translate TCP and UDP from the internal prefix leaving IF to IF's address\n"
 	"(NAPT), and replies back. Stays in the foreground; SIGINT or SIGTERM\n"
-	"detaches everything and removes the pinned maps.\n"
+	"detaches everything and removes the pinned maps, unless --keep.\n"
+	"An instance left by `run --keep` is taken over, flows and all, when\n"
+	"the options ask for the same translation.\n"
 	"\n"
 	"  -e, --external IF       external interface (required)\n"
 	"  -i, --internal CIDR     internal prefix to translate, e.g. 10.100.20.0/24 (required)\n"
@@ -39,12 +41,15 @@ static const char run_usage[] =
 	"                          established=432000 fin_out=120 fin_in=120\n"
 	"                          time_wait=120 closed=10 udp_unreplied=30\n"
 	"                          udp_assured=180. Expired flows are swept every second.\n"
+	"      --keep              on exit leave the programs attached and the maps\n"
+	"                          pinned: translation goes on, flows are kept for the\n"
+	"                          next `run` (nothing expires meanwhile)\n"
 	"      --pin-root DIR      bpffs directory for pins (default /sys/fs/bpf/xdpgw,\n"
 	"                          else /run/xdpgw); maps go to DIR/NETNS/IF/\n"
 	"  -v, --verbose           more output; twice for libbpf/libxdp debug\n"
 	"  -h, --help              this text\n";
 
-enum { OPT_EXT_IP = 256, OPT_PORTS, OPT_MAX_FLOWS, OPT_PIN_ROOT, OPT_TIMEOUT };
+enum { OPT_EXT_IP = 256, OPT_PORTS, OPT_MAX_FLOWS, OPT_PIN_ROOT, OPT_TIMEOUT, OPT_KEEP };
 
 static const struct option run_options[] = {
 	{ "external", required_argument, NULL, 'e' },
@@ -54,6 +59,7 @@ static const struct option run_options[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -99,6 +105,9 @@ int run_parse_args(int argc, char **argv, struct common_opts *common,
 			break;
 		case OPT_PIN_ROOT:
 			common->pin_root = optarg;
+			break;
+		case OPT_KEEP:
+			cfg->keep = true;
 			break;
 		case OPT_TIMEOUT:
 			if (timeout_parse(optarg, &cfg->settings))
@@ -219,7 +228,7 @@ int cmd_run(int argc, char **argv)
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	bool have_ext_ip = false;
 	struct instance in;
-	int ret, sfd;
+	int ret, sfd, lock;
 
 	timeouts_default(&cfg.settings);
 	ret = run_parse_args(argc, argv, &common, &cfg, &have_ext_ip);
@@ -248,34 +257,50 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	cfg.dir = dir;
 
+	lock = instance_lock(cfg.ifname);
+	if (lock == -EADDRINUSE) {
+		pr_warn("interface '%s' already has a running xdpgw instance (pins in %s)\n",
+			cfg.ifname, dir);
+		return EXIT_FAIL;
+	}
+	if (lock < 0) {
+		pr_warn("interface '%s': cannot take the instance lock: %s\n", cfg.ifname,
+			strerror(-lock));
+		return EXIT_FAIL;
+	}
 	sfd = stop_signal_fd();
 	if (sfd < 0) {
 		pr_warn("cannot set up signal handling: %s\n", strerror(-sfd));
+		close(lock);
 		return EXIT_FAIL;
 	}
 	ret = instance_start(&in, &cfg);
-	if (ret == -EEXIST) {
-		pr_warn("interface '%s' already has an xdpgw instance (pins in %s);\n"
-			"stop it, or remove a left-over one with `xdpgw down --external %s`\n",
-			cfg.ifname, dir, cfg.ifname);
-		close(sfd);
-		return EXIT_FAIL;
-	}
-	if (ret) {
+	if (ret == -EEXIST)
+		pr_warn("interface '%s' has part of an xdpgw instance left (pins in %s);\n"
+			"remove it with `xdpgw down --external %s`\n", cfg.ifname, dir, cfg.ifname);
+	else if (ret && ret != -EINVAL)
 		pr_warn("interface '%s': nothing attached (%s)\n", cfg.ifname, strerror(-ret));
+	if (ret) {
 		close(sfd);
+		close(lock);
 		return EXIT_FAIL;
 	}
+	in.keep = cfg.keep;
 	inet_ntop(AF_INET, &cfg.ext_addr, ext, sizeof(ext));
 	inet_ntop(AF_INET, &cfg.internal_net, net, sizeof(net));
-	pr_info("xdpgw: %s: translating %s/%d to %s ports %u-%u, max %u flows; maps in %s\n",
-		cfg.ifname, net, __builtin_popcount(cfg.internal_mask), ext, cfg.port_min,
-		cfg.port_max, cfg.max_flows, dir);
+	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows; maps in %s\n",
+		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
+		net, __builtin_popcount(cfg.internal_mask), ext, cfg.port_min, cfg.port_max,
+		cfg.max_flows, dir);
 
 	ret = serve(&in, &cfg, sfd);
 	if (ret)
 		pr_warn("%s: event loop failed: %s\n", cfg.ifname, strerror(-ret));
+	if (in.keep)
+		pr_info("xdpgw: %s: --keep: programs stay attached, maps stay pinned in %s\n",
+			cfg.ifname, dir);
 	instance_stop(&in);
 	close(sfd);
+	close(lock);
 	return ret ? EXIT_FAIL : EXIT_OK;
 }

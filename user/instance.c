@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,8 +19,9 @@
 #include "log.h"
 #include "pin.h"
 
-static const char *const map_names[] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS,
-					  XDPGW_MAP_SETTINGS };
+static const char *const map_names[INSTANCE_NMAPS] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV,
+							XDPGW_MAP_STATS, XDPGW_MAP_SETTINGS };
+enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS };
 
 int instance_unpin(const char *dir)
 {
@@ -100,7 +105,6 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDPGW_XDP_PROG_NAME);
 	char msg[256];
-	__u32 zero = 0;
 	int err;
 
 	err = nat_objects_open(&in->tc, &in->xdp, cfg);
@@ -112,11 +116,10 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 			strerror(-err));
 		return err;
 	}
-	err = bpf_map_update_elem(bpf_map__fd(in->tc->maps.settings), &zero, &cfg->settings, 0);
-	if (err) {
-		pr_warn("writing map " XDPGW_MAP_SETTINGS " failed: %s\n", strerror(errno));
-		return -errno;
-	}
+	in->fd[FD_FLOWS] = bpf_map__fd(in->tc->maps.flows);
+	in->fd[FD_REV] = bpf_map__fd(in->tc->maps.rev);
+	in->fd[FD_STATS] = bpf_map__fd(in->tc->maps.stats);
+	in->fd[FD_SETTINGS] = bpf_map__fd(in->tc->maps.settings);
 	/* libxdp loads the object itself: as a dispatcher extension where the
 	 * kernel allows it, else as a plain XDP program.
 	 */
@@ -165,14 +168,92 @@ static int attach_tc(struct instance *in, const struct instance_cfg *cfg)
 	return 0;
 }
 
+/* The settings the instance is to run with: cfg's timeouts and translation. */
+static struct xdpgw_config wanted_settings(const struct instance_cfg *cfg)
+{
+	struct xdpgw_config s = cfg->settings;
+
+	s.internal_net = cfg->internal_net;
+	s.internal_mask = cfg->internal_mask;
+	s.ext_addr = cfg->ext_addr;
+	s.port_min = cfg->port_min;
+	s.port_max = cfg->port_max;
+	s.max_flows = cfg->max_flows;
+	return s;
+}
+
+static int write_settings(const struct instance *in, const struct xdpgw_config *s)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(in->fd[FD_SETTINGS], &zero, s, 0)) {
+		pr_warn("writing map " XDPGW_MAP_SETTINGS " in %s failed: %s\n", in->dir,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_config *b)
+{
+	return a->internal_net == b->internal_net && a->internal_mask == b->internal_mask &&
+	       a->ext_addr == b->ext_addr && a->port_min == b->port_min &&
+	       a->port_max == b->port_max && a->max_flows == b->max_flows;
+}
+
+/* Take over an instance left attached and pinned by `run --keep`. */
+static int adopt(struct instance *in, const struct instance_cfg *cfg)
+{
+	struct xdpgw_config have, want = wanted_settings(cfg);
+	char path[PATH_MAX + 64], net[INET_ADDRSTRLEN], ext[INET_ADDRSTRLEN];
+	__u32 zero = 0;
+	int i;
+
+	in->adopted = true;
+	for (i = 0; i < INSTANCE_NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", in->dir, map_names[i]);
+		in->fd[i] = bpf_obj_get(path);
+		if (in->fd[i] < 0) {
+			pr_warn("cannot open map %s: %s\n", path, strerror(errno));
+			return -errno;
+		}
+	}
+	if (bpf_map_lookup_elem(in->fd[FD_SETTINGS], &zero, &have))
+		return -errno;
+	if (!same_translation(&have, &want)) {
+		inet_ntop(AF_INET, &have.internal_net, net, sizeof(net));
+		inet_ntop(AF_INET, &have.ext_addr, ext, sizeof(ext));
+		pr_warn("interface '%s' has a kept instance translating %s/%d to %s ports %u-%u,\n"
+			"max %u flows; run with the same options, or `xdpgw down --external %s`\n",
+			cfg->ifname, net, __builtin_popcount(have.internal_mask), ext,
+			have.port_min, have.port_max, have.max_flows, cfg->ifname);
+		return -EINVAL;
+	}
+	want.owns_clsact = have.owns_clsact;
+	return write_settings(in, &want);
+}
+
 int instance_start(struct instance *in, const struct instance_cfg *cfg)
 {
-	int err;
+	struct xdpgw_config settings = wanted_settings(cfg);
+	bool xdp, tc, pins;
+	int i, err;
 
 	memset(in, 0, sizeof(*in));
+	for (i = 0; i < INSTANCE_NMAPS; i++)
+		in->fd[i] = -1;
 	in->ifindex = cfg->ifindex;
 	snprintf(in->dir, sizeof(in->dir), "%s", cfg->dir);
-	if (instance_present(cfg->dir, cfg->ifindex))
+	instance_find(cfg->dir, cfg->ifindex, &xdp, &tc, &pins);
+	if (xdp && tc && pins) {
+		err = adopt(in, cfg);
+		if (err) {
+			in->keep = true; /* not ours to remove */
+			instance_stop(in);
+		}
+		return err;
+	}
+	if (xdp || tc || pins)
 		return -EEXIST;
 
 	err = pin_dir_create(cfg->dir);
@@ -185,16 +266,44 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	err = load_and_attach_xdp(in, cfg);
 	if (!err)
 		err = attach_tc(in, cfg);
+	if (!err) {
+		settings.owns_clsact = in->tc_hook_created;
+		err = write_settings(in, &settings);
+	}
 	if (err)
 		instance_stop(in);
 	return err;
 }
 
+int instance_lock(const char *ifname)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	/* Abstract address (leading NUL): per network namespace, and released
+	 * by the kernel when the process dies however it dies.
+	 */
+	len = offsetof(struct sockaddr_un, sun_path) + 1 +
+	      snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "xdpgw/%s", ifname);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, len)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
 int instance_map_fd(const struct instance *in, const char *name)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(in->tc->obj, name);
+	int i;
 
-	return map ? bpf_map__fd(map) : -ENOENT;
+	for (i = 0; i < INSTANCE_NMAPS; i++)
+		if (!strcmp(name, map_names[i]))
+			return in->fd[i];
+	return -ENOENT;
 }
 
 static void detach_tc(int ifindex, bool destroy_hook)
@@ -213,21 +322,32 @@ static void detach_tc(int ifindex, bool destroy_hook)
 
 void instance_stop(struct instance *in)
 {
-	int err;
+	int i, err;
 
-	if (in->tc_attached || in->tc_hook_created)
+	if (in->adopted) {
+		if (!in->keep)
+			instance_remove(in->dir, in->ifindex);
+		for (i = 0; i < INSTANCE_NMAPS; i++)
+			if (in->fd[i] >= 0)
+				close(in->fd[i]);
+		memset(in, 0, sizeof(*in));
+		return;
+	}
+	if (!in->keep && (in->tc_attached || in->tc_hook_created))
 		detach_tc(in->ifindex, in->tc_hook_created);
-	if (in->xdp_attached) {
+	if (!in->keep && in->xdp_attached) {
 		err = xdp_program__detach(in->xdp_prog, in->ifindex, XDP_MODE_NATIVE, 0);
 		if (err)
 			pr_warn("detaching XDP from ifindex %d failed: %s\n", in->ifindex,
 				strerror(-err));
 	}
-	/* libxdp does not close an object it was handed; the skeleton does. */
+	/* libxdp does not close an object it was handed; the skeleton does.
+	 * Closing fds detaches nothing: the attachments hold their programs.
+	 */
 	xdp_program__close(in->xdp_prog);
 	nat_xdp__destroy(in->xdp);
 	nat_tc__destroy(in->tc);
-	if (in->dir_created)
+	if (!in->keep && in->dir_created)
 		instance_unpin(in->dir);
 	memset(in, 0, sizeof(*in));
 }
@@ -269,15 +389,43 @@ static bool tc_present(int ifindex)
 	return err == 0;
 }
 
-bool instance_present(const char *dir, int ifindex)
+void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins)
 {
 	struct xdp_multiprog *mp;
+	char path[PATH_MAX + 64];
 	struct stat st;
-	bool found;
 
-	found = find_xdp(ifindex, &mp) != NULL;
+	*xdp = find_xdp(ifindex, &mp) != NULL;
 	xdp_multiprog__close(mp);
-	return found || tc_present(ifindex) || stat(dir, &st) == 0;
+	*tc = tc_present(ifindex);
+	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_FLOWS, dir);
+	*pins = stat(path, &st) == 0;
+}
+
+bool instance_present(const char *dir, int ifindex)
+{
+	bool xdp, tc, pins;
+	struct stat st;
+
+	instance_find(dir, ifindex, &xdp, &tc, &pins);
+	return xdp || tc || pins || stat(dir, &st) == 0;
+}
+
+/* Did xdpgw create the clsact qdisc (as the instance's settings say)? */
+static bool owns_clsact(const char *dir)
+{
+	char path[PATH_MAX + 64];
+	struct xdpgw_config s;
+	__u32 zero = 0;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_SETTINGS, dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	err = bpf_map_lookup_elem(fd, &zero, &s);
+	close(fd);
+	return !err && s.owns_clsact;
 }
 
 int instance_remove(const char *dir, int ifindex)
@@ -299,7 +447,7 @@ int instance_remove(const char *dir, int ifindex)
 	}
 	xdp_multiprog__close(mp);
 	if (tc_present(ifindex)) {
-		detach_tc(ifindex, false);
+		detach_tc(ifindex, owns_clsact(dir));
 		removed++;
 	}
 	if (instance_unpin(dir) == 0)

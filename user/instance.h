@@ -26,8 +26,11 @@ struct instance_cfg {
 	__u16 port_max;
 	__u32 max_flows;
 	struct xdpgw_config settings; /* written to the settings map */
+	bool keep; /* --keep */
 	const char *dir; /* pin directory of this instance */
 };
+
+#define INSTANCE_NMAPS 4 /* flows, rev, stats, settings */
 
 struct instance {
 	struct nat_tc *tc;
@@ -38,6 +41,9 @@ struct instance {
 	bool tc_hook_created;
 	bool tc_attached;
 	bool xdp_attached;
+	bool adopted; /* found attached and pinned, left by `run --keep` */
+	bool keep; /* on stop, leave programs attached and maps pinned */
+	int fd[INSTANCE_NMAPS]; /* by instance_map_fd's names; owned if adopted */
 	char dir[PATH_MAX];
 };
 
@@ -50,21 +56,35 @@ struct nat_xdp;
 int nat_objects_open(struct nat_tc **tc, struct nat_xdp **xdp,
 		     const struct instance_cfg *cfg);
 
-/* Attach everything or nothing: on error, what was done is undone. */
+/*
+ * Attach everything or nothing: on error, what was done is undone. When the
+ * interface carries a whole instance left by `run --keep` (both programs and
+ * the pins), adopt it instead, if it translates as cfg asks (-EINVAL if not).
+ * -EEXIST when only part of an instance is there.
+ */
 int instance_start(struct instance *in, const struct instance_cfg *cfg);
+/* Claim the interface for this process: fails with -EADDRINUSE while
+ * another `xdpgw run` holds it (an abstract unix socket, per netns, gone
+ * with its process). Returns the fd to keep open.
+ */
+int instance_lock(const char *ifname);
 /* fds of the instance's maps, valid while it runs. */
 int instance_map_fd(const struct instance *in, const char *name);
-/* Detach and unpin exactly what instance_start did. */
+/* Detach and unpin exactly what instance_start did, or the adopted
+ * instance; with in->keep, leave all of it in place.
+ */
 void instance_stop(struct instance *in);
 /* Remove an instance left behind by a process that is gone: detach our XDP
- * program and tc filter from ifindex and remove the pins in dir. Returns
- * -ENOENT when there was nothing to remove.
+ * program and tc filter from ifindex (and the clsact qdisc if xdpgw made it)
+ * and remove the pins in dir. Returns -ENOENT when there was nothing.
  */
 int instance_remove(const char *dir, int ifindex);
 /* Remove the map pins and the directory; the netns directory above it goes
  * too when this was its last instance. -ENOENT when there was nothing.
  */
 int instance_unpin(const char *dir);
+/* What of an instance is there: our XDP program, our tc filter, pins. */
+void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins);
 /* True when ifindex already carries an xdpgw program or dir exists. */
 bool instance_present(const char *dir, int ifindex);
 

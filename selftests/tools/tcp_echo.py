@@ -6,6 +6,7 @@ usage: tcp_echo.py server PORT [--log FILE]
        tcp_echo.py client HOST PORT TAG [-n N] [--size-min B] [--size-max B]
                   [--timeout S]
        tcp_echo.py hold HOST PORT [--seconds S]
+       tcp_echo.py stream HOST PORT [--seconds S] [--stall S]
 
 server: echoes each connection until EOF; appends "IP PORT FIRSTLINE" of
         every connection to FILE.
@@ -112,6 +113,41 @@ def hold(args):
     return 0
 
 
+def stream(args):
+    """One connection echoing a byte pattern for SECONDS; every chunk must
+    come back intact. Prints "bytes N" about five times a second (flushed),
+    so a test can see the transfer advance, then "OK stream N bytes"."""
+    s = socket.create_connection((args.host, args.port), timeout=5)
+    s.settimeout(args.stall)
+    s.sendall(b"stream\n")
+    if s.recv(7) != b"stream\n":
+        print("FAIL no echo of the tag", file=sys.stderr)
+        return 1
+    chunk = bytes(i % 251 for i in range(16384))
+    total, last_report = 0, 0.0
+    deadline = time.monotonic() + args.seconds
+    try:
+        while time.monotonic() < deadline:
+            s.sendall(chunk)
+            got = b""
+            while len(got) < len(chunk):
+                part = s.recv(len(chunk) - len(got))
+                if not part:
+                    raise ConnectionError("closed by peer")
+                got += part
+            if got != chunk:
+                raise ValueError("echo differs from what was sent")
+            total += len(chunk)
+            if time.monotonic() - last_report > 0.2:
+                print(f"bytes {total}", flush=True)
+                last_report = time.monotonic()
+    except (OSError, ValueError) as e:
+        print(f"FAIL after {total} bytes: {e}", file=sys.stderr, flush=True)
+        return 1
+    print(f"OK stream {total} bytes", flush=True)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -130,13 +166,19 @@ def main():
     ph.add_argument("host")
     ph.add_argument("port", type=int)
     ph.add_argument("--seconds", type=float, default=60)
+    pst = sub.add_parser("stream")
+    pst.add_argument("host")
+    pst.add_argument("port", type=int)
+    pst.add_argument("--seconds", type=float, default=10)
+    pst.add_argument("--stall", type=float, default=3,
+                     help="fail if no byte moves for this long")
     args = p.parse_args()
     if args.mode == "server":
         asyncio.run(serve(args))
         return 0
     if args.mode == "client":
         return asyncio.run(run_clients(args))
-    return hold(args)
+    return stream(args) if args.mode == "stream" else hold(args)
 
 
 if __name__ == "__main__":

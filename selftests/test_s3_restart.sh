@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Scenario S3, restart without loss: a TCP transfer through gw goes on while
+# xdpgw is stopped with --keep (programs stay attached, maps stay pinned)
+# and when a new `xdpgw run` takes the kept instance over, flows and all.
+#
+#  web 10.100.20.57 --- in0 [gw] eth0 203.0.113.1 --- [r1] --- inet 198.51.100.20
+#  (TCP stream web -> inet:7000 across: run --keep, stop, run --keep,
+#   refused run with other options, run, stop)
+set -u
+source "$(dirname "$0")/lib.sh"
+
+xg_require_root
+xg_require_tools ip tc python3
+[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
+xg_init
+xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
+s3_build
+s3_servers
+
+stream_bytes() { awk '/^bytes/ {n = $2} END {print n + 0}' "$XG_TMP/stream.log"; }
+stream_beyond() { [ "$(stream_bytes)" -gt "$1" ]; }
+flow_field() { # flow_field KEY: KEY of the stream's flow in `xdpgw flows --json`
+	xg_xdpgw flows --external eth0 --json --proto tcp --port "$XG_TCP_PORT" |
+		python3 -c "import json, sys; print([f['$1'] for f in json.load(sys.stdin)])"
+}
+gw_has_xdpgw() {
+	ip -n "$NS_GW" link show eth0 | grep -q 'name xdpgw_ingress' &&
+		[ -n "$(tc -n "$NS_GW" filter show dev eth0 egress)" ] && [ -e "$(xg_pin_dir)/flows" ]
+}
+took_over() { grep -q 'took over the kept instance' "$XG_TMP/xdpgw.log"; }
+
+XG_XDPGW_ARGS=(--keep)
+xg_nat_start || xg_fatal "xdpgw run --keep failed"
+xg_bg "$NS_WEB" python3 -u "$XG_TOOLS/tcp_echo.py" stream "$INET_IP" "$XG_TCP_PORT" \
+	--seconds 12 --stall 3 >"$XG_TMP/stream.log" 2>&1
+stream_pid=$XG_LASTPID
+check "the stream is under way" wait_for 5 stream_beyond 0
+port_before=$(flow_field external)
+
+# ---- stopped with --keep: translation goes on without a daemon
+xg_nat_stop
+check_eq "run --keep exits 0 on SIGTERM" 0 "$XG_NAT_RC"
+check "programs still attached, maps still pinned" gw_has_xdpgw
+at_stop=$(stream_bytes)
+check "the stream goes on with no daemon running" wait_for 5 stream_beyond "$at_stop"
+
+# ---- a new run takes over the kept instance
+xg_nat_start || xg_fatal "second xdpgw run failed"
+check "the new run took the kept instance over" wait_for 5 took_over
+check_eq "the stream's flow kept its external port" "$port_before" "$(flow_field external)"
+at_takeover=$(stream_bytes)
+check "the stream goes on after the takeover" wait_for 5 stream_beyond "$at_takeover"
+
+# ---- a takeover asking for another translation is refused
+xg_nat_stop
+check_eq "stopped with --keep again" 0 "$XG_NAT_RC"
+check "xdpgw run with another --internal is refused" \
+	bash -c "! ip netns exec '$NS_GW' '$XDPGW' run --external eth0 --internal 10.100.0.0/16 \
+		2>'$XG_TMP/refused.err'"
+check "it says what the kept instance translates" \
+	grep -q "kept instance translating 10.100.20.0/24 to 203.0.113.1" "$XG_TMP/refused.err"
+check "the refusal left the kept instance alone" gw_has_xdpgw
+
+# ---- last run without --keep: at its stop, nothing is left
+XG_XDPGW_ARGS=()
+xg_nat_start || xg_fatal "third xdpgw run failed"
+check "the third run took over too" wait_for 5 took_over
+check "the stream ends cleanly: every chunk echoed, no reset" wait_for 20 xg_dead "$stream_pid"
+check "stream reports success" grep -q '^OK stream' "$XG_TMP/stream.log"
+xg_nat_stop
+check_eq "the last run exits 0" 0 "$XG_NAT_RC"
+check "nothing of xdpgw is left on eth0 or in the pin directory" \
+	bash -c "! ip -n '$NS_GW' link show eth0 | grep -q xdpgw &&
+		[ -z \"\$(tc -n '$NS_GW' filter show dev eth0 egress)\" ] &&
+		! tc -n '$NS_GW' qdisc show dev eth0 | grep -q clsact &&
+		[ ! -e '$(xg_pin_dir)' ]"
+xg_summary
