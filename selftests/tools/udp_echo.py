@@ -11,11 +11,13 @@ The server echoes every datagram and appends "IP PORT TAG" to FILE, TAG being
 the datagram's first line. The client sends TAG plus padding to N bytes and
 exits 0 once the identical datagram came back (retrying on timeout).
 burst sends one datagram from each source port LO..HI at once, then prints
-how many were echoed within the timeout.
+how many were echoed within the timeout (one deadline for all of them).
 """
 import argparse
+import selectors
 import socket
 import sys
+import time
 
 
 def server(args):
@@ -55,21 +57,25 @@ def client(args):
 
 def burst(args):
     lo, hi = (int(p) for p in args.sports.split("-"))
-    socks = []
+    sel = selectors.DefaultSelector()
     for sport in range(lo, hi + 1):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("0.0.0.0", sport))
         s.connect((args.host, args.port))
+        s.setblocking(False)
         s.send(f"burst-{sport}\n".encode())
-        socks.append(s)
-    echoed = 0
-    for s in socks:
-        s.settimeout(args.timeout)
-        try:
-            s.recv(65535)
-            echoed += 1
-        except (socket.timeout, ConnectionRefusedError):
-            pass
+        sel.register(s, selectors.EVENT_READ)
+    # One deadline for all: the unanswered ones must not wait in turn.
+    echoed, deadline = 0, time.monotonic() + args.timeout
+    while sel.get_map() and time.monotonic() < deadline:
+        for key, _ in sel.select(deadline - time.monotonic()):
+            try:
+                key.fileobj.recv(65535)
+                echoed += 1
+            except ConnectionRefusedError:
+                pass
+            sel.unregister(key.fileobj)
+            key.fileobj.close()
     print(echoed)
     return 0
 
