@@ -4,6 +4,7 @@
 # make check      install deps, build, run every test (as root)
 # make demo       install deps, build, walk through scenario S3 (as root)
 # make deps       apt-get the build and test dependencies (Debian 12)
+# make bench      build and run the benchmarks (as root; prints figures)
 # make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 # make V=1        show the commands
 
@@ -49,6 +50,7 @@ PROG_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_prog_*.c))
 TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
 TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
 TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
+BENCH_BINS := $(patsubst selftests/bench/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/*.c))
 
 # build: compiler, libraries, skeleton generator; test: the namespace tools
 # (ps and sysctl are procps, which a minimal Debian lacks)
@@ -60,11 +62,11 @@ DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf
 .DELETE_ON_ERROR:
 # generated files other targets include or link: not intermediates to delete
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
-.PHONY: all clean check check-unit check-prog check-ns demo deps vmlinux
+.PHONY: all clean check demo deps vmlinux bench tests
 
 all: $(OUTPUT)/xdpgw
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # BPF objects, then skeletons generated from them
@@ -98,7 +100,16 @@ $(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OB
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) | $(OUTPUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Iuser $(CFLAGS) -Wno-missing-field-initializers $< $(USER_OBJS) $(LDLIBS) -o $@
+
 tests: $(OUTPUT)/xdpgw $(TEST_BINS)
+
+# Benchmarks print figures; they are not tests and not part of check.
+bench: deps
+	$(Q)$(MAKE) $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do echo "== $$(basename $$b)"; $$b || exit 1; done
 
 check: deps
 	$(Q)$(MAKE) tests
@@ -126,4 +137,4 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d $(OUTPUT)/bench/*.d)
