@@ -37,7 +37,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(OUTPUT)/%,%,$(2))";
 MAKEFLAGS += --no-print-directory
 endif
 
-BPF_PROGS := nat_xdp nat_tc
+BPF_PROGS := nat_xdp nat_tc sweep
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 

@@ -109,6 +109,17 @@ struct xdpgw_config {
 	__u8 pad[3];
 };
 
+/* Expired flows are handed to the kernel in batches of this many. */
+#define XDPGW_SWEEP_BATCH 4096
+
+/* A flow the daemon's scan found expired, for the expire program: it is
+ * deleted only if its last_seen_ns is still this (no packet since).
+ */
+struct sweep_candidate {
+	struct nat_tuple key;
+	__u64 last_seen_ns;
+};
+
 /* Value of the rev map: the flows key of the same connection, i.e. the
  * internal address and port an inbound reply is written back to.
  */
@@ -185,6 +196,7 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
+_Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 24, "config layout");
 
 #endif /* XDPGW_H */

@@ -63,6 +63,7 @@ static void test_deadline(void **state)
 /* A flows and a rev map as the programs have them. */
 struct maps {
 	int flows, rev;
+	struct sweeper *sw;
 };
 
 static int maps_setup(void **state)
@@ -76,6 +77,7 @@ static int maps_setup(void **state)
 	m.rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
 			       sizeof(struct nat_rev), 64, NULL);
 	assert_true(m.flows >= 0 && m.rev >= 0);
+	assert_int_equal(sweeper_open(&m.sw, m.flows, m.rev), 0);
 	*state = &m;
 	return 0;
 }
@@ -85,6 +87,7 @@ static int maps_teardown(void **state)
 	struct maps *m = *state;
 
 	if (m) {
+		sweeper_close(m->sw);
 		close(m->flows);
 		close(m->rev);
 	}
@@ -125,12 +128,12 @@ static void test_sweep(void **state)
 	idle = add_flow(m, 1000, FLOW_UDP_UNREPLIED, 10 * SEC); /* deadline 40 s */
 	live = add_flow(m, 1001, FLOW_TCP_ESTABLISHED, 10 * SEC); /* 5 days */
 	closed = add_flow(m, 1002, FLOW_TCP_CLOSED, 25 * SEC); /* 35 s */
-	assert_int_equal(sweep_flows(m->flows, m->rev, &c, 36 * SEC, &res), 0);
+	assert_int_equal(sweep_flows(m->sw, m->flows, &c, 36 * SEC, &res), 0);
 	assert_int_equal(res.scanned, 3);
 	assert_int_equal(res.expired, 1);
 	assert_false(present(m->flows, &closed));
 	assert_true(present(m->flows, &idle));
-	assert_int_equal(sweep_flows(m->flows, m->rev, &c, 40 * SEC, &res), 0);
+	assert_int_equal(sweep_flows(m->sw, m->flows, &c, 40 * SEC, &res), 0);
 	assert_int_equal(res.expired, 1);
 	assert_false(present(m->flows, &idle));
 	assert_true(present(m->flows, &live));
@@ -146,27 +149,64 @@ static void test_sweep(void **state)
 	assert_int_equal(rev_left, 1);
 }
 
-/* A flow the scan saw expired, that then saw a packet, is kept. */
+/* A flow the scan saw expired, that then saw a packet, is kept; with no
+ * packet since, it goes. Only the kernel-side re-check decides here.
+ */
 static void test_sweep_recheck(void **state)
 {
 	struct maps *m = *state;
-	struct xdpgw_config c;
 	struct nat_tuple k;
 	struct nat_flow seen, now;
 
 	if (!m)
 		skip();
-	timeouts_default(&c);
 	k = add_flow(m, 2000, FLOW_UDP_ASSURED, 10 * SEC);
 	assert_int_equal(bpf_map_lookup_elem(m->flows, &k, &seen), 0); /* the scan's copy */
 	now = seen;
 	now.last_seen_ns = 200 * SEC; /* a packet came after the scan */
 	assert_int_equal(bpf_map_update_elem(m->flows, &k, &now, BPF_EXIST), 0);
-	assert_int_equal(sweep_expire_one(m->flows, m->rev, &k, &seen, &c, 195 * SEC), 0);
+	assert_int_equal(sweeper_expire(m->sw, &k, seen.last_seen_ns), 0);
+	assert_int_equal(sweeper_flush(m->sw), 0);
 	assert_true(present(m->flows, &k));
-	/* With no packet since, the same call deletes it. */
-	assert_int_equal(sweep_expire_one(m->flows, m->rev, &k, &now, &c, 380 * SEC), 1);
+	assert_int_equal(sweeper_expire(m->sw, &k, now.last_seen_ns), 0);
+	assert_int_equal(sweeper_flush(m->sw), 1);
 	assert_false(present(m->flows, &k));
+}
+
+/* More candidates than one batch: the queue flushes itself when full. */
+static void test_sweep_batches(void **state)
+{
+	struct maps *m = *state;
+	struct xdpgw_config c;
+	struct sweep_result res;
+	int fd_flows, fd_rev;
+	struct sweeper *sw;
+	__u32 i;
+
+	(void)m;
+	if (geteuid() != 0)
+		skip();
+	fd_flows = bpf_map_create(BPF_MAP_TYPE_HASH, "t_flows", sizeof(struct nat_tuple),
+				  sizeof(struct nat_flow), 3 * XDPGW_SWEEP_BATCH, NULL);
+	fd_rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
+				sizeof(struct nat_rev), 3 * XDPGW_SWEEP_BATCH, NULL);
+	assert_int_equal(sweeper_open(&sw, fd_flows, fd_rev), 0);
+	for (i = 0; i < 2 * XDPGW_SWEEP_BATCH + 7; i++) {
+		struct nat_tuple k = { .saddr = htonl(0x0a000000 + i), .daddr = htonl(1),
+				       .sport = htons(1000), .dport = htons(80),
+				       .proto = IPPROTO_UDP };
+		struct nat_flow f = { .ext_port = htons(1000 + i), .state = FLOW_UDP_ASSURED,
+				      .last_seen_ns = SEC };
+
+		assert_int_equal(bpf_map_update_elem(fd_flows, &k, &f, BPF_NOEXIST), 0);
+	}
+	timeouts_default(&c);
+	assert_int_equal(sweep_flows(sw, fd_flows, &c, 1000 * SEC, &res), 0);
+	assert_int_equal(res.scanned, 2 * XDPGW_SWEEP_BATCH + 7);
+	assert_int_equal(res.expired, 2 * XDPGW_SWEEP_BATCH + 7);
+	sweeper_close(sw);
+	close(fd_flows);
+	close(fd_rev);
 }
 
 int main(void)
@@ -176,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test_setup_teardown(test_sweep, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_recheck, maps_setup, maps_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_batches, maps_setup, maps_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,13 +157,14 @@ static int sweep_timer_fd(void)
 	return fd;
 }
 
-static void sweep(const struct instance *in, const struct instance_cfg *cfg)
+static void sweep(const struct instance *in, const struct instance_cfg *cfg,
+		  struct sweeper *sw)
 {
 	struct sweep_result res;
 	int err;
 
-	err = sweep_flows(instance_map_fd(in, XDPGW_MAP_FLOWS), instance_map_fd(in, XDPGW_MAP_REV),
-			  &cfg->settings, monotonic_ns(), &res);
+	err = sweep_flows(sw, instance_map_fd(in, XDPGW_MAP_FLOWS), &cfg->settings,
+			  monotonic_ns(), &res);
 	if (err)
 		pr_warn("%s: sweeping map " XDPGW_MAP_FLOWS " failed: %s\n", cfg->ifname,
 			strerror(-err));
@@ -174,7 +175,8 @@ static void sweep(const struct instance *in, const struct instance_cfg *cfg)
 }
 
 /* The daemon's loop: sweep every SWEEP_INTERVAL_S until SIGINT/SIGTERM. */
-static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd)
+static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd,
+		 struct sweeper *sw)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got;
 	struct signalfd_siginfo si;
@@ -201,7 +203,7 @@ static int serve(const struct instance *in, const struct instance_cfg *cfg, int 
 		}
 		if (got.data.fd == tfd) {
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
-				sweep(in, cfg);
+				sweep(in, cfg, sw);
 			continue;
 		}
 		if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -228,6 +230,7 @@ int cmd_run(int argc, char **argv)
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	bool have_ext_ip = false;
 	struct instance in;
+	struct sweeper *sw;
 	int ret, sfd, lock;
 
 	timeouts_default(&cfg.settings);
@@ -285,6 +288,17 @@ int cmd_run(int argc, char **argv)
 		close(lock);
 		return EXIT_FAIL;
 	}
+	ret = sweeper_open(&sw, instance_map_fd(&in, XDPGW_MAP_FLOWS),
+			   instance_map_fd(&in, XDPGW_MAP_REV));
+	if (ret) {
+		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
+			cfg.ifname, strerror(-ret));
+		in.keep = in.adopted; /* leave a kept instance as it was found */
+		instance_stop(&in);
+		close(sfd);
+		close(lock);
+		return EXIT_FAIL;
+	}
 	in.keep = cfg.keep;
 	inet_ntop(AF_INET, &cfg.ext_addr, ext, sizeof(ext));
 	inet_ntop(AF_INET, &cfg.internal_net, net, sizeof(net));
@@ -293,7 +307,8 @@ int cmd_run(int argc, char **argv)
 		net, __builtin_popcount(cfg.internal_mask), ext, cfg.port_min, cfg.port_max,
 		cfg.max_flows, dir);
 
-	ret = serve(&in, &cfg, sfd);
+	ret = serve(&in, &cfg, sfd, sw);
+	sweeper_close(sw);
 	if (ret)
 		pr_warn("%s: event loop failed: %s\n", cfg.ifname, strerror(-ret));
 	if (in.keep)

@@ -1,49 +1,120 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "sweep.skel.h"
 #include "flow.h"
 #include "flow_table.h"
 #include "sweep.h"
 
-int sweep_expire_one(int flows_fd, int rev_fd, const struct nat_tuple *key,
-		     const struct nat_flow *seen, const struct xdpgw_config *cfg, __u64 now)
-{
-	struct nat_tuple rk;
-	struct nat_flow cur;
-
-	if (bpf_map_lookup_elem(flows_fd, key, &cur))
-		return 0; /* gone already */
-	if (cur.last_seen_ns != seen->last_seen_ns || !flow_expired(&cur, cfg, now))
-		return 0;
-	if (bpf_map_delete_elem(flows_fd, key))
-		return 0;
-	rk = nat_reply_tuple(key, cur.ext_addr, cur.ext_port);
-	bpf_map_delete_elem(rev_fd, &rk);
-	return 1;
-}
-
-struct sweep_ctx {
-	int flows_fd, rev_fd;
-	const struct xdpgw_config *cfg;
-	__u64 now;
-	struct sweep_result *res;
+struct sweeper {
+	struct sweep *skel;
+	int prog_fd;
+	int cand_fd;
+	__u32 queued;
+	__u64 expired;
+	__u32 index[XDPGW_SWEEP_BATCH]; /* 0, 1, 2, ...: the array's keys */
+	struct sweep_candidate queue[XDPGW_SWEEP_BATCH];
 };
 
-static int sweep_one(const struct nat_tuple *key, const struct nat_flow *flow, void *ctx)
+int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd)
 {
-	struct sweep_ctx *c = ctx;
+	struct sweeper *sw = calloc(1, sizeof(*sw));
+	struct bpf_map *map;
+	__u32 i;
+	int err;
 
-	c->res->scanned++;
-	if (flow_expired(flow, c->cfg, c->now))
-		c->res->expired += sweep_expire_one(c->flows_fd, c->rev_fd, key, flow, c->cfg, c->now);
+	if (!sw)
+		return -ENOMEM;
+	sw->skel = sweep__open();
+	if (!sw->skel) {
+		err = -errno;
+		goto fail;
+	}
+	/* Work on the instance's own maps by fd; create nothing pinned. */
+	bpf_object__for_each_map(map, sw->skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	err = bpf_map__reuse_fd(sw->skel->maps.flows, flows_fd) ?:
+	      bpf_map__reuse_fd(sw->skel->maps.rev, rev_fd) ?: sweep__load(sw->skel);
+	if (err)
+		goto fail;
+	sw->prog_fd = bpf_program__fd(sw->skel->progs.xdpgw_expire);
+	sw->cand_fd = bpf_map__fd(sw->skel->maps.candidates);
+	for (i = 0; i < XDPGW_SWEEP_BATCH; i++)
+		sw->index[i] = i;
+	*swp = sw;
 	return 0;
+fail:
+	sweeper_close(sw);
+	return err;
 }
 
-int sweep_flows(int flows_fd, int rev_fd, const struct xdpgw_config *cfg, __u64 now_ns,
-		struct sweep_result *res)
+void sweeper_close(struct sweeper *sw)
 {
-	struct sweep_ctx c = { flows_fd, rev_fd, cfg, now_ns, res };
+	if (!sw)
+		return;
+	sweep__destroy(sw->skel);
+	free(sw);
+}
 
-	res->scanned = res->expired = 0;
-	return flow_table_walk(flows_fd, sweep_one, &c);
+int sweeper_flush(struct sweeper *sw)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	__u8 frame[64] = {}; /* the program looks at no packet; test run wants one */
+	LIBBPF_OPTS(bpf_test_run_opts, ropts, .data_in = frame, .data_size_in = sizeof(frame),
+		    .repeat = 1);
+	__u32 n = sw->queued;
+
+	if (!n)
+		return sw->expired;
+	sw->queued = 0;
+	if (bpf_map_update_batch(sw->cand_fd, sw->index, sw->queue, &n, &bopts))
+		return -errno;
+	sw->skel->bss->candidate_count = n;
+	if (bpf_prog_test_run_opts(sw->prog_fd, &ropts))
+		return -errno;
+	sw->expired += sw->skel->bss->expired_count;
+	return sw->expired;
+}
+
+int sweeper_expire(struct sweeper *sw, const struct nat_tuple *key, __u64 last_seen_ns)
+{
+	sw->queue[sw->queued].key = *key;
+	sw->queue[sw->queued].last_seen_ns = last_seen_ns;
+	if (++sw->queued == XDPGW_SWEEP_BATCH)
+		return sweeper_flush(sw);
+	return sw->expired;
+}
+
+struct scan {
+	struct sweeper *sw;
+	const struct xdpgw_config *cfg;
+	__u64 now;
+	__u64 scanned;
+};
+
+static int scan_one(const struct nat_tuple *key, const struct nat_flow *flow, void *ctx)
+{
+	struct scan *s = ctx;
+
+	s->scanned++;
+	if (!flow_expired(flow, s->cfg, s->now))
+		return 0;
+	return sweeper_expire(s->sw, key, flow->last_seen_ns) < 0 ? -EIO : 0;
+}
+
+int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg,
+		__u64 now_ns, struct sweep_result *res)
+{
+	struct scan s = { .sw = sw, .cfg = cfg, .now = now_ns };
+	int err, expired;
+
+	sw->expired = 0;
+	sw->queued = 0;
+	err = flow_table_walk(flows_fd, scan_one, &s);
+	expired = sweeper_flush(sw);
+	res->scanned = s.scanned;
+	res->expired = expired > 0 ? expired : 0;
+	return err ?: (expired < 0 ? expired : 0);
 }

@@ -1,29 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Expiry: the daemon's periodic sweep of the NAT table. */
+/*
+ * Expiry: the daemon's periodic sweep of the NAT table. The scan runs here,
+ * in batches of map reads; the deletes run in the kernel (bpf/sweep.bpf.c),
+ * a batch of expired flows per BPF_PROG_RUN, each deleted only if it saw no
+ * packet since the scan read it. The forward entry goes before the reverse
+ * one, so an external port returns to the pool only once its flow is gone.
+ */
 #ifndef XDPGW_SWEEP_H
 #define XDPGW_SWEEP_H
 
 #include <linux/types.h>
 #include "xdpgw.h"
 
+struct sweeper;
+
 struct sweep_result {
 	__u64 scanned;
 	__u64 expired;
 };
 
-/*
- * Remove the flows idle past their state's timeout at now_ns. Each expired
- * flow is read again just before it is deleted and kept if it saw a packet
- * since the scan. The forward entry goes first, then the reverse one: the
- * external port returns to the pool only once the flow is gone.
- */
-int sweep_flows(int flows_fd, int rev_fd, const struct xdpgw_config *cfg, __u64 now_ns,
-		struct sweep_result *res);
+/* Load the expire program, working on the given flows and rev maps. */
+int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd);
+void sweeper_close(struct sweeper *sw);
 
-/* The re-check, alone: delete the flow at key if it is still as the scan
- * saw it (same last_seen) and still expired. 1 if deleted, else 0.
+/* Queue one flow the scan found expired (its key and the last_seen_ns it
+ * read); queued flows are deleted by sweeper_flush, or when the queue is
+ * full. Each returns the number of flows deleted so far, or -errno.
  */
-int sweep_expire_one(int flows_fd, int rev_fd, const struct nat_tuple *key,
-		     const struct nat_flow *seen, const struct xdpgw_config *cfg, __u64 now);
+int sweeper_expire(struct sweeper *sw, const struct nat_tuple *key, __u64 last_seen_ns);
+int sweeper_flush(struct sweeper *sw);
+
+/* Scan the table and delete the flows idle past their state's timeout. */
+int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg,
+		__u64 now_ns, struct sweep_result *res);
 
 #endif

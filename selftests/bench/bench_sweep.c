@@ -72,13 +72,13 @@ static int fill(int flows_fd, int rev_fd, __u32 n, __u64 last_seen)
 	return err;
 }
 
-static void run_sweep(const char *what, int flows_fd, int rev_fd,
+static void run_sweep(const char *what, struct sweeper *sw, int flows_fd,
 		      const struct xdpgw_config *cfg, __u64 now, __u32 n)
 {
 	struct sweep_result res;
 	double c0 = cpu_s(), w0 = wall_s();
 
-	if (sweep_flows(flows_fd, rev_fd, cfg, now, &res)) {
+	if (sweep_flows(sw, flows_fd, cfg, now, &res)) {
 		perror("sweep");
 		exit(1);
 	}
@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 {
 	__u32 n = argc > 1 ? strtoul(argv[1], NULL, 0) : 1u << 20;
 	struct xdpgw_config cfg;
+	struct sweeper *sw;
 	int flows_fd, rev_fd;
 	__u64 now;
 
@@ -113,9 +114,14 @@ int main(int argc, char **argv)
 	}
 	printf("%-34s %9s %9s %10s %10s %8s\n", "sweep", "flows", "expired", "cpu_s", "wall_s",
 	       "cpu_ns/flow");
-	run_sweep("scan, nothing expired", flows_fd, rev_fd, &cfg, now, n);
-	run_sweep("scan, all expired and deleted", flows_fd, rev_fd, &cfg,
+	if (sweeper_open(&sw, flows_fd, rev_fd)) {
+		perror("loading the sweep program");
+		return 1;
+	}
+	run_sweep("scan, nothing expired", sw, flows_fd, &cfg, now, n);
+	run_sweep("scan, all expired and deleted", sw, flows_fd, &cfg,
 		  now + 6ull * 24 * 3600 * 1000000000ull, n);
+	sweeper_close(sw);
 	close(flows_fd);
 	close(rev_fd);
 	return 0;
