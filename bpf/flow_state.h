@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include "xdpgw.h"
 #include "parse.h"
+#include "maps.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -44,9 +45,12 @@ static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound
 	return state;
 }
 
-/* Account a packet to its flow: counters, last seen, state. */
-static __always_inline void flow_track(struct nat_flow *f, const struct packet *p,
-				       bool outbound)
+/* Account a packet to its flow (key: the flows map key): counters, last
+ * seen, state. A state change is an event for `xdpgw watch`; the first one,
+ * from "none", is the flow's "new" event.
+ */
+static __always_inline void flow_track(struct nat_flow *f, const struct nat_tuple *key,
+				       const struct packet *p, bool outbound)
 {
 	__u8 next;
 
@@ -63,8 +67,11 @@ static __always_inline void flow_track(struct nat_flow *f, const struct packet *
 		next = tcp_state_next(f->state, p->tcp_flags, outbound);
 	else
 		next = outbound && !f->state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
-	if (next != f->state) /* keep the cache line clean when nothing changes */
+	if (next != f->state) { /* keep the cache line clean when nothing changes */
+		flow_event(f->state ? FLOW_EV_STATE : FLOW_EV_NEW, key, f->ext_addr,
+			   f->ext_port, next, 0);
 		f->state = next;
+	}
 }
 
 #endif /* XDPGW_FLOW_STATE_H */

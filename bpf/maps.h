@@ -51,6 +51,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } settings SEC(".maps");
 
+/* Flow events for `xdpgw watch`: new, state change, expired, refused. Only
+ * flow-level changes are written, never one per packet; when nobody reads,
+ * the buffer fills and further events are dropped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XDPGW_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
+static __always_inline void flow_event(__u8 type, const struct nat_tuple *orig,
+				       __be32 ext_addr, __be16 ext_port, __u8 state,
+				       __u32 reason)
+{
+	struct flow_event ev = {
+		.ts_ns = bpf_ktime_get_ns(),
+		.orig = *orig,
+		.ext_addr = ext_addr,
+		.ext_port = ext_port,
+		.type = type,
+		.state = state,
+		.reason = reason,
+	};
+
+	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
+}
+
 static __always_inline void stat_inc(enum xdpgw_stat idx)
 {
 	__u32 key = idx;

@@ -107,11 +107,14 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 	f = bpf_map_lookup_elem(&flows, &p.tuple);
 	if (!f) {
 		f = flow_create(&p.tuple, &err);
-		if (!f)
-			return err == FLOW_NO_PORT ? STAT_DROP_NO_PORT : STAT_DROP_TABLE_FULL;
+		if (!f) {
+			ret = err == FLOW_NO_PORT ? STAT_DROP_NO_PORT : STAT_DROP_TABLE_FULL;
+			flow_event(FLOW_EV_REFUSED, &p.tuple, 0, 0, 0, ret);
+			return ret;
+		}
 		ret = STAT_OUT_NEW_FLOW;
 	}
-	flow_track(f, &p, true);
+	flow_track(f, &p.tuple, &p, true);
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
 	*drop = false;

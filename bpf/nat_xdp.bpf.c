@@ -62,7 +62,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 		return STAT_IN_NO_FLOW;
 	f = bpf_map_lookup_elem(&flows, &r->orig);
 	if (f)
-		flow_track(f, &p, false);
+		flow_track(f, &r->orig, &p, false);
 	dnat_rewrite(&p, r);
 	return STAT_IN_TRANSLATED;
 }

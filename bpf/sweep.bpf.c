@@ -38,6 +38,7 @@ static long expire_one(__u32 i, void *unused)
 	if (bpf_map_delete_elem(&flows, &c->key))
 		return 0;
 	bpf_map_delete_elem(&rev, &reply); /* the port goes back last */
+	flow_event(FLOW_EV_EXPIRED, &c->key, reply.daddr, reply.dport, 0, 0);
 	expired_count++;
 	return 0;
 }

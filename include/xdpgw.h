@@ -19,6 +19,8 @@
 #define XDPGW_MAP_REV "rev"
 #define XDPGW_MAP_STATS "stats"
 #define XDPGW_MAP_SETTINGS "settings"
+#define XDPGW_MAP_EVENTS "events"
+#define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144
 #define XDPGW_DEFAULT_PORT_MIN 1024
@@ -109,6 +111,25 @@ struct xdpgw_config {
 	__u8 pad[3];
 };
 
+/* What `xdpgw watch` is told, through the events ring buffer. */
+enum flow_event_type {
+	FLOW_EV_NEW = 1, /* a flow was created */
+	FLOW_EV_STATE, /* its state changed (to event.state) */
+	FLOW_EV_EXPIRED, /* the sweep removed it */
+	FLOW_EV_REFUSED, /* no flow could be made (event.reason: a STAT_DROP_*) */
+};
+
+struct flow_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	struct nat_tuple orig; /* internal -> remote, before translation */
+	__be32 ext_addr; /* after translation (0 when refused) */
+	__be16 ext_port;
+	__u8 type; /* enum flow_event_type */
+	__u8 state; /* enum flow_state, after the event */
+	__u32 reason; /* enum xdpgw_stat, for FLOW_EV_REFUSED */
+	__u32 pad;
+};
+
 /* Expired flows are handed to the kernel in batches of this many. */
 #define XDPGW_SWEEP_BATCH 4096
 
@@ -197,6 +218,7 @@ _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
+_Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 24, "config layout");
 
 #endif /* XDPGW_H */

@@ -47,6 +47,9 @@ if [ "$NAT_IMPL" = xdpgw ]; then
 	works ip -n "$NS_GW" link show eth0
 	works tc -n "$NS_GW" filter show dev eth0 egress
 	works ls "$(xg_pin_dir)"
+	say "Watch flow events in the background while web makes requests:"
+	printf '$ ip netns exec %s %s watch --external eth0 &\n' "$NS_GW" "$XDPGW"
+	xg_bg "$NS_GW" "$XDPGW" watch --external eth0 >"$XG_TMP/watch.log" 2>&1
 else
 	say "NAT_IMPL=nft: nft masquerade on gw's eth0 stands in for xdpgw."
 	xg_nat_start || die "nft NAT failed"
@@ -77,6 +80,9 @@ say "Same sequence number ($in_seq), source $in_src rewritten to $ext_src:$ext_p
 	die "capture does not show the expected rewrite"
 
 if [ "$NAT_IMPL" = xdpgw ]; then
+	say "What xdpgw watch printed meanwhile (seconds on the kernel's monotonic clock):"
+	wait_for 5 grep -q time_wait "$XG_TMP/watch.log"
+	sed 's/^/    /' "$XG_TMP/watch.log"
 	say "The NAT table as xdpgw lists it: both connections closed (FIN both ways):"
 	works ip netns exec "$NS_GW" "$XDPGW" flows --external eth0
 	say "xdpgw's counters:"

@@ -76,13 +76,14 @@ xdpgw_fails 1 "interface 'bare0' has no IPv4 address" \
 xdpgw_fails 1 "--pin-root /tmp: not a directory on a bpffs" run "${run_args[@]}" --pin-root /tmp
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" stats --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" flows --external eth0
+xdpgw_fails 1 "no xdpgw instance on 'eth0'" watch --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0
 check "after every refusal nothing is attached or pinned" nothing_left
 
 # ---- help: complete and successful
 check "xdpgw --help exits 0 and lists the verbs" \
 	bash -c "'$XDPGW' --help | grep -q '^  run' && '$XDPGW' --help | grep -q '^  down'"
-for verb in run down flows stats; do
+for verb in run down flows stats watch; do
 	check "xdpgw $verb --help exits 0" bash -c "'$XDPGW' $verb --help | grep -q '^Usage: xdpgw $verb'"
 done
 

@@ -289,7 +289,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	ret = sweeper_open(&sw, instance_map_fd(&in, XDPGW_MAP_FLOWS),
-			   instance_map_fd(&in, XDPGW_MAP_REV));
+			   instance_map_fd(&in, XDPGW_MAP_REV), instance_map_fd(&in, XDPGW_MAP_EVENTS));
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));

@@ -19,9 +19,10 @@
 #include "log.h"
 #include "pin.h"
 
-static const char *const map_names[INSTANCE_NMAPS] = { XDPGW_MAP_FLOWS, XDPGW_MAP_REV,
-							XDPGW_MAP_STATS, XDPGW_MAP_SETTINGS };
-enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS };
+static const char *const map_names[INSTANCE_NMAPS] = {
+	XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS, XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS,
+};
+enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS };
 
 int instance_unpin(const char *dir)
 {
@@ -120,6 +121,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_REV] = bpf_map__fd(in->tc->maps.rev);
 	in->fd[FD_STATS] = bpf_map__fd(in->tc->maps.stats);
 	in->fd[FD_SETTINGS] = bpf_map__fd(in->tc->maps.settings);
+	in->fd[FD_EVENTS] = bpf_map__fd(in->tc->maps.events);
 	/* libxdp loads the object itself: as a dispatcher extension where the
 	 * kernel allows it, else as a plain XDP program.
 	 */

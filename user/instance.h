@@ -30,7 +30,7 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 4 /* flows, rev, stats, settings */
+#define INSTANCE_NMAPS 5 /* flows, rev, stats, settings, events */
 
 struct instance {
 	struct nat_tc *tc;

@@ -10,6 +10,7 @@ static const struct verb verbs[] = {
 	{ "down", cmd_down, "detach and unpin an instance left behind" },
 	{ "flows", cmd_flows, "list the NAT table's flows, like conntrack -L" },
 	{ "stats", cmd_stats, "print the global packet counters" },
+	{ "watch", cmd_watch, "print flow events as they happen" },
 };
 
 static void usage(FILE *out)

@@ -18,7 +18,7 @@ struct sweeper {
 	struct sweep_candidate queue[XDPGW_SWEEP_BATCH];
 };
 
-int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd)
+int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd)
 {
 	struct sweeper *sw = calloc(1, sizeof(*sw));
 	struct bpf_map *map;
@@ -36,7 +36,9 @@ int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd)
 	bpf_object__for_each_map(map, sw->skel->obj)
 		bpf_map__set_pin_path(map, NULL);
 	err = bpf_map__reuse_fd(sw->skel->maps.flows, flows_fd) ?:
-	      bpf_map__reuse_fd(sw->skel->maps.rev, rev_fd) ?: sweep__load(sw->skel);
+	      bpf_map__reuse_fd(sw->skel->maps.rev, rev_fd) ?:
+	      (events_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.events, events_fd) : 0) ?:
+	      sweep__load(sw->skel);
 	if (err)
 		goto fail;
 	sw->prog_fd = bpf_program__fd(sw->skel->progs.xdpgw_expire);

@@ -19,8 +19,10 @@ struct sweep_result {
 	__u64 expired;
 };
 
-/* Load the expire program, working on the given flows and rev maps. */
-int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd);
+/* Load the expire program, working on the given flows and rev maps, and
+ * telling `xdpgw watch` through events_fd (-1: a private ring buffer).
+ */
+int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd, int events_fd);
 void sweeper_close(struct sweeper *sw);
 
 /* Queue one flow the scan found expired (its key and the last_seen_ns it

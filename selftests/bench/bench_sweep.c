@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	}
 	printf("%-34s %9s %9s %10s %10s %8s\n", "sweep", "flows", "expired", "cpu_s", "wall_s",
 	       "cpu_ns/flow");
-	if (sweeper_open(&sw, flows_fd, rev_fd)) {
+	if (sweeper_open(&sw, flows_fd, rev_fd, -1)) {
 		perror("loading the sweep program");
 		return 1;
 	}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xdpgw watch: flow events as they happen, one line each. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "xdpgw.h"
+#include "cli.h"
+#include "log.h"
+
+static const char watch_usage[] =
+	"Usage: xdpgw watch --external IF [--json] [--pin-root DIR]\n"
+	"\n"
+	"Print flow events of the instance on IF as they happen, until SIGINT or\n"
+	"SIGTERM: new (with the first state), state changes, expired, and refused\n"
+	"(no free port, table full), each with the internal, remote and external\n"
+	"address:port, i.e. the packet before and after translation.\n"
+	"\n"
+	"  -e, --external IF   external interface (required)\n"
+	"  -j, --json          one JSON object per line\n"
+	"      --pin-root DIR  as given to `xdpgw run`\n"
+	"  -v, --verbose       more output\n"
+	"  -h, --help          this text\n";
+
+static const char *const event_names[] = {
+	[FLOW_EV_NEW] = "new",
+	[FLOW_EV_STATE] = "state",
+	[FLOW_EV_EXPIRED] = "expired",
+	[FLOW_EV_REFUSED] = "refused",
+};
+
+static void endpoint(char *buf, size_t len, __be32 addr, __be16 port)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	snprintf(buf, len, "%s:%u", a, ntohs(port));
+}
+
+static int print_event(void *ctx, void *data, size_t size)
+{
+	const struct flow_event *e = data;
+	bool json = *(bool *)ctx;
+	char in[32], rem[32], ext[32];
+	const char *type, *state, *proto;
+
+	if (size < sizeof(*e) || !e->type || e->type > FLOW_EV_REFUSED)
+		return 0;
+	type = event_names[e->type];
+	state = e->state && e->state < FLOW_STATE__MAX ? flow_state_names[e->state] : "";
+	proto = e->orig.proto == IPPROTO_TCP ? "tcp" : "udp";
+	endpoint(in, sizeof(in), e->orig.saddr, e->orig.sport);
+	endpoint(rem, sizeof(rem), e->orig.daddr, e->orig.dport);
+	endpoint(ext, sizeof(ext), e->ext_addr, e->ext_port);
+	if (json) {
+		printf("{\"ts\":%.6f,\"event\":\"%s\",\"proto\":\"%s\",\"internal\":\"%s\","
+		       "\"remote\":\"%s\"",
+		       e->ts_ns / 1e9, type, proto, in, rem);
+		if (e->type == FLOW_EV_REFUSED)
+			printf(",\"reason\":\"%s\"}\n",
+			       e->reason < STAT__MAX ? xdpgw_stat_names[e->reason] : "?");
+		else
+			printf(",\"external\":\"%s\",\"state\":\"%s\"}\n", ext, state);
+	} else if (e->type == FLOW_EV_REFUSED) {
+		printf("%14.6f %-8s %s %s -> %s refused: %s\n", e->ts_ns / 1e9, type, proto, in,
+		       rem, e->reason < STAT__MAX ? xdpgw_stat_names[e->reason] : "?");
+	} else {
+		printf("%14.6f %-8s %s %s -> %s as %s -> %s %s\n", e->ts_ns / 1e9, type, proto,
+		       in, rem, ext, rem, state);
+	}
+	return 0;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct verb_args args = {};
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	struct ring_buffer *rb = NULL;
+	struct signalfd_siginfo si;
+	int ret, fd, sfd = -1, ep = -1, n;
+	sigset_t stop;
+
+	ret = cli_parse_verb(argc, argv, watch_usage, VERB_JSON, &args);
+	if (ret >= 0)
+		return ret;
+	fd = cli_open_map(&args.c, XDPGW_MAP_EVENTS);
+	if (fd < 0)
+		return EXIT_FAIL;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* a line as soon as it happens */
+	rb = ring_buffer__new(fd, print_event, &args.json, NULL);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (!rb || sigprocmask(SIG_BLOCK, &stop, NULL) ||
+	    (sfd = signalfd(-1, &stop, SFD_CLOEXEC)) < 0 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		pr_warn("watching map " XDPGW_MAP_EVENTS " of '%s' failed: %s\n", args.c.ifname,
+			strerror(errno));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = ring_buffer__epoll_fd(rb);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ret = EXIT_OK;
+	for (;;) {
+		n = epoll_wait(ep, &got, 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || got.data.fd == sfd) {
+			if (n < 0 || read(sfd, &si, sizeof(si)) != sizeof(si))
+				ret = EXIT_FAIL;
+			break;
+		}
+		if (ring_buffer__consume(rb) < 0) {
+			ret = EXIT_FAIL;
+			break;
+		}
+	}
+out:
+	ring_buffer__free(rb);
+	if (ep >= 0)
+		close(ep);
+	if (sfd >= 0)
+		close(sfd);
+	close(fd);
+	return ret;
+}
