@@ -393,6 +393,27 @@ xg_nat_stop() {
 	return $XG_NAT_RC
 }
 
+# xg_stat NAME : counter NAME from `xdpgw stats` of gw's eth0.
+xg_stat() { xg_xdpgw stats --external eth0 | awk -v k="$1" '$1 == k {print $2}'; }
+
+# A TCP stream web -> inet's echo port that checks every byte it gets back
+# (tools/tcp_echo.py stream); its progress is in $XG_TMP/stream.log.
+# xg_stream_start SECONDS STALL_S : start it; XG_STREAM_PID is its pid.
+xg_stream_start() {
+	xg_bg "$NS_WEB" python3 -u "$XG_TOOLS/tcp_echo.py" stream "$INET_IP" "$XG_TCP_PORT" \
+		--seconds "$1" --stall "$2" >"$XG_TMP/stream.log" 2>&1
+	XG_STREAM_PID=$XG_LASTPID
+}
+xg_stream_bytes() { awk '/^bytes/ {n = $2} END {print n + 0}' "$XG_TMP/stream.log"; }
+# xg_stream_beyond N : the stream has moved more than N bytes.
+xg_stream_beyond() { [ "$(xg_stream_bytes)" -gt "$1" ]; }
+xg_stream_ok() { grep -q '^OK stream' "$XG_TMP/stream.log"; }
+# External address:port of the stream's flow, from `xdpgw flows --json`.
+xg_stream_external() {
+	xg_xdpgw flows --external eth0 --json --proto tcp --port "$XG_TCP_PORT" |
+		python3 -c "import json, sys; print([f['external'] for f in json.load(sys.stdin)])"
+}
+
 # ---------------------------------------------------------------- cleanup
 
 # Idempotent; runs as the EXIT trap. Keeps $XG_TMP (logs) if a check failed.

@@ -21,22 +21,13 @@ s3_servers
 XG_XDPGW_ARGS=(--max-flows 512)
 xg_nat_start || xg_fatal "xdpgw run failed"
 
-stream_bytes() { awk '/^bytes/ {n = $2} END {print n + 0}' "$XG_TMP/stream.log"; }
-stream_beyond() { [ "$(stream_bytes)" -gt "$1" ]; }
-stat_of() { xg_xdpgw stats --external eth0 | awk -v k="$1" '$1 == k {print $2}'; }
-stream_port() {
-	xg_xdpgw flows --external eth0 --json --proto tcp --port "$XG_TCP_PORT" |
-		python3 -c "import json, sys; print([f['external'] for f in json.load(sys.stdin)])"
-}
 flow_count() {
 	xg_xdpgw flows --external eth0 --json | python3 -c "import json, sys; print(len(json.load(sys.stdin)))"
 }
 
-xg_bg "$NS_WEB" python3 -u "$XG_TOOLS/tcp_echo.py" stream "$INET_IP" "$XG_TCP_PORT" \
-	--seconds 8 --stall 2 >"$XG_TMP/stream.log" 2>&1
-stream_pid=$XG_LASTPID
-check "the stream is under way" wait_for 5 stream_beyond 0
-port_before=$(stream_port)
+xg_stream_start 8 2
+check "the stream is under way" wait_for 5 xg_stream_beyond 0
+port_before=$(xg_stream_external)
 
 # 1024 new UDP flows at once, from one process: twice the table.
 # (Only flow creation is counted, not echoes: 511 datagrams at once overflow
@@ -44,15 +35,15 @@ port_before=$(stream_port)
 check "1024 new flows sent at once" bash -c "ip netns exec '$NS_WEB' python3 \
 	'$XG_TOOLS/udp_echo.py' burst '$INET_IP' '$XG_UDP_PORT' 20000-21023 --timeout 2 >/dev/null"
 check_eq "the table fills: 511 new flows made (the stream holds the 512th place)" \
-	512 "$(stat_of out_new_flow)"
-check_eq "the other 513 are refused and counted as drop_table_full" 513 "$(stat_of drop_table_full)"
+	512 "$(xg_stat out_new_flow)"
+check_eq "the other 513 are refused and counted as drop_table_full" 513 "$(xg_stat drop_table_full)"
 check_eq "the table holds 512 flows" 512 "$(flow_count)"
-check_eq "the stream's flow is still there with its port" "$port_before" "$(stream_port)"
-after_flood=$(stream_bytes)
-check "the stream goes on after the flood" wait_for 5 stream_beyond "$after_flood"
+check_eq "the stream's flow is still there with its port" "$port_before" "$(xg_stream_external)"
+after_flood=$(xg_stream_bytes)
+check "the stream goes on after the flood" wait_for 5 xg_stream_beyond "$after_flood"
 check "the stream ends: every chunk echoed, no stall over 2 s, no reset" \
-	wait_for 20 xg_dead "$stream_pid"
-check "stream reports success" grep -q '^OK stream' "$XG_TMP/stream.log"
+	wait_for 20 xg_dead "$XG_STREAM_PID"
+check "stream reports success" xg_stream_ok
 xg_nat_stop
 check_eq "xdpgw exits 0" 0 "$XG_NAT_RC"
 xg_summary

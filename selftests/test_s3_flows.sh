@@ -33,7 +33,6 @@ flows_query() {
 }
 flow_count() { flows_query 'len(flows)' "$@"; }
 no_flows() { [ "$(flow_count)" = 0 ]; }
-stat_of() { xg_xdpgw stats --external eth0 | awk -v k="$1" '$1 == k {print $2}'; }
 # watch_start FILE: `xdpgw watch --json` into FILE. (The ring buffer keeps
 # events until read, so what happens before it starts reading is not lost.)
 watch_start() {
@@ -71,7 +70,7 @@ check_eq "flows --addr of another host lists nothing" 0 "$(flow_count --addr 10.
 
 # ---- expiry
 check "both flows expire after their 2 s timeouts" wait_for 10 no_flows
-check "stats counts them as expired" test "$(stat_of expired)" -ge 2
+check "stats counts them as expired" test "$(xg_stat expired)" -ge 2
 both_expired() { [ "$(events 'sum(e["event"] == "expired" for e in ev)' "$W1")" = 2 ]; }
 check "watch: both flows reported expired" wait_for 5 both_expired
 check_eq "watch: the udp flow's life, with the address it went out as" \
@@ -99,7 +98,7 @@ check_eq "ten flows to one server, opened at once: ten echoes" 10 "$(burst 6000-
 check_eq "ten distinct external ports in use" 10 \
 	"$(flows_query 'len({f["external"] for f in flows})')"
 check_eq "the eleventh flow gets no reply" 0 "$(burst 6010-6010)"
-check_eq "the eleventh is counted as drop_no_port" 1 "$(stat_of drop_no_port)"
+check_eq "the eleventh is counted as drop_no_port" 1 "$(xg_stat drop_no_port)"
 refused() { [ "$(events 'sum(e["event"] == "refused" for e in ev)' "$W2")" = 1 ]; }
 check "watch: the refusal is reported" wait_for 5 refused
 check_eq "watch: which flow and why" "10.100.20.57:6010 drop_no_port" \

@@ -19,12 +19,6 @@ xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
 s3_build
 s3_servers
 
-stream_bytes() { awk '/^bytes/ {n = $2} END {print n + 0}' "$XG_TMP/stream.log"; }
-stream_beyond() { [ "$(stream_bytes)" -gt "$1" ]; }
-flow_field() { # flow_field KEY: KEY of the stream's flow in `xdpgw flows --json`
-	xg_xdpgw flows --external eth0 --json --proto tcp --port "$XG_TCP_PORT" |
-		python3 -c "import json, sys; print([f['$1'] for f in json.load(sys.stdin)])"
-}
 gw_has_xdpgw() {
 	ip -n "$NS_GW" link show eth0 | grep -q 'name xdpgw_ingress' &&
 		[ -n "$(tc -n "$NS_GW" filter show dev eth0 egress)" ] && [ -e "$(xg_pin_dir)/flows" ]
@@ -33,25 +27,23 @@ took_over() { grep -q 'took over the kept instance' "$XG_TMP/xdpgw.log"; }
 
 XG_XDPGW_ARGS=(--keep)
 xg_nat_start || xg_fatal "xdpgw run --keep failed"
-xg_bg "$NS_WEB" python3 -u "$XG_TOOLS/tcp_echo.py" stream "$INET_IP" "$XG_TCP_PORT" \
-	--seconds 12 --stall 3 >"$XG_TMP/stream.log" 2>&1
-stream_pid=$XG_LASTPID
-check "the stream is under way" wait_for 5 stream_beyond 0
-port_before=$(flow_field external)
+xg_stream_start 12 3
+check "the stream is under way" wait_for 5 xg_stream_beyond 0
+port_before=$(xg_stream_external)
 
 # ---- stopped with --keep: translation goes on without a daemon
 xg_nat_stop
 check_eq "run --keep exits 0 on SIGTERM" 0 "$XG_NAT_RC"
 check "programs still attached, maps still pinned" gw_has_xdpgw
-at_stop=$(stream_bytes)
-check "the stream goes on with no daemon running" wait_for 5 stream_beyond "$at_stop"
+at_stop=$(xg_stream_bytes)
+check "the stream goes on with no daemon running" wait_for 5 xg_stream_beyond "$at_stop"
 
 # ---- a new run takes over the kept instance
 xg_nat_start || xg_fatal "second xdpgw run failed"
 check "the new run took the kept instance over" wait_for 5 took_over
-check_eq "the stream's flow kept its external port" "$port_before" "$(flow_field external)"
-at_takeover=$(stream_bytes)
-check "the stream goes on after the takeover" wait_for 5 stream_beyond "$at_takeover"
+check_eq "the stream's flow kept its external port" "$port_before" "$(xg_stream_external)"
+at_takeover=$(xg_stream_bytes)
+check "the stream goes on after the takeover" wait_for 5 xg_stream_beyond "$at_takeover"
 
 # ---- a takeover asking for another translation is refused
 xg_nat_stop
@@ -67,8 +59,8 @@ check "the refusal left the kept instance alone" gw_has_xdpgw
 XG_XDPGW_ARGS=()
 xg_nat_start || xg_fatal "third xdpgw run failed"
 check "the third run took over too" wait_for 5 took_over
-check "the stream ends cleanly: every chunk echoed, no reset" wait_for 20 xg_dead "$stream_pid"
-check "stream reports success" grep -q '^OK stream' "$XG_TMP/stream.log"
+check "the stream ends cleanly: every chunk echoed, no reset" wait_for 20 xg_dead "$XG_STREAM_PID"
+check "stream reports success" xg_stream_ok
 xg_nat_stop
 check_eq "the last run exits 0" 0 "$XG_NAT_RC"
 check "nothing of xdpgw is left on eth0 or in the pin directory" \
