@@ -49,7 +49,7 @@ struct env {
 static int env_open(struct env *e, const char *ports, __u32 max_flows)
 {
 	static int serial;
-	struct instance_cfg cfg = { .max_flows = max_flows, .dir = e->dir };
+	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir };
 	char root[PATH_MAX - 64];
 	int err;
 
@@ -59,9 +59,9 @@ static int env_open(struct env *e, const char *ports, __u32 max_flows)
 		return -ENOENT;
 	}
 	snprintf(e->dir, sizeof(e->dir), "%s/selftest-%d-%d", root, getpid(), serial++);
-	if (parse_prefix(INTERNAL, &cfg.internal_net, &cfg.internal_mask) ||
-	    parse_ipv4(EXT, &cfg.ext_addr) ||
-	    parse_port_range(ports, &cfg.port_min, &cfg.port_max))
+	if (parse_prefix(INTERNAL, &cfg.settings.internal_net, &cfg.settings.internal_mask) ||
+	    parse_ipv4(EXT, &cfg.settings.ext_addr) ||
+	    parse_port_range(ports, &cfg.settings.port_min, &cfg.settings.port_max))
 		return -EINVAL;
 	err = pin_dir_create(e->dir) ?: nat_objects_open(&e->tc, &e->xdp, &cfg);
 	if (err)

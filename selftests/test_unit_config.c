@@ -166,9 +166,9 @@ static int parse(struct instance_cfg *cfg, struct common_opts *common, bool *ext
 	va_end(ap);
 	memset(common, 0, sizeof(*common));
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->port_min = XDPGW_DEFAULT_PORT_MIN;
-	cfg->port_max = XDPGW_DEFAULT_PORT_MAX;
-	cfg->max_flows = XDPGW_DEFAULT_MAX_FLOWS;
+	cfg->settings.port_min = XDPGW_DEFAULT_PORT_MIN;
+	cfg->settings.port_max = XDPGW_DEFAULT_PORT_MAX;
+	cfg->settings.max_flows = XDPGW_DEFAULT_MAX_FLOWS;
 	*ext_ip = false;
 	return run_parse_args(argc, argv, common, cfg, ext_ip);
 }
@@ -183,20 +183,20 @@ static void test_run_args(void **state)
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "--external", "eth0", "--internal",
 			       "10.100.20.0/24", NULL), -1);
 	assert_string_equal(c.ifname, "eth0");
-	assert_int_equal(cfg.internal_net, ip("10.100.20.0"));
-	assert_int_equal(cfg.port_min, 1024);
-	assert_int_equal(cfg.port_max, 65535);
-	assert_int_equal(cfg.max_flows, 262144);
+	assert_int_equal(cfg.settings.internal_net, ip("10.100.20.0"));
+	assert_int_equal(cfg.settings.port_min, 1024);
+	assert_int_equal(cfg.settings.port_max, 65535);
+	assert_int_equal(cfg.settings.max_flows, 262144);
 	assert_false(ext_ip);
 
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "192.168.1.0/24",
 			       "--external-ip", "10.1.1.245", "--ports", "40000-40009",
 			       "--max-flows", "1000", "--pin-root", "/run/xdpgw", "-vv", NULL), -1);
 	assert_true(ext_ip);
-	assert_int_equal(cfg.ext_addr, ip("10.1.1.245"));
-	assert_int_equal(cfg.port_min, 40000);
-	assert_int_equal(cfg.port_max, 40009);
-	assert_int_equal(cfg.max_flows, 1000);
+	assert_int_equal(cfg.settings.ext_addr, ip("10.1.1.245"));
+	assert_int_equal(cfg.settings.port_min, 40000);
+	assert_int_equal(cfg.settings.port_max, 40009);
+	assert_int_equal(cfg.settings.max_flows, 1000);
 	assert_string_equal(c.pin_root, "/run/xdpgw");
 	assert_int_equal(c.verbose, 2);
 

@@ -87,20 +87,21 @@ int run_parse_args(int argc, char **argv, struct common_opts *common,
 			break;
 		case 'i':
 			internal = optarg;
-			if (parse_prefix(optarg, &cfg->internal_net, &cfg->internal_mask))
+			if (parse_prefix(optarg, &cfg->settings.internal_net,
+					 &cfg->settings.internal_mask))
 				return usage_error("--internal '%s': not an IPv4 prefix A.B.C.D/LEN with the host bits zero", optarg);
 			break;
 		case OPT_EXT_IP:
-			if (parse_ipv4(optarg, &cfg->ext_addr))
+			if (parse_ipv4(optarg, &cfg->settings.ext_addr))
 				return usage_error("--external-ip '%s': not an IPv4 address", optarg);
 			*have_ext_ip = true;
 			break;
 		case OPT_PORTS:
-			if (parse_port_range(optarg, &cfg->port_min, &cfg->port_max))
+			if (parse_port_range(optarg, &cfg->settings.port_min, &cfg->settings.port_max))
 				return usage_error("--ports '%s': not a range LO-HI within 1-65535", optarg);
 			break;
 		case OPT_MAX_FLOWS:
-			if (parse_u32(optarg, 1, 1u << 26, &cfg->max_flows))
+			if (parse_u32(optarg, 1, 1u << 26, &cfg->settings.max_flows))
 				return usage_error("--max-flows '%s': not a number from 1 to 67108864", optarg);
 			break;
 		case OPT_PIN_ROOT:
@@ -222,10 +223,11 @@ out:
 int cmd_run(int argc, char **argv)
 {
 	struct instance_cfg cfg = {
-		.port_min = XDPGW_DEFAULT_PORT_MIN,
-		.port_max = XDPGW_DEFAULT_PORT_MAX,
-		.max_flows = XDPGW_DEFAULT_MAX_FLOWS,
+		.settings.port_min = XDPGW_DEFAULT_PORT_MIN,
+		.settings.port_max = XDPGW_DEFAULT_PORT_MAX,
+		.settings.max_flows = XDPGW_DEFAULT_MAX_FLOWS,
 	};
+	const struct xdpgw_config *set = &cfg.settings;
 	struct common_opts common = {};
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	bool have_ext_ip = false;
@@ -251,7 +253,7 @@ int cmd_run(int argc, char **argv)
 							  strerror(-cfg.ifindex));
 		return EXIT_FAIL;
 	}
-	if (!have_ext_ip && iface_first_ipv4(cfg.ifname, &cfg.ext_addr)) {
+	if (!have_ext_ip && iface_first_ipv4(cfg.ifname, &cfg.settings.ext_addr)) {
 		pr_warn("interface '%s' has no IPv4 address; give one with --external-ip\n",
 			cfg.ifname);
 		return EXIT_FAIL;
@@ -300,12 +302,12 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	in.keep = cfg.keep;
-	inet_ntop(AF_INET, &cfg.ext_addr, ext, sizeof(ext));
-	inet_ntop(AF_INET, &cfg.internal_net, net, sizeof(net));
+	inet_ntop(AF_INET, &set->ext_addr, ext, sizeof(ext));
+	inet_ntop(AF_INET, &set->internal_net, net, sizeof(net));
 	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows; maps in %s\n",
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
-		net, __builtin_popcount(cfg.internal_mask), ext, cfg.port_min, cfg.port_max,
-		cfg.max_flows, dir);
+		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
+		set->max_flows, dir);
 
 	ret = serve(&in, &cfg, sfd, sw);
 	sweeper_close(sw);

@@ -47,15 +47,15 @@ int instance_unpin(const char *dir)
 	return removed ? 0 : -ENOENT;
 }
 
-static void set_rodata(const struct instance_cfg *cfg, volatile __be32 *net,
+static void set_rodata(const struct xdpgw_config *s, volatile __be32 *net,
 		       volatile __be32 *mask, volatile __be32 *ext,
 		       volatile __u16 *pmin, volatile __u16 *pmax)
 {
-	*net = cfg->internal_net;
-	*mask = cfg->internal_mask;
-	*ext = cfg->ext_addr;
-	*pmin = cfg->port_min;
-	*pmax = cfg->port_max;
+	*net = s->internal_net;
+	*mask = s->internal_mask;
+	*ext = s->ext_addr;
+	*pmin = s->port_min;
+	*pmax = s->port_max;
 }
 
 static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows)
@@ -80,14 +80,14 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 		nat_tc__destroy(tc);
 		return err;
 	}
-	set_rodata(cfg, &tc->rodata->cfg_internal_net, &tc->rodata->cfg_internal_mask,
+	set_rodata(&cfg->settings, &tc->rodata->cfg_internal_net, &tc->rodata->cfg_internal_mask,
 		   &tc->rodata->cfg_ext_addr, &tc->rodata->cfg_port_min,
 		   &tc->rodata->cfg_port_max);
-	set_rodata(cfg, &xdp->rodata->cfg_internal_net, &xdp->rodata->cfg_internal_mask,
+	set_rodata(&cfg->settings, &xdp->rodata->cfg_internal_net, &xdp->rodata->cfg_internal_mask,
 		   &xdp->rodata->cfg_ext_addr, &xdp->rodata->cfg_port_min,
 		   &xdp->rodata->cfg_port_max);
-	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->max_flows) ?:
-	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->max_flows);
+	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
+	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows);
 	if (err) {
 		nat_xdp__destroy(xdp);
 		nat_tc__destroy(tc);
@@ -170,20 +170,6 @@ static int attach_tc(struct instance *in, const struct instance_cfg *cfg)
 	return 0;
 }
 
-/* The settings the instance is to run with: cfg's timeouts and translation. */
-static struct xdpgw_config wanted_settings(const struct instance_cfg *cfg)
-{
-	struct xdpgw_config s = cfg->settings;
-
-	s.internal_net = cfg->internal_net;
-	s.internal_mask = cfg->internal_mask;
-	s.ext_addr = cfg->ext_addr;
-	s.port_min = cfg->port_min;
-	s.port_max = cfg->port_max;
-	s.max_flows = cfg->max_flows;
-	return s;
-}
-
 static int write_settings(const struct instance *in, const struct xdpgw_config *s)
 {
 	__u32 zero = 0;
@@ -206,7 +192,7 @@ static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_co
 /* Take over an instance left attached and pinned by `run --keep`. */
 static int adopt(struct instance *in, const struct instance_cfg *cfg)
 {
-	struct xdpgw_config have, want = wanted_settings(cfg);
+	struct xdpgw_config have, want = cfg->settings;
 	char path[PATH_MAX + 64], net[INET_ADDRSTRLEN], ext[INET_ADDRSTRLEN];
 	__u32 zero = 0;
 	int i;
@@ -237,7 +223,7 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 
 int instance_start(struct instance *in, const struct instance_cfg *cfg)
 {
-	struct xdpgw_config settings = wanted_settings(cfg);
+	struct xdpgw_config settings = cfg->settings;
 	bool xdp, tc, pins;
 	int i, err;
 

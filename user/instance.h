@@ -19,13 +19,10 @@
 struct instance_cfg {
 	const char *ifname;
 	int ifindex;
-	__be32 internal_net;
-	__be32 internal_mask;
-	__be32 ext_addr;
-	__u16 port_min; /* host order */
-	__u16 port_max;
-	__u32 max_flows;
-	struct xdpgw_config settings; /* written to the settings map */
+	/* The translation and the timeouts; written to the settings map (the
+	 * instance's own owns_clsact is filled in by instance_start).
+	 */
+	struct xdpgw_config settings;
 	bool keep; /* --keep */
 	const char *dir; /* pin directory of this instance */
 };
