@@ -14,6 +14,7 @@ struct sweeper {
 	int cand_fd;
 	__u32 queued;
 	__u64 expired;
+	__u64 longest_batch_ns;
 	__u32 index[XDPGW_SWEEP_BATCH]; /* 0, 1, 2, ...: the array's keys */
 	struct sweep_candidate queue[XDPGW_SWEEP_BATCH];
 };
@@ -67,6 +68,7 @@ int sweeper_flush(struct sweeper *sw)
 	LIBBPF_OPTS(bpf_test_run_opts, ropts, .data_in = frame, .data_size_in = sizeof(frame),
 		    .repeat = 1);
 	__u32 n = sw->queued;
+	__u64 start;
 
 	if (!n)
 		return sw->expired;
@@ -74,8 +76,11 @@ int sweeper_flush(struct sweeper *sw)
 	if (bpf_map_update_batch(sw->cand_fd, sw->index, sw->queue, &n, &bopts))
 		return -errno;
 	sw->skel->bss->candidate_count = n;
+	start = monotonic_ns();
 	if (bpf_prog_test_run_opts(sw->prog_fd, &ropts))
 		return -errno;
+	if (monotonic_ns() - start > sw->longest_batch_ns)
+		sw->longest_batch_ns = monotonic_ns() - start;
 	sw->expired += sw->skel->bss->expired_count;
 	return sw->expired;
 }
@@ -114,9 +119,11 @@ int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg
 
 	sw->expired = 0;
 	sw->queued = 0;
+	sw->longest_batch_ns = 0;
 	err = flow_table_walk(flows_fd, scan_one, &s);
 	expired = sweeper_flush(sw);
 	res->scanned = s.scanned;
 	res->expired = expired > 0 ? expired : 0;
+	res->longest_batch_ns = sw->longest_batch_ns;
 	return err ?: (expired < 0 ? expired : 0);
 }

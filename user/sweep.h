@@ -17,6 +17,7 @@ struct sweeper;
 struct sweep_result {
 	__u64 scanned;
 	__u64 expired;
+	__u64 longest_batch_ns; /* the longest single BPF_PROG_RUN of deletes */
 };
 
 /* Load the expire program, working on the given flows and rev maps, and
