@@ -65,6 +65,8 @@ static __always_inline void flow_track(struct nat_flow *f, const struct nat_tupl
 
 	if (p->tuple.proto == IPPROTO_TCP)
 		next = tcp_state_next(f->state, p->tcp_flags, outbound);
+	else if (p->tuple.proto == IPPROTO_ICMP)
+		next = FLOW_ICMP_ECHO;
 	else
 		next = outbound && !f->state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
 	if (next != f->state) { /* keep the cache line clean when nothing changes */

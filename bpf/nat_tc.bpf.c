@@ -30,20 +30,24 @@ static __always_inline int snat_rewrite(struct __sk_buff *skb,
 					const struct nat_flow *f)
 {
 	__u32 csum_off = p->csum_off;
-	__u32 sport_off = p->l4_off; /* source port leads both headers */
 	/* UDP: a zero checksum stays zero, a computed zero becomes 0xffff. */
 	__u64 mangled = p->tuple.proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 	__be32 new_addr = f->ext_addr;
 	__be16 new_port = f->ext_port;
 
-	if (bpf_l4_csum_replace(skb, csum_off, p->tuple.saddr, new_addr,
-				BPF_F_PSEUDO_HDR | mangled | sizeof(new_addr)) ||
-	    bpf_l4_csum_replace(skb, csum_off, p->tuple.sport, new_port,
+	/* TCP and UDP checksums cover the address (pseudo-header); ICMP's
+	 * covers only the ICMP message, where the identifier changes.
+	 */
+	if (p->tuple.proto != IPPROTO_ICMP &&
+	    bpf_l4_csum_replace(skb, csum_off, p->tuple.saddr, new_addr,
+				BPF_F_PSEUDO_HDR | mangled | sizeof(new_addr)))
+		return -1;
+	if (bpf_l4_csum_replace(skb, csum_off, p->tuple.sport, new_port,
 				mangled | sizeof(new_port)) ||
 	    bpf_l3_csum_replace(skb, IP_CSUM_OFF, p->tuple.saddr, new_addr,
 				sizeof(new_addr)) ||
 	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &new_addr, sizeof(new_addr), 0) ||
-	    bpf_skb_store_bytes(skb, sport_off, &new_port, sizeof(new_port), 0))
+	    bpf_skb_store_bytes(skb, p->id_off, &new_port, sizeof(new_port), 0))
 		return -1;
 	return 0;
 }
@@ -87,18 +91,24 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 	if (!p.ip)
 		return parse_stat(ret); /* no source address to judge by */
 	if (!from_internal(p.tuple.saddr))
-		return ret == PARSE_OK || ret == PARSE_OTHER_PROTO ||
-			       ret == PARSE_FRAGMENT ? STAT_OUT_PASS : parse_stat(ret);
+		return ret == PARSE_OK || ret == PARSE_OTHER_PROTO || ret == PARSE_FRAGMENT ||
+			       ret == PARSE_ICMP_ERROR ? STAT_OUT_PASS : parse_stat(ret);
 
 	/* From here on the packet carries an internal source address. */
 	*drop = true;
 	switch (ret) {
 	case PARSE_OK:
+		/* Of ICMP only echo requests open flows (replies to a ping
+		 * from outside would need port forwarding).
+		 */
+		if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHO)
+			return STAT_DROP_UNSUPPORTED;
 		break;
-	case PARSE_FRAGMENT:
-		return STAT_DROP_FRAGMENT;
+	case PARSE_ICMP_ERROR: /* from inside, about a flow: not translated yet */
 	case PARSE_OTHER_PROTO:
 		return STAT_DROP_UNSUPPORTED;
+	case PARSE_FRAGMENT:
+		return STAT_DROP_FRAGMENT;
 	default:
 		return parse_stat(ret);
 	}

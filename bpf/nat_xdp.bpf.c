@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * XDP ingress on the external interface: reverse NAT. A TCP/UDP reply to the
- * external address that matches a flow gets the internal host's address and
- * port back, checksums fixed incrementally (RFC 1624), and continues into the
- * kernel stack, which routes it to the internal host. Everything else passes
+ * XDP ingress on the external interface: reverse NAT. A TCP/UDP reply or an
+ * ICMP echo reply to the external address that matches a flow gets the
+ * internal host's address and port (identifier) back, and so does an ICMP
+ * error about such a flow; checksums are fixed incrementally (RFC 1624), and
+ * the packet continues into the kernel stack, which routes it inside. Everything else passes
  * untouched: ARP, IPv6, traffic for the gateway itself, malformed frames
  * (which the stack drops and counts on its own).
  */
@@ -26,12 +27,68 @@ struct {
 
 static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev *r)
 {
-	l4_csum_replace_addr_port(p->csum, p->tuple.proto == IPPROTO_UDP,
-				  p->tuple.daddr, r->orig.saddr,
-				  p->tuple.dport, r->orig.sport);
+	/* TCP and UDP checksums cover the address (pseudo-header); ICMP's
+	 * covers only the ICMP message, where the identifier changes.
+	 */
+	if (p->tuple.proto == IPPROTO_ICMP)
+		csum_replace2(p->csum, p->tuple.dport, r->orig.sport);
+	else
+		l4_csum_replace_addr_port(p->csum, p->tuple.proto == IPPROTO_UDP,
+					  p->tuple.daddr, r->orig.saddr,
+					  p->tuple.dport, r->orig.sport);
 	csum_replace4(&p->ip->check, p->tuple.daddr, r->orig.saddr);
 	p->ip->daddr = r->orig.saddr;
-	p->ports->dest = r->orig.sport;
+	*p->dst_id = r->orig.sport;
+}
+
+/*
+ * An ICMP error to the external address quotes a packet that went out
+ * translated (source ext:port). Give it back the internal host's address
+ * and port, as that host sent it, and send the error there: the outer
+ * destination, the quoted source address, its header checksum, its port or
+ * echo identifier, and its transport checksum where quoted. Every quoted
+ * byte is under the outer ICMP checksum, so each change goes there too.
+ */
+static __always_inline enum xdpgw_stat dnat_icmp_error(struct packet *p, void *data,
+							void *data_end)
+{
+	struct hdr_cursor c = { .pos = data + p->l4_off + sizeof(struct icmphdr),
+				.end = data_end };
+	struct quoted q = {};
+	struct nat_rev *r;
+	__sum16 before;
+	int ret;
+
+	ret = parse_quoted(&c, &q);
+	if (ret == PARSE_BAD_L4)
+		return STAT_MALFORMED_L4; /* truncated quote */
+	if (ret != PARSE_OK || q.reply.daddr != cfg_ext_addr)
+		return STAT_IN_PASS; /* not about a translated packet */
+	r = bpf_map_lookup_elem(&rev, &q.reply);
+	if (!r)
+		return STAT_IN_NO_FLOW;
+
+	if (q.csum) {
+		before = *q.csum;
+		if (q.reply.proto == IPPROTO_ICMP)
+			csum_replace2(q.csum, *q.id, r->orig.sport);
+		else
+			l4_csum_replace_addr_port(q.csum, q.reply.proto == IPPROTO_UDP,
+						  q.ip->saddr, r->orig.saddr, *q.id,
+						  r->orig.sport);
+		csum_replace2(p->csum, before, *q.csum);
+	}
+	csum_replace2(p->csum, *q.id, r->orig.sport);
+	*q.id = r->orig.sport;
+	before = q.ip->check;
+	csum_replace4(&q.ip->check, q.ip->saddr, r->orig.saddr);
+	csum_replace2(p->csum, before, q.ip->check);
+	csum_replace4(p->csum, q.ip->saddr, r->orig.saddr);
+	q.ip->saddr = r->orig.saddr;
+
+	csum_replace4(&p->ip->check, p->ip->daddr, r->orig.saddr);
+	p->ip->daddr = r->orig.saddr;
+	return STAT_IN_ICMP_ERROR;
 }
 
 static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
@@ -47,6 +104,10 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 	switch (ret) {
 	case PARSE_OK:
 		break;
+	case PARSE_ICMP_ERROR:
+		if (p.tuple.daddr != cfg_ext_addr)
+			return STAT_IN_PASS;
+		return dnat_icmp_error(&p, data, data_end);
 	case PARSE_NOT_IPV4:
 	case PARSE_OTHER_PROTO:
 		return STAT_IN_PASS;
@@ -57,6 +118,8 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 	}
 	if (p.tuple.daddr != cfg_ext_addr)
 		return STAT_IN_PASS;
+	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY)
+		return STAT_IN_PASS; /* a ping of the gateway itself: the stack answers */
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
 	if (!r)
 		return STAT_IN_NO_FLOW;

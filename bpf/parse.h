@@ -17,15 +17,23 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 
+/* ICMP types (RFC 792) that the NAT knows. */
+#define ICMP_T_ECHOREPLY 0
+#define ICMP_T_DEST_UNREACH 3
+#define ICMP_T_ECHO 8
+#define ICMP_T_TIME_EXCEEDED 11
+#define ICMP_T_PARAMETERPROB 12
+
 /* What the parser made of a frame. */
 enum parse_result {
-	PARSE_OK, /* IPv4 TCP/UDP, headers complete: tuple and offsets set */
+	PARSE_OK, /* IPv4 TCP/UDP or ICMP echo: tuple and offsets set */
+	PARSE_ICMP_ERROR, /* ICMP error: cursor at the quoted IPv4 header */
 	PARSE_NOT_IPV4, /* ARP, IPv6, VLAN...: not ours */
-	PARSE_OTHER_PROTO, /* IPv4, valid header, not TCP or UDP */
+	PARSE_OTHER_PROTO, /* IPv4, valid header, not TCP, UDP or ICMP we handle */
 	PARSE_FRAGMENT, /* IPv4 fragment (MF set or offset != 0) */
 	PARSE_BAD_ETH, /* shorter than an Ethernet header */
 	PARSE_BAD_IP, /* IPv4 header truncated or inconsistent */
-	PARSE_BAD_L4, /* TCP/UDP header truncated or inconsistent */
+	PARSE_BAD_L4, /* TCP/UDP/ICMP header truncated or inconsistent */
 };
 
 struct hdr_cursor {
@@ -43,8 +51,15 @@ struct packet {
 	 * verifier knows it is in bounds without re-deciding TCP vs UDP.
 	 */
 	__sum16 *csum;
+	/* Where the source "port" is: the TCP/UDP source port, or the ICMP
+	 * echo identifier (the same field in requests and replies).
+	 */
+	__be16 *id;
+	__be16 *dst_id; /* the destination port, or the echo identifier */
 	__u32 l4_off;
 	__u32 csum_off; /* of the L4 checksum, from the frame's start */
+	__u32 id_off; /* of *id, from the frame's start */
+	__u8 icmp_type;
 	__u16 ip_len; /* IPv4 total length */
 	__u8 tcp_flags; /* TCP only: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
 	struct nat_tuple tuple; /* as on the wire, in network byte order */
@@ -92,9 +107,44 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 	p->l4_off = ETH_HLEN + ihl_bytes;
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return PARSE_FRAGMENT;
-	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
+	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP &&
+	    ip->protocol != IPPROTO_ICMP)
 		return PARSE_OTHER_PROTO;
 	return PARSE_OK;
+}
+
+/*
+ * ICMP: an echo request or reply is a flow keyed like a port: a request's
+ * identifier is its source "port", a reply's its destination "port", so
+ * that the reply's tuple is the request's reversed. An error leaves the
+ * cursor at the quoted IPv4 header.
+ */
+static __always_inline int parse_icmp(struct hdr_cursor *c, struct packet *p)
+{
+	struct icmphdr *icmp = c->pos;
+
+	if ((void *)(icmp + 1) > c->end || p->ip_len < p->l4_off - ETH_HLEN + sizeof(*icmp))
+		return PARSE_BAD_L4;
+	p->icmp_type = icmp->type;
+	p->csum = &icmp->checksum;
+	p->csum_off = p->l4_off + offsetof(struct icmphdr, checksum);
+	p->id = &icmp->un.echo.id;
+	p->dst_id = &icmp->un.echo.id;
+	p->id_off = p->l4_off + offsetof(struct icmphdr, un.echo.id);
+	switch (icmp->type) {
+	case ICMP_T_ECHO:
+		p->tuple.sport = icmp->un.echo.id;
+		return PARSE_OK;
+	case ICMP_T_ECHOREPLY:
+		p->tuple.dport = icmp->un.echo.id;
+		return PARSE_OK;
+	case ICMP_T_DEST_UNREACH:
+	case ICMP_T_TIME_EXCEEDED:
+	case ICMP_T_PARAMETERPROB:
+		c->pos = icmp + 1;
+		return PARSE_ICMP_ERROR;
+	}
+	return PARSE_OTHER_PROTO;
 }
 
 static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
@@ -110,6 +160,7 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
 		p->csum = &tcp->check;
 		p->csum_off = p->l4_off + offsetof(struct tcphdr, check);
 		p->tcp_flags = ((__u8 *)tcp)[13]; /* the byte after data offset */
+		p->id = &tcp->source;
 	} else {
 		struct udphdr *udp = c->pos;
 
@@ -118,11 +169,66 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
 			return PARSE_BAD_L4;
 		p->csum = &udp->check;
 		p->csum_off = p->l4_off + offsetof(struct udphdr, check);
+		p->id = &udp->source;
 	}
+	p->id_off = p->l4_off; /* the source port leads both headers */
 	p->ports = c->pos;
+	p->dst_id = &p->ports->dest;
 	p->tuple.sport = p->ports->source;
 	p->tuple.dport = p->ports->dest;
 	return PARSE_OK;
+}
+
+/*
+ * The packet an ICMP error quotes (RFC 792): its IPv4 header and the first 8
+ * bytes after it, which hold the TCP/UDP ports or the ICMP echo identifier.
+ * Nothing more of it is required: routers may quote no more.
+ */
+struct quoted {
+	struct iphdr *ip;
+	__be16 *id; /* its source port, or its echo identifier */
+	__sum16 *csum; /* its transport checksum, NULL when not quoted */
+	struct nat_tuple reply; /* the tuple its replies would have */
+};
+
+static __always_inline int parse_quoted(struct hdr_cursor *c, struct quoted *q)
+{
+	struct iphdr *ip = c->pos;
+	__u8 *l4;
+
+	if ((void *)(ip + 1) > c->end || ip->version != 4 || ip->ihl < 5)
+		return PARSE_BAD_L4;
+	l4 = (void *)ip + ip->ihl * 4;
+	if ((void *)(l4 + 8) > c->end)
+		return PARSE_BAD_L4;
+	if (ip->frag_off & bpf_htons(IP_OFFSET))
+		return PARSE_OTHER_PROTO; /* a later fragment: no ports quoted */
+	q->ip = ip;
+	q->reply.saddr = ip->daddr;
+	q->reply.daddr = ip->saddr;
+	q->reply.proto = ip->protocol;
+	switch (ip->protocol) {
+	case IPPROTO_TCP:
+		/* TCP's checksum lies past the 8 bytes: only if quoted. */
+		if ((void *)(l4 + sizeof(struct tcphdr)) <= c->end)
+			q->csum = &((struct tcphdr *)l4)->check;
+		/* fall through */
+	case IPPROTO_UDP:
+		if (ip->protocol == IPPROTO_UDP)
+			q->csum = &((struct udphdr *)l4)->check;
+		q->id = (__be16 *)l4;
+		q->reply.sport = ((__be16 *)l4)[1];
+		q->reply.dport = ((__be16 *)l4)[0];
+		return PARSE_OK;
+	case IPPROTO_ICMP:
+		if (l4[0] != ICMP_T_ECHO)
+			return PARSE_OTHER_PROTO; /* an error about an error, or other */
+		q->csum = &((struct icmphdr *)l4)->checksum;
+		q->id = (__be16 *)(l4 + 4);
+		q->reply.dport = *q->id;
+		return PARSE_OK;
+	}
+	return PARSE_OTHER_PROTO;
 }
 
 /* Parse Ethernet, IPv4 and the TCP/UDP ports. On any result other than
@@ -145,6 +251,8 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	ret = parse_ipv4(&c, frame_len, p);
 	if (ret != PARSE_OK)
 		return ret;
+	if (p->tuple.proto == IPPROTO_ICMP)
+		return parse_icmp(&c, p);
 	return parse_l4(&c, p);
 }
 

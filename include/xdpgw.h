@@ -39,7 +39,8 @@ struct nat_tuple {
 	__be32 daddr;
 	__be16 sport;
 	__be16 dport;
-	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP (echo: the
+		     * identifier stands where a port would) */
 	__u8 pad[3]; /* zero: keys are compared bytewise */
 };
 
@@ -90,6 +91,7 @@ enum flow_state {
 	FLOW_TCP_CLOSED, /* RST either way */
 	FLOW_UDP_UNREPLIED, /* UDP, nothing came back yet */
 	FLOW_UDP_ASSURED, /* UDP, a reply came back */
+	FLOW_ICMP_ECHO, /* ICMP echo: the identifier is the flow's "port" */
 	FLOW_STATE__MAX,
 };
 
@@ -161,10 +163,13 @@ enum xdpgw_stat {
 	STAT_OUT_PASS, /* egress: not from the internal prefix, untouched */
 	STAT_IN_TRANSLATED, /* ingress: destination rewritten */
 	STAT_IN_PASS, /* ingress: not for the external address, or not TCP/UDP */
-	STAT_IN_NO_FLOW, /* ingress: TCP/UDP to the external address, no flow */
+	STAT_IN_NO_FLOW, /* ingress: TCP/UDP/echo reply or ICMP error to the
+			  * external address, about no flow */
+	STAT_IN_ICMP_ERROR, /* ingress: ICMP error about a flow, translated */
 	STAT_DROP_NO_PORT, /* egress: no free external port */
 	STAT_DROP_TABLE_FULL, /* egress: flow table full */
-	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed */
+	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed
+				* (also ICMP other than echo requests) */
 	STAT_DROP_FRAGMENT, /* egress: internal source, IP fragment */
 	STAT_IN_FRAGMENT, /* ingress: fragment, passed untouched */
 	STAT_MALFORMED_ETH, /* frame shorter than an Ethernet header */
@@ -189,6 +194,7 @@ static const char *const flow_state_names[FLOW_STATE__MAX] __attribute__((unused
 	[FLOW_TCP_CLOSED] = "closed",
 	[FLOW_UDP_UNREPLIED] = "udp_unreplied",
 	[FLOW_UDP_ASSURED] = "udp_assured",
+	[FLOW_ICMP_ECHO] = "icmp_echo",
 };
 #endif
 
@@ -201,6 +207,7 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_IN_TRANSLATED] = "in_translated",
 	[STAT_IN_PASS] = "in_pass",
 	[STAT_IN_NO_FLOW] = "in_no_flow",
+	[STAT_IN_ICMP_ERROR] = "in_icmp_error",
 	[STAT_DROP_NO_PORT] = "drop_no_port",
 	[STAT_DROP_TABLE_FULL] = "drop_table_full",
 	[STAT_DROP_UNSUPPORTED] = "drop_unsupported_proto",

@@ -60,6 +60,15 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 
 	l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
 	l4_len = l4_hdr + s->payload_len;
+	if (s->proto == IPPROTO_ICMP && s->quote) {
+		uint8_t q[PKT_MAX];
+		size_t qlen = pkt_build(s->quote, q) - 14;
+
+		if (s->quote_len && s->quote_len < qlen)
+			qlen = s->quote_len;
+		memcpy(l4 + 8, q + 14, qlen);
+		l4_len = 8 + qlen;
+	}
 	ip[0] = 0x40 | (ihl / 4);
 	put16(ip + 2, ihl + l4_len);
 	put16(ip + 4, 0x1234); /* IP id */
@@ -75,7 +84,7 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	/* last option byte stays 0: End of Option List */
 	put16(ip + 10, inet_csum(ip, ihl, 0));
 
-	for (i = 0; i < s->payload_len; i++)
+	for (i = 0; i < s->payload_len && !s->quote; i++)
 		l4[l4_hdr + i] = i & 0xff;
 	switch (s->proto) {
 	case IPPROTO_TCP:
@@ -98,9 +107,14 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 			put16(l4 + 6, csum ? csum : 0xffff);
 		break;
 	case IPPROTO_ICMP:
-		l4[0] = 8; /* echo request */
-		put16(l4 + 4, s->sport);
-		put16(l4 + 6, 1);
+		if (s->quote) {
+			l4[0] = s->err_type;
+			l4[1] = s->err_code;
+		} else {
+			l4[0] = s->echo_reply ? 0 : 8;
+			put16(l4 + 4, s->sport);
+			put16(l4 + 6, 1);
+		}
 		put16(l4 + 2, inet_csum(l4, l4_len, 0));
 		break;
 	}

@@ -25,6 +25,14 @@ struct pkt_spec {
 	uint16_t payload_len; /* bytes after the L4 header, filled 0..255 */
 	uint16_t frag_off; /* host order: IP_MF | offset in 8-byte units */
 	bool udp_no_csum; /* UDP checksum field 0 ("none") */
+	bool echo_reply; /* ICMP: an echo reply (identifier = sport) */
+	/* ICMP error of type err_type/err_code quoting the packet *quote, cut
+	 * to quote_len bytes of it from its IP header on (0: all of it).
+	 */
+	const struct pkt_spec *quote;
+	uint16_t quote_len;
+	uint8_t err_type;
+	uint8_t err_code;
 };
 
 /* Build the frame into buf (PKT_MAX bytes); returns its length. */

@@ -62,7 +62,7 @@ xdpgw_fails 2 "--external-ip 'gw'" run "${run_args[@]}" --external-ip gw
 xdpgw_fails 2 "--timeout 'established'" run "${run_args[@]}" --timeout established
 xdpgw_fails 2 "--timeout 'sleepy=5'" run "${run_args[@]}" --timeout sleepy=5
 xdpgw_fails 2 "option '--proto' is not for this verb" stats --external eth0 --proto tcp
-xdpgw_fails 2 "--proto 'icmp': tcp or udp" flows --external eth0 --proto icmp
+xdpgw_fails 2 "--proto 'sctp': tcp, udp or icmp" flows --external eth0 --proto sctp
 xdpgw_fails 2 "--addr 'web': not an IPv4 address" flows --external eth0 --addr web
 xdpgw_fails 2 "--port '70000'" flows --external eth0 --port 70000
 xdpgw_fails 2 "xdpgw flows: --external IF is required" flows

@@ -257,6 +257,27 @@ struct fixture {
 #define OUT_PKT(s, sp, d, dp, pr, ...) \
 	{ .saddr = s, .sport = sp, .daddr = d, .dport = dp, .proto = pr, __VA_ARGS__ }
 
+#define R1 "203.0.113.254"
+
+/* Packets as they left eth0 (translated) and as the internal host sent them,
+ * quoted by the ICMP errors of the fixtures.
+ */
+static const struct pkt_spec udp_out_ext = OUT_PKT(EXT, 5353, INET, 53, IPPROTO_UDP,
+						   .payload_len = 37);
+static const struct pkt_spec udp_out_int = OUT_PKT(WEB1, 5353, INET, 53, IPPROTO_UDP,
+						   .payload_len = 37);
+static const struct pkt_spec tcp_out_ext = OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP,
+						   .tcp_flags = TCP_ACK, .payload_len = 333);
+static const struct pkt_spec tcp_out_int = OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP,
+						   .tcp_flags = TCP_ACK, .payload_len = 333);
+static const struct pkt_spec echo_out_ext = OUT_PKT(EXT, 40077, INET, 0, IPPROTO_ICMP,
+						    .payload_len = 56);
+static const struct pkt_spec echo_out_int = OUT_PKT(WEB1, 40077, INET, 0, IPPROTO_ICMP,
+						    .payload_len = 56);
+static const struct pkt_spec udp_no_flow = OUT_PKT(EXT, 31000, INET, 53, IPPROTO_UDP);
+static const struct pkt_spec error_out_ext = OUT_PKT(EXT, 0, INET, 0, IPPROTO_ICMP,
+						     .err_type = 3, .quote = &udp_out_ext);
+
 static const struct fixture fixtures[] = {
 	/* TCP: a handshake and data through a new flow. */
 	{ "tcp syn out: new flow, internal port kept", TC,
@@ -320,9 +341,56 @@ static const struct fixture fixtures[] = {
 	  OUT_PKT(INET, 7, WEB2, 6000, IPPROTO_UDP, .payload_len = 9, .udp_no_csum = true),
 	  STAT_IN_TRANSLATED, FLOW_UDP_ASSURED },
 	/* What is not translated: dropped when it carries an internal source. */
-	{ "icmp from the internal prefix: dropped", TC,
-	  OUT_PKT(WEB1, 77, INET, 0, IPPROTO_ICMP), M_NONE, TC_ACT_SHOT, false, {},
-	  STAT_DROP_UNSUPPORTED },
+	/* ICMP echo: the identifier is the flow's port. */
+	{ "icmp echo request out: new flow, identifier (in the pool) kept", TC,
+	  OUT_PKT(WEB1, 40077, INET, 0, IPPROTO_ICMP, .payload_len = 56), M_NONE, TC_ACT_OK, true,
+	  OUT_PKT(EXT, 40077, INET, 0, IPPROTO_ICMP, .payload_len = 56), STAT_OUT_NEW_FLOW,
+	  FLOW_ICMP_ECHO },
+	{ "icmp echo reply in: back to the internal host", XDP,
+	  OUT_PKT(INET, 40077, EXT, 0, IPPROTO_ICMP, .payload_len = 56, .echo_reply = true), M_NONE,
+	  XDP_PASS, true,
+	  OUT_PKT(INET, 40077, WEB1, 0, IPPROTO_ICMP, .payload_len = 56, .echo_reply = true),
+	  STAT_IN_TRANSLATED },
+	{ "icmp echo reply from inside (a ping from outside): dropped", TC,
+	  OUT_PKT(WEB1, 78, INET, 0, IPPROTO_ICMP, .echo_reply = true), M_NONE, TC_ACT_SHOT,
+	  false, {}, STAT_DROP_UNSUPPORTED },
+	{ "ping of the gateway itself: passed to the stack", XDP,
+	  OUT_PKT(INET, 9, EXT, 0, IPPROTO_ICMP), M_NONE, XDP_PASS, false, {}, STAT_IN_PASS },
+	/* ICMP errors about translated flows come back translated. */
+	{ "time exceeded quoting the udp flow: translated", XDP,
+	  OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP, .err_type = 11, .quote = &udp_out_ext),
+	  M_NONE, XDP_PASS, true,
+	  OUT_PKT(R1, 0, WEB1, 0, IPPROTO_ICMP, .err_type = 11, .quote = &udp_out_int),
+	  STAT_IN_ICMP_ERROR },
+	{ "port unreachable quoting 8 bytes of tcp: translated", XDP,
+	  OUT_PKT(INET, 0, EXT, 0, IPPROTO_ICMP, .err_type = 3, .err_code = 3,
+		  .quote = &tcp_out_ext, .quote_len = 28),
+	  M_NONE, XDP_PASS, true,
+	  OUT_PKT(INET, 0, WEB1, 0, IPPROTO_ICMP, .err_type = 3, .err_code = 3,
+		  .quote = &tcp_out_int, .quote_len = 28),
+	  STAT_IN_ICMP_ERROR },
+	{ "frag needed quoting a whole tcp header: its checksum translated too", XDP,
+	  OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP, .err_type = 3, .err_code = 4,
+		  .quote = &tcp_out_ext),
+	  M_NONE, XDP_PASS, true,
+	  OUT_PKT(R1, 0, WEB1, 0, IPPROTO_ICMP, .err_type = 3, .err_code = 4,
+		  .quote = &tcp_out_int),
+	  STAT_IN_ICMP_ERROR },
+	{ "time exceeded quoting the echo request: translated", XDP,
+	  OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP, .err_type = 11, .quote = &echo_out_ext),
+	  M_NONE, XDP_PASS, true,
+	  OUT_PKT(R1, 0, WEB1, 0, IPPROTO_ICMP, .err_type = 11, .quote = &echo_out_int),
+	  STAT_IN_ICMP_ERROR },
+	{ "error quoting a packet of no flow: passed", XDP,
+	  OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP, .err_type = 11, .quote = &udp_no_flow),
+	  M_NONE, XDP_PASS, false, {}, STAT_IN_NO_FLOW },
+	{ "error quoting only 20 bytes: malformed, passed", XDP,
+	  OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP, .err_type = 11, .quote = &udp_out_ext,
+		  .quote_len = 20),
+	  M_NONE, XDP_PASS, false, {}, STAT_MALFORMED_L4 },
+	{ "error quoting an error: passed untouched", XDP,
+	  OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP, .err_type = 11, .quote = &error_out_ext),
+	  M_NONE, XDP_PASS, false, {}, STAT_IN_PASS },
 	{ "fragment from the internal prefix: dropped", TC,
 	  OUT_PKT(WEB1, 5353, INET, 53, IPPROTO_UDP, .frag_off = 0x2000), M_NONE, TC_ACT_SHOT,
 	  false, {}, STAT_DROP_FRAGMENT },

@@ -15,7 +15,7 @@
 #include "log.h"
 
 static const char flows_usage[] =
-	"Usage: xdpgw flows --external IF [--json] [--proto tcp|udp] [--addr ADDR]\n"
+	"Usage: xdpgw flows --external IF [--json] [--proto tcp|udp|icmp] [--addr ADDR]\n"
 	"                   [--port PORT] [--pin-root DIR]\n"
 	"\n"
 	"List the flows of the instance on IF: protocol, state, the internal,\n"
@@ -24,7 +24,8 @@ static const char flows_usage[] =
 	"\n"
 	"  -e, --external IF   external interface (required)\n"
 	"  -j, --json          a JSON array of objects instead of text\n"
-	"      --proto P       only tcp or only udp flows\n"
+	"      --proto P       only tcp, udp or icmp (echo) flows; an echo's\n"
+	"                      identifier shows where a port would\n"
 	"      --addr ADDR     only flows with ADDR as internal, external or remote address\n"
 	"      --port PORT     only flows with PORT as internal, external or remote port\n"
 	"      --pin-root DIR  as given to `xdpgw run`\n"
@@ -79,7 +80,7 @@ static int print_flow(const struct nat_tuple *k, const struct nat_flow *f, void 
 	__u64 deadline = flow_deadline_ns(f, &l->cfg);
 	unsigned long long age = (l->now - f->created_ns) / 1000000000ull;
 	unsigned long long left = deadline > l->now ? (deadline - l->now) / 1000000000ull : 0;
-	const char *proto = k->proto == IPPROTO_TCP ? "tcp" : "udp";
+	const char *proto = proto_name(k->proto);
 
 	if (!flow_matches(&l->filter, k, f))
 		return 0;
@@ -118,8 +119,11 @@ static int parse_filter(const struct verb_args *a, struct flow_filter *m)
 			m->proto = IPPROTO_TCP;
 		else if (!strcmp(a->proto, "udp"))
 			m->proto = IPPROTO_UDP;
+		else if (!strcmp(a->proto, "icmp"))
+			m->proto = IPPROTO_ICMP;
 		else
-			return fprintf(stderr, "xdpgw flows: --proto '%s': tcp or udp\n", a->proto),
+			return fprintf(stderr, "xdpgw flows: --proto '%s': tcp, udp or icmp\n",
+				       a->proto),
 			       -EINVAL;
 	}
 	if (a->addr) {

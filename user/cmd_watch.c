@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "xdpgw.h"
 #include "cli.h"
+#include "flow.h"
 #include "log.h"
 
 static const char watch_usage[] =
@@ -54,7 +55,7 @@ static int print_event(void *ctx, void *data, size_t size)
 		return 0;
 	type = event_names[e->type];
 	state = e->state && e->state < FLOW_STATE__MAX ? flow_state_names[e->state] : "";
-	proto = e->orig.proto == IPPROTO_TCP ? "tcp" : "udp";
+	proto = proto_name(e->orig.proto);
 	endpoint(in, sizeof(in), e->orig.saddr, e->orig.sport);
 	endpoint(rem, sizeof(rem), e->orig.daddr, e->orig.dport);
 	endpoint(ext, sizeof(ext), e->ext_addr, e->ext_port);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <time.h>
 #include "config.h"
@@ -20,6 +21,7 @@ void timeouts_default(struct xdpgw_config *cfg)
 		[FLOW_TCP_CLOSED] = 10,
 		[FLOW_UDP_UNREPLIED] = 30,
 		[FLOW_UDP_ASSURED] = 180,
+		[FLOW_ICMP_ECHO] = 30,
 	};
 
 	memcpy(cfg->timeout, dflt, sizeof(dflt));
@@ -56,4 +58,17 @@ __u64 monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+const char *proto_name(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	}
+	return "?";
 }

@@ -19,6 +19,8 @@ static inline bool flow_expired(const struct nat_flow *f, const struct xdpgw_con
 {
 	return now_ns >= flow_deadline_ns(f, cfg);
 }
+/* "tcp", "udp" or "icmp". */
+const char *proto_name(__u8 proto);
 /* Monotonic clock in ns, as bpf_ktime_get_ns() reads it. */
 __u64 monotonic_ns(void);
 

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Scenario S3, ICMP through the NAT: ping, two private hosts pinging one
+# server with the same identifier, and traceroute (UDP and ICMP) listing gw,
+# r1 and inet, which needs the ICMP errors of r1 and inet translated back.
+#
+#  web 10.100.20.57 (and .58) --- in0 10.100.20.1 [gw] eth0 203.0.113.1
+#       --- 203.0.113.254 [r1] 198.51.100.1 --- inet 198.51.100.20
+set -u
+source "$(dirname "$0")/lib.sh"
+
+xg_require_root
+xg_require_tools ip tc python3 ping traceroute
+[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
+xg_init
+xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
+s3_build
+WEB2_IP=10.100.20.58 # a second private host, as a second address of web
+xg_run xg_addr "$NS_WEB" eth0 "$WEB2_IP/24"
+
+check_fails "without NAT, web cannot ping inet" \
+	ip netns exec "$NS_WEB" ping -c 1 -W 1 "$INET_IP"
+xg_nat_start || xg_fatal "xdpgw run failed"
+
+check "ping web -> inet through the NAT" \
+	ip netns exec "$NS_WEB" ping -c 3 -i 0.2 -W 2 "$INET_IP"
+pinger() { # pinger SRC: three echoes with identifier 40404
+	ip netns exec "$NS_WEB" python3 "$XG_TOOLS/icmp_ping.py" "$1" "$INET_IP" --id 40404 \
+		--count 3 >"$XG_TMP/ping-$1.log" 2>&1
+}
+pinger "$WEB_IP" & p1=$!
+pinger "$WEB2_IP" & p2=$!
+wait "$p1"; r1=$?
+wait "$p2"; r2=$?
+check_eq "two hosts, one identifier (40404), one server: both get every reply" "0 0" "$r1 $r2"
+check_eq "they went out as two flows with two identifiers" 2 "$(xg_xdpgw flows --external eth0 \
+	--json --proto icmp --port 40404 | python3 -c 'import json, sys
+print(len({f["external"] for f in json.load(sys.stdin) if f["remote"].startswith("198.51.100.20:")}))')"
+
+hops() { # hops ARGS...: the hop addresses traceroute lists, space-separated
+	ip netns exec "$NS_WEB" traceroute -n -q 1 -w 2 -m 5 "$@" "$INET_IP" 2>/dev/null |
+		awk 'NR > 1 {printf "%s%s", sep, $2; sep = " "}'
+}
+check_eq "traceroute (UDP) lists gw, r1, inet" "10.100.20.1 203.0.113.254 $INET_IP" "$(hops)"
+check_eq "traceroute -I (ICMP) lists gw, r1, inet" "10.100.20.1 203.0.113.254 $INET_IP" "$(hops -I)"
+check "ICMP errors were translated (in_icmp_error counts them)" \
+	test "$(xg_stat in_icmp_error)" -ge 2
+
+xg_nat_stop
+check_eq "xdpgw exits 0" 0 "$XG_NAT_RC"
+xg_summary
