@@ -61,6 +61,12 @@ works ip netns exec "$NS_WEB" curl -sS --max-time 5 "$URL/demo"
 works tail -n 1 "$XG_TMP/http.peers"
 [ "$(xg_peer_of "$XG_TMP/http.peers" /demo)" = "$GW_EXT_IP" ] || die "peer is not $GW_EXT_IP"
 
+if [ "$NAT_IMPL" = xdpgw ]; then
+	say "ping and traceroute through the gateway (ICMP errors of r1 and inet translated back):"
+	works ip netns exec "$NS_WEB" ping -c 2 -i 0.2 -W 2 "$INET_IP"
+	works ip netns exec "$NS_WEB" traceroute -n -q 1 -w 2 -m 5 "$INET_IP"
+fi
+
 say "tcpdump on gw's in0 and eth0 while web opens one TCP connection:"
 cap_in=$XG_TMP/in0.txt cap_ext=$XG_TMP/eth0.txt
 xg_tcpdump_start "$NS_GW" in0 "$cap_in" || die "tcpdump on in0"
