@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Scenario S3, ICMP through the NAT: ping, two private hosts pinging one
-# server with the same identifier, and traceroute (UDP and ICMP) listing gw,
-# r1 and inet, which needs the ICMP errors of r1 and inet translated back.
+# server with the same identifier, traceroute (UDP and ICMP) listing gw, r1
+# and inet, which needs the ICMP errors of r1 and inet translated back, and
+# path MTU discovery: a 10 MB upload over a 1280-byte link between r1 and
+# inet, which only completes if r1's "fragmentation needed" reaches web.
 #
 #  web 10.100.20.57 (and .58) --- in0 10.100.20.1 [gw] eth0 203.0.113.1
 #       --- 203.0.113.254 [r1] 198.51.100.1 --- inet 198.51.100.20
@@ -46,6 +48,22 @@ check_eq "traceroute (UDP) lists gw, r1, inet" "10.100.20.1 203.0.113.254 $INET_
 check_eq "traceroute -I (ICMP) lists gw, r1, inet" "10.100.20.1 203.0.113.254 $INET_IP" "$(hops -I)"
 check "ICMP errors were translated (in_icmp_error counts them)" \
 	test "$(xg_stat in_icmp_error)" -ge 2
+
+# ---- path MTU discovery. inet's own MTU stays 1500, so it advertises MSS
+# 1460 and web sends full-size segments with DF; r1's link towards inet is
+# 1280, so r1 answers "fragmentation needed" to 203.0.113.1.
+SINK_PORT=7002
+xg_bg "$NS_INET" python3 -u "$XG_TOOLS/tcp_echo.py" sink "$SINK_PORT" >"$XG_TMP/sink.log" 2>&1
+wait_for 10 xg_listening "$NS_INET" tcp "$SINK_PORT" || xg_fatal "sink in $NS_INET did not start"
+xg_run ip -n "$NS_R1" link set dev eth1 mtu 1280
+errors_before=$(xg_stat in_icmp_error)
+check "10 MB upload with DF across the 1280-byte link arrives whole" \
+	ip netns exec "$NS_WEB" python3 "$XG_TOOLS/tcp_echo.py" upload "$INET_IP" "$SINK_PORT" \
+	10485760 --timeout 20
+check "r1's fragmentation-needed came back translated" \
+	test "$(xg_stat in_icmp_error)" -gt "$errors_before"
+check "web learned the path MTU of 1280" \
+	bash -c "ip -n '$NS_WEB' route get '$INET_IP' | grep -q 'mtu 1280'"
 
 xg_nat_stop
 check_eq "xdpgw exits 0" 0 "$XG_NAT_RC"

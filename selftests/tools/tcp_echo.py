@@ -7,6 +7,8 @@ usage: tcp_echo.py server PORT [--log FILE]
                   [--timeout S]
        tcp_echo.py hold HOST PORT [--seconds S]
        tcp_echo.py stream HOST PORT [--seconds S] [--stall S]
+       tcp_echo.py sink PORT
+       tcp_echo.py upload HOST PORT BYTES [--timeout S]
 
 server: echoes each connection until EOF; appends "IP PORT FIRSTLINE" of
         every connection to FILE.
@@ -19,6 +21,7 @@ hold:   opens one connection, prints its local port and keeps it open until
         killed or S seconds pass.
 """
 import argparse
+import hashlib
 import asyncio
 import random
 import socket
@@ -148,6 +151,40 @@ def stream(args):
     return 0
 
 
+def sink(args):
+    """Read each connection to EOF; answer "BYTES SHA256" of what came."""
+    srv = socket.create_server(("0.0.0.0", args.port), backlog=16)
+    print(f"listening on tcp {args.port}", flush=True)
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            h, n = hashlib.sha256(), 0
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                h.update(data)
+                n += len(data)
+            conn.sendall(f"{n} {h.hexdigest()}\n".encode())
+
+
+def upload(args):
+    """Send BYTES of a pattern to a sink; exit 0 if it got exactly them."""
+    chunk = bytes(i % 251 for i in range(65536))
+    h, left = hashlib.sha256(), args.bytes
+    s = socket.create_connection((args.host, args.port), timeout=args.timeout)
+    while left:
+        part = chunk[:min(left, len(chunk))]
+        s.sendall(part)
+        h.update(part)
+        left -= len(part)
+    s.shutdown(socket.SHUT_WR)
+    answer = s.makefile().readline().split()
+    want = [str(args.bytes), h.hexdigest()]
+    print("OK" if answer == want else f"FAIL sink got {answer}, sent {want}")
+    return 0 if answer == want else 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -166,6 +203,13 @@ def main():
     ph.add_argument("host")
     ph.add_argument("port", type=int)
     ph.add_argument("--seconds", type=float, default=60)
+    psk = sub.add_parser("sink")
+    psk.add_argument("port", type=int)
+    pu = sub.add_parser("upload")
+    pu.add_argument("host")
+    pu.add_argument("port", type=int)
+    pu.add_argument("bytes", type=int)
+    pu.add_argument("--timeout", type=float, default=20)
     pst = sub.add_parser("stream")
     pst.add_argument("host")
     pst.add_argument("port", type=int)
@@ -178,7 +222,8 @@ def main():
         return 0
     if args.mode == "client":
         return asyncio.run(run_clients(args))
-    return stream(args) if args.mode == "stream" else hold(args)
+    modes = {"stream": stream, "sink": sink, "upload": upload, "hold": hold}
+    return modes[args.mode](args)
 
 
 if __name__ == "__main__":
