@@ -51,6 +51,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } settings SEC(".maps");
 
+/* Fragmented inbound datagrams: the first fragment's translation for the
+ * ones after it. An LRU, unlike the flow table: an entry matters for the
+ * milliseconds a datagram is in flight, and losing one loses one datagram.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct frag_key);
+	__type(value, __be32);
+	__uint(max_entries, XDPGW_FRAGS_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} frags SEC(".maps");
+
 /* Flow events for `xdpgw watch`: new, state change, expired, refused. Only
  * flow-level changes are written, never one per packet; when nobody reads,
  * the buffer fills and further events are dropped.

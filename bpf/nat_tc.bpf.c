@@ -108,7 +108,17 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 	case PARSE_OTHER_PROTO:
 		return STAT_DROP_UNSUPPORTED;
 	case PARSE_FRAGMENT:
-		return STAT_DROP_FRAGMENT;
+		/* A later fragment has no ports; its L4 checksum lives in the
+		 * first one. Only the source address changes, to the one
+		 * external address every flow uses.
+		 */
+		if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, p.tuple.saddr, cfg_ext_addr,
+					sizeof(__be32)) ||
+		    bpf_skb_store_bytes(skb, IP_SADDR_OFF, (void *)&cfg_ext_addr,
+					sizeof(__be32), 0))
+			return STAT_ERROR;
+		*drop = false;
+		return STAT_OUT_FRAGMENT;
 	default:
 		return parse_stat(ret);
 	}

@@ -41,6 +41,42 @@ static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev 
 	*p->dst_id = r->orig.sport;
 }
 
+static __always_inline struct frag_key fragment_key(const struct packet *p,
+						    __be32 daddr)
+{
+	struct frag_key k = {
+		.saddr = p->tuple.saddr,
+		.daddr = daddr,
+		.id = p->ip->id,
+		.proto = p->tuple.proto,
+	};
+
+	return k;
+}
+
+static __always_inline void remember_fragments(const struct packet *p, __be32 internal)
+{
+	struct frag_key k = fragment_key(p, cfg_ext_addr);
+
+	bpf_map_update_elem(&frags, &k, &internal, BPF_ANY);
+}
+
+/* A later fragment (no ports) goes where its datagram's first fragment went.
+ * One that comes before its first fragment is passed as it is (the stack
+ * drops it when reassembly times out), never sent anywhere on a guess.
+ */
+static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p)
+{
+	struct frag_key k = fragment_key(p, p->tuple.daddr);
+	__be32 *internal = bpf_map_lookup_elem(&frags, &k);
+
+	if (!internal)
+		return STAT_IN_FRAGMENT_EARLY;
+	csum_replace4(&p->ip->check, p->ip->daddr, *internal);
+	p->ip->daddr = *internal;
+	return STAT_IN_FRAGMENT;
+}
+
 /*
  * An ICMP error to the external address quotes a packet that went out
  * translated (source ext:port). Give it back the internal host's address
@@ -112,7 +148,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 	case PARSE_OTHER_PROTO:
 		return STAT_IN_PASS;
 	case PARSE_FRAGMENT:
-		return STAT_IN_FRAGMENT;
+		return p.tuple.daddr == cfg_ext_addr ? dnat_fragment(&p) : STAT_IN_PASS;
 	default:
 		return parse_stat(ret);
 	}
@@ -127,6 +163,8 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 	if (f)
 		flow_track(f, &r->orig, &p, false);
 	dnat_rewrite(&p, r);
+	if (p.first_frag) /* the rest of the datagram follows the first */
+		remember_fragments(&p, r->orig.saddr);
 	return STAT_IN_TRANSLATED;
 }
 

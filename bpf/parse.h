@@ -30,7 +30,7 @@ enum parse_result {
 	PARSE_ICMP_ERROR, /* ICMP error: cursor at the quoted IPv4 header */
 	PARSE_NOT_IPV4, /* ARP, IPv6, VLAN...: not ours */
 	PARSE_OTHER_PROTO, /* IPv4, valid header, not TCP, UDP or ICMP we handle */
-	PARSE_FRAGMENT, /* IPv4 fragment (MF set or offset != 0) */
+	PARSE_FRAGMENT, /* a later IPv4 fragment (offset != 0): no L4 header */
 	PARSE_BAD_ETH, /* shorter than an Ethernet header */
 	PARSE_BAD_IP, /* IPv4 header truncated or inconsistent */
 	PARSE_BAD_L4, /* TCP/UDP/ICMP header truncated or inconsistent */
@@ -60,6 +60,7 @@ struct packet {
 	__u32 csum_off; /* of the L4 checksum, from the frame's start */
 	__u32 id_off; /* of *id, from the frame's start */
 	__u8 icmp_type;
+	__u8 first_frag; /* the first fragment (MF, offset 0) of a datagram */
 	__u16 ip_len; /* IPv4 total length */
 	__u8 tcp_flags; /* TCP only: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
 	struct nat_tuple tuple; /* as on the wire, in network byte order */
@@ -105,8 +106,10 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 		return PARSE_BAD_IP;
 	c->pos += ihl_bytes;
 	p->l4_off = ETH_HLEN + ihl_bytes;
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+	if (ip->frag_off & bpf_htons(IP_OFFSET))
 		return PARSE_FRAGMENT;
+	/* A first fragment has the L4 header: it is parsed like a datagram. */
+	p->first_frag = !!(ip->frag_off & bpf_htons(IP_MF));
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP &&
 	    ip->protocol != IPPROTO_ICMP)
 		return PARSE_OTHER_PROTO;
@@ -164,8 +167,9 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
 	} else {
 		struct udphdr *udp = c->pos;
 
+		/* UDP's length is the datagram's: more than a first fragment. */
 		if ((void *)(udp + 1) > c->end || bpf_ntohs(udp->len) < 8 ||
-		    bpf_ntohs(udp->len) > l4_len)
+		    (bpf_ntohs(udp->len) > l4_len && !p->first_frag))
 			return PARSE_BAD_L4;
 		p->csum = &udp->check;
 		p->csum_off = p->l4_off + offsetof(struct udphdr, check);

@@ -20,6 +20,8 @@
 #define XDPGW_MAP_STATS "stats"
 #define XDPGW_MAP_SETTINGS "settings"
 #define XDPGW_MAP_EVENTS "events"
+#define XDPGW_MAP_FRAGS "frags"
+#define XDPGW_FRAGS_MAX 8192
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144
@@ -132,6 +134,17 @@ struct flow_event {
 	__u32 pad;
 };
 
+/* A fragmented inbound datagram: the key of the frags map, whose value is
+ * the internal address its first fragment was translated to.
+ */
+struct frag_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id; /* IP identification */
+	__u8 proto;
+	__u8 pad;
+};
+
 /* Expired flows are handed to the kernel in batches of this many. */
 #define XDPGW_SWEEP_BATCH 4096
 
@@ -170,8 +183,10 @@ enum xdpgw_stat {
 	STAT_DROP_TABLE_FULL, /* egress: flow table full */
 	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed
 				* (also ICMP other than echo requests) */
-	STAT_DROP_FRAGMENT, /* egress: internal source, IP fragment */
-	STAT_IN_FRAGMENT, /* ingress: fragment, passed untouched */
+	STAT_OUT_FRAGMENT, /* egress: a later fragment, source rewritten */
+	STAT_IN_FRAGMENT, /* ingress: a later fragment, destination rewritten */
+	STAT_IN_FRAGMENT_EARLY, /* ingress: a later fragment before its first
+				 * one (or of no flow): passed untouched */
 	STAT_MALFORMED_ETH, /* frame shorter than an Ethernet header */
 	STAT_MALFORMED_IP, /* truncated IPv4, IHL < 5 or beyond packet,
 			    * total length beyond the frame or < IHL */
@@ -211,8 +226,9 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_DROP_NO_PORT] = "drop_no_port",
 	[STAT_DROP_TABLE_FULL] = "drop_table_full",
 	[STAT_DROP_UNSUPPORTED] = "drop_unsupported_proto",
-	[STAT_DROP_FRAGMENT] = "drop_fragment",
+	[STAT_OUT_FRAGMENT] = "out_fragment",
 	[STAT_IN_FRAGMENT] = "in_fragment",
+	[STAT_IN_FRAGMENT_EARLY] = "in_fragment_early",
 	[STAT_MALFORMED_ETH] = "malformed_eth",
 	[STAT_MALFORMED_IP] = "malformed_ip",
 	[STAT_MALFORMED_L4] = "malformed_l4",
@@ -226,6 +242,7 @@ _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
+_Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
 _Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 24, "config layout");
 
 #endif /* XDPGW_H */

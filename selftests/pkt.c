@@ -5,6 +5,7 @@
 #include "pkt.h"
 
 #define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
 
 uint16_t inet_csum(const void *data, size_t len, uint32_t sum)
 {
@@ -71,8 +72,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	}
 	ip[0] = 0x40 | (ihl / 4);
 	put16(ip + 2, ihl + l4_len);
-	put16(ip + 4, 0x1234); /* IP id */
-	put16(ip + 6, s->frag_off);
+	put16(ip + 4, s->ip_id ? s->ip_id : 0x1234);
+	put16(ip + 6, s->frag_len ? 0 : s->frag_off);
 	ip[8] = 64;
 	ip[9] = s->proto;
 	inet_pton(AF_INET, s->saddr, &a);
@@ -118,6 +119,19 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 		put16(l4 + 2, inet_csum(l4, l4_len, 0));
 		break;
 	}
+	if (s->frag_len) { /* cut the finished datagram down to one fragment */
+		size_t start = (s->frag_off & IP_OFFSET) * 8, n = s->frag_len;
+
+		if (start + n >= l4_len)
+			n = l4_len - start;
+		memmove(l4, l4 + start, n);
+		memset(l4 + n, 0, PKT_MAX - 14 - ihl - n);
+		put16(ip + 2, ihl + n);
+		put16(ip + 6, (s->frag_off & IP_OFFSET) | (start + n < l4_len ? IP_MF : 0));
+		put16(ip + 10, 0);
+		put16(ip + 10, inet_csum(ip, ihl, 0));
+		return 14 + ihl + n;
+	}
 	return 14 + ihl + l4_len;
 }
 
@@ -132,6 +146,8 @@ bool pkt_csums_ok(const uint8_t *frame, size_t len)
 	tot = get16(ip + 2);
 	if (inet_csum(ip, ihl, 0) != 0 || 14 + tot > len)
 		return false;
+	if (get16(ip + 6) & (IP_MF | IP_OFFSET))
+		return true; /* a fragment: its L4 checksum is the datagram's */
 	l4 = ip + ihl;
 	switch (ip[9]) {
 	case IPPROTO_TCP:

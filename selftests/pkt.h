@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_MAX 1600
+#define PKT_MAX 9216 /* a whole jumbo datagram, before pkt_build cuts a fragment */
 
 struct pkt_spec {
 	uint16_t eth_proto; /* 0: IPv4 */
@@ -23,7 +23,12 @@ struct pkt_spec {
 	uint8_t tcp_flags; /* 0: SYN */
 	uint8_t ip_opt_words; /* IP options, 4-byte words (NOPs, then EOL) */
 	uint16_t payload_len; /* bytes after the L4 header, filled 0..255 */
-	uint16_t frag_off; /* host order: IP_MF | offset in 8-byte units */
+	uint16_t frag_off; /* with frag_len: offset in 8-byte units; else the
+			    * raw field (IP_MF | offset), host order */
+	uint16_t frag_len; /* non-zero: emit only this fragment of the datagram,
+			    * frag_len bytes of it from frag_off on (MF set when
+			    * more follows), the datagram's checksums intact */
+	uint16_t ip_id; /* 0: 0x1234 */
 	bool udp_no_csum; /* UDP checksum field 0 ("none") */
 	bool echo_reply; /* ICMP: an echo reply (identifier = sport) */
 	/* ICMP error of type err_type/err_code quoting the packet *quote, cut

@@ -20,9 +20,10 @@
 #include "pin.h"
 
 static const char *const map_names[INSTANCE_NMAPS] = {
-	XDPGW_MAP_FLOWS, XDPGW_MAP_REV, XDPGW_MAP_STATS, XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS,
+	XDPGW_MAP_FLOWS, XDPGW_MAP_REV,	   XDPGW_MAP_STATS,
+	XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS, XDPGW_MAP_FRAGS,
 };
-enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS };
+enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS };
 
 int instance_unpin(const char *dir)
 {
@@ -122,6 +123,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_STATS] = bpf_map__fd(in->tc->maps.stats);
 	in->fd[FD_SETTINGS] = bpf_map__fd(in->tc->maps.settings);
 	in->fd[FD_EVENTS] = bpf_map__fd(in->tc->maps.events);
+	in->fd[FD_FRAGS] = bpf_map__fd(in->tc->maps.frags);
 	/* libxdp loads the object itself: as a dispatcher extension where the
 	 * kernel allows it, else as a plain XDP program.
 	 */

@@ -27,7 +27,7 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 5 /* flows, rev, stats, settings, events */
+#define INSTANCE_NMAPS 6 /* flows, rev, stats, settings, events, frags */
 
 struct instance {
 	struct nat_tc *tc;
