@@ -51,6 +51,9 @@ TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
 TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
 TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/*.c))
+# BPF programs only the tests and benchmarks load (floors to compare with)
+TEST_BPF_PROGS := $(patsubst selftests/bpf/%.bpf.c,%,$(wildcard selftests/bpf/*.bpf.c))
+TEST_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(TEST_BPF_PROGS))
 
 # build: compiler, libraries, skeleton generator; test: the namespace tools
 # (ps and sysctl are procps, which a minimal Debian lacks)
@@ -61,7 +64,7 @@ DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf
 
 .DELETE_ON_ERROR:
 # generated files other targets include or link: not intermediates to delete
-.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
 .PHONY: all clean check demo deps vmlinux bench tests
 
 all: $(OUTPUT)/xdpgw
@@ -71,6 +74,10 @@ $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests $(OUTPUT)/bench:
 
 # BPF objects, then skeletons generated from them
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: selftests/bpf/%.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -100,9 +107,10 @@ $(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OB
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) | $(OUTPUT)/bench
+$(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Iuser $(CFLAGS) -Wno-missing-field-initializers $< $(USER_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
+		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
 
 tests: $(OUTPUT)/xdpgw $(TEST_BINS)
 

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Per-packet cost of each NAT path with BPF_PROG_TEST_RUN, next to two
+ * floors: an XDP program that only passes, and a minimal XDP router (parse,
+ * bpf_fib_lookup, MAC and TTL rewrite, redirect). Prints ns/packet as the
+ * kernel measures it (the test run's own duration) and the ratio to each
+ * floor.
+ *
+ * A repeated test run reruns the program on the same buffer, so a program
+ * that rewrites in place would see its own output from the second run on
+ * and take another path. The NAT is therefore configured to map each flow
+ * onto itself (external address = the internal host's address, the port
+ * kept): every run takes the whole translate path, writes included, and the
+ * bytes stay the same. Each row checks the path counter moved by exactly
+ * the number of runs, or the figure is not printed.
+ *
+ * Runs in a network namespace of its own (a veth with a route and a
+ * neighbour, so the router's fib lookup succeeds). Needs root.
+ * Usage: bench_pktcost [RUNS] [MAX_FLOWS]   (default 1000000, 1024)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include "xdpgw.h"
+#include "nat_tc.skel.h"
+#include "nat_xdp.skel.h"
+#include "floors.skel.h"
+#include "config.h"
+#include "instance.h"
+#include "pin.h"
+#include "pkt.h"
+#include "stats.h"
+
+#define HOST "10.100.20.57" /* internal host, and (self-mapping) the ext address */
+#define INET "198.51.100.20"
+
+static __u32 runs = 1000000;
+static int bench_ifindex;
+
+/* Mean ns per run of prog on frame, repeated n times; -1 on error. */
+static double cost(int prog, const uint8_t *frame, size_t len, __u32 n, bool xdp)
+{
+	/* With a context, the test run takes the frame's extent from it. */
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = bench_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .repeat = n);
+	uint8_t out[PKT_MAX];
+
+	o.data_out = out;
+	o.data_size_out = sizeof(out);
+	if (xdp) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	if (bpf_prog_test_run_opts(prog, &o))
+		return -1;
+	return o.duration;
+}
+
+static __u64 counter(int stats_fd, enum xdpgw_stat idx)
+{
+	__u64 t[STAT__MAX];
+
+	return stats_read(stats_fd, t) ? ~0ull : t[idx];
+}
+
+struct row {
+	const char *name;
+	double ns;
+};
+
+static struct row rows[16];
+static int nrows;
+static bool have_router;
+
+static void record(const char *name, double ns, bool path_ok)
+{
+	if (ns < 0 || !path_ok) {
+		printf("%-46s  (not measured: %s)\n", name,
+		       ns < 0 ? strerror(errno) : "the path counter did not move once a run");
+		return;
+	}
+	rows[nrows++] = (struct row){ name, ns };
+}
+
+/* A namespace with a route and a resolved neighbour for the router. */
+static int setup_netns(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	if (system("ip link add bench0 type veth peer name bench1 && "
+		   "ip link set bench0 up && ip link set bench1 up && "
+		   "ip addr add 198.51.100.1/24 dev bench0 && "
+		   "ip neigh add " INET " lladdr 02:00:00:00:00:09 dev bench0 nud permanent && "
+		   "sysctl -qw net.ipv4.ip_forward=1"))
+		return -EIO;
+	bench_ifindex = if_nametoindex("bench1");
+	return bench_ifindex ? 0 : -ENODEV;
+}
+
+int main(int argc, char **argv)
+{
+	struct instance_cfg cfg = { .settings.max_flows = 1024 };
+	struct pkt_spec out = { .saddr = HOST, .sport = 5000, .daddr = INET, .dport = 53,
+				.proto = IPPROTO_UDP, .payload_len = 64 };
+	struct pkt_spec in = { .saddr = INET, .sport = 53, .daddr = HOST, .dport = 5000,
+			       .proto = IPPROTO_UDP, .payload_len = 64 };
+	struct pkt_spec other = { .saddr = "192.0.2.9", .sport = 1, .daddr = INET, .dport = 53,
+				  .proto = IPPROTO_UDP, .payload_len = 64 };
+	char root[PATH_MAX - 64], dir[PATH_MAX];
+	uint8_t frame[PKT_MAX];
+	struct nat_tc *tc = NULL;
+	struct nat_xdp *xdp = NULL;
+	struct floors *fl = NULL;
+	int tc_fd, xdp_fd, stats_fd, i, err;
+	size_t len;
+	__u64 before;
+	double ns, sum;
+
+	if (argc > 1)
+		runs = strtoul(argv[1], NULL, 0);
+	if (argc > 2)
+		cfg.settings.max_flows = strtoul(argv[2], NULL, 0);
+	if (geteuid()) {
+		fprintf(stderr, "bench_pktcost: needs root\n");
+		return 4;
+	}
+	err = setup_netns();
+	if (err) {
+		fprintf(stderr, "bench_pktcost: namespace setup failed: %s\n", strerror(-err));
+		return 1;
+	}
+	if (pin_root_choose(NULL, path_is_bpffs, root, sizeof(root))) {
+		fprintf(stderr, "bench_pktcost: no bpffs at %s or %s\n", PIN_ROOT_SYS_BPFFS,
+			PIN_ROOT_RUN);
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "%s/bench-%d", root, getpid());
+	cfg.dir = dir;
+	parse_prefix("10.100.20.0/24", &cfg.settings.internal_net, &cfg.settings.internal_mask);
+	parse_ipv4(HOST, &cfg.settings.ext_addr); /* map every flow onto itself */
+	cfg.settings.port_min = 1024;
+	cfg.settings.port_max = 65535;
+	err = pin_dir_create(dir) ?: nat_objects_open(&tc, &xdp, &cfg) ?: nat_tc__load(tc) ?:
+	      nat_xdp__load(xdp);
+	fl = floors__open();
+	if (fl) {
+		fl->rodata->bench_mode = true;
+		if (floors__load(fl)) {
+			floors__destroy(fl);
+			fl = NULL;
+		}
+	}
+	if (err || !fl) {
+		fprintf(stderr, "bench_pktcost: loading the programs failed\n");
+		goto out;
+	}
+	tc_fd = bpf_program__fd(tc->progs.xdpgw_egress);
+	xdp_fd = bpf_program__fd(xdp->progs.xdpgw_ingress);
+	stats_fd = bpf_map__fd(tc->maps.stats);
+
+	len = pkt_build(&out, frame);
+	record("xdp: pass only (floor)", cost(bpf_program__fd(fl->progs.floor_pass), frame, len,
+						runs, true), true);
+	len = pkt_build(&out, frame); /* to inet: routed out of bench0 */
+	fl->bss->routed = 0;
+	ns = cost(bpf_program__fd(fl->progs.floor_router), frame, len, runs, true);
+	if (fl->bss->routed != runs)
+		fprintf(stderr, "router: bpf_fib_lookup returned %d\n", fl->bss->last_fib_ret);
+	record("xdp: minimal router, fib lookup (floor)", ns, fl->bss->routed == runs);
+	have_router = fl->bss->routed == runs;
+
+	len = pkt_build(&out, frame);
+	cost(tc_fd, frame, len, 1, false); /* creates the flow */
+	before = counter(stats_fd, STAT_OUT_TRANSLATED);
+	ns = cost(tc_fd, frame, len, runs, false);
+	record("tc egress: translate, established flow", ns,
+	       counter(stats_fd, STAT_OUT_TRANSLATED) - before == runs);
+
+	len = pkt_build(&in, frame);
+	before = counter(stats_fd, STAT_IN_TRANSLATED);
+	ns = cost(xdp_fd, frame, len, runs, true);
+	record("xdp ingress: reverse translate", ns,
+	       counter(stats_fd, STAT_IN_TRANSLATED) - before == runs);
+
+	len = pkt_build(&other, frame);
+	before = counter(stats_fd, STAT_OUT_PASS);
+	ns = cost(tc_fd, frame, len, runs, false);
+	record("tc egress: pass-through, not from inside", ns,
+	       counter(stats_fd, STAT_OUT_PASS) - before == runs);
+	before = counter(stats_fd, STAT_IN_PASS);
+	ns = cost(xdp_fd, frame, len, runs, true);
+	record("xdp ingress: pass-through, not for us", ns,
+	       counter(stats_fd, STAT_IN_PASS) - before == runs);
+
+	/* Creation cannot repeat on one buffer: distinct packets, once each,
+	 * at most as many as the table holds.
+	 */
+	before = counter(stats_fd, STAT_OUT_NEW_FLOW);
+	sum = 0;
+	for (i = 0; i < 100000 && i < (int)cfg.settings.max_flows - 2; i++) {
+		out.sport = 10000 + i % 50000;
+		out.dport = 1000 + i / 50000;
+		len = pkt_build(&out, frame);
+		sum += cost(tc_fd, frame, len, 1, false);
+	}
+	record("tc egress: new flow (port claimed, two inserts)", i ? sum / i : -1,
+	       counter(stats_fd, STAT_OUT_NEW_FLOW) - before == (__u64)i);
+
+	/* rows[0] is the pass floor, rows[1] the router when it was measured */
+	printf("%-46s %8s %9s %11s\n", "path (runs: repeat count, ns/packet)", "ns/pkt",
+	       "x pass", "x router");
+	for (i = 0; i < nrows; i++) {
+		printf("%-46s %8.1f %9.2f", rows[i].name, rows[i].ns, rows[i].ns / rows[0].ns);
+		if (have_router)
+			printf(" %11.2f\n", rows[i].ns / rows[1].ns);
+		else
+			printf(" %11s\n", "-");
+	}
+	printf("runs per row: %u (new flow: distinct packets, once each); table: %u flows\n",
+	       runs, cfg.settings.max_flows);
+out:
+	floors__destroy(fl);
+	nat_xdp__destroy(xdp);
+	nat_tc__destroy(tc);
+	instance_unpin(dir);
+	return err ? 1 : 0;
+}
