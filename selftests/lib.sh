@@ -393,6 +393,18 @@ xg_nat_stop() {
 	return $XG_NAT_RC
 }
 
+# s3_test_setup [TOOLS...] : how every S3 test with xdpgw starts: root, the
+# tools (ip, tc, python3 and TOOLS), the binary, the traps, the bpffs, the
+# topology. Skips (exit 4) or fails as each step requires.
+s3_test_setup() {
+	xg_require_root
+	xg_require_tools ip tc python3 "$@"
+	[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
+	xg_init
+	xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
+	s3_build
+}
+
 # xg_stat NAME : counter NAME from `xdpgw stats` of gw's eth0.
 xg_stat() { xg_xdpgw stats --external eth0 | awk -v k="$1" '$1 == k {print $2}'; }
 

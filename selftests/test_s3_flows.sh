@@ -12,12 +12,7 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-xg_require_root
-xg_require_tools ip tc curl python3
-[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
-xg_init
-xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
-s3_build
+s3_test_setup curl
 s3_servers
 XG_XDPGW_ARGS=(--ports 40000-40009 --timeout udp_unreplied=2 --timeout udp_assured=2
 	--timeout time_wait=2 --timeout closed=2 --timeout fin_out=2 --timeout fin_in=2)

@@ -12,12 +12,7 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-xg_require_root
-xg_require_tools ip tc python3 ping traceroute
-[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
-xg_init
-xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
-s3_build
+s3_test_setup ping traceroute
 WEB2_IP=10.100.20.58 # a second private host, as a second address of web
 xg_run xg_addr "$NS_WEB" eth0 "$WEB2_IP/24"
 

@@ -11,12 +11,7 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-xg_require_root
-xg_require_tools ip tc python3
-[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
-xg_init
-xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
-s3_build
+s3_test_setup
 s3_servers
 
 gw_has_xdpgw() {
