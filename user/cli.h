@@ -22,6 +22,7 @@ int cmd_down(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {

@@ -11,6 +11,7 @@ static const struct verb verbs[] = {
 	{ "flows", cmd_flows, "list the NAT table's flows, like conntrack -L" },
 	{ "stats", cmd_stats, "print the global packet counters" },
 	{ "watch", cmd_watch, "print flow events as they happen" },
+	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""HTTP/1.1 backend for the proxy selftests.
+
+usage: http_backend.py NAME ADDR PORT LOG
+
+Keep-alive HTTP/1.1 server (one thread per connection). Every request
+appends one line to LOG: "NAME PEER_IP PEER_PORT METHOD PATH XFF" (XFF "-"
+when absent), flushed at once. Paths:
+
+  /big?n=N        N bytes of a fixed pattern with Content-Length, streamed
+  /chunked?n=N    the same, chunked
+  /close?n=N      the same, no length: ends when the connection closes
+  /slow?ms=N      answers after N ms
+  /upload         (POST/PUT) reads the body (Content-Length or chunked) as it
+                  comes and answers "len=N sha256=HEX"
+  /healthz        200, or 503 while the file LOG.down exists
+  anything else   200 with "backend NAME", "peer IP PORT" and every request
+                  header as "h NAME: VALUE" lines
+
+Every response carries X-Backend: NAME. The pattern byte i is
+PATTERN[i % len(PATTERN)] so a client can check what it got.
+"""
+import hashlib
+import http.server
+import os
+import socketserver
+import sys
+import threading
+import time
+import urllib.parse
+
+PATTERN = bytes(range(256)) * 64  # 16 KiB
+
+
+def pattern_chunks(n):
+    while n > 0:
+        k = min(n, len(PATTERN))
+        yield PATTERN[:k]
+        n -= k
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    name = "?"
+    log_path = None
+    lock = threading.Lock()
+
+    def log_request_line(self):
+        ip, port = self.client_address[:2]
+        xff = self.headers.get("X-Forwarded-For", "-").replace(" ", "")
+        with self.lock, open(self.log_path, "a") as f:
+            f.write(f"{self.name} {ip} {port} {self.command} {self.path} {xff}\n")
+
+    def reply(self, code, body, extra=()):
+        self.send_response(code)
+        self.send_header("X-Backend", self.name)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def read_body(self):
+        """Yields the request body in pieces, never all of it at once."""
+        te = self.headers.get("Transfer-Encoding", "")
+        if te.lower() == "chunked":
+            while True:
+                line = self.rfile.readline(1024)
+                size = int(line.split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return
+                while size > 0:
+                    piece = self.rfile.read(min(size, 65536))
+                    if not piece:
+                        raise ConnectionError("body cut short")
+                    size -= len(piece)
+                    yield piece
+                self.rfile.readline(16)
+        n = int(self.headers.get("Content-Length", "0"))
+        while n > 0:
+            piece = self.rfile.read(min(n, 65536))
+            if not piece:
+                raise ConnectionError("body cut short")
+            n -= len(piece)
+            yield piece
+
+    def stream(self, n, mode):
+        self.send_response(200)
+        self.send_header("X-Backend", self.name)
+        self.send_header("Content-Type", "application/octet-stream")
+        if mode == "length":
+            self.send_header("Content-Length", str(n))
+        elif mode == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        for piece in pattern_chunks(n):
+            if mode == "chunked":
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            else:
+                self.wfile.write(piece)
+        if mode == "chunked":
+            self.wfile.write(b"0\r\n\r\n")
+
+    def handle_any(self):
+        self.log_request_line()
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        if url.path == "/upload":
+            h = hashlib.sha256()
+            total = 0
+            for piece in self.read_body():
+                h.update(piece)
+                total += len(piece)
+            self.reply(200, f"len={total} sha256={h.hexdigest()}\n".encode())
+            return
+        # drain any body of the other paths
+        for _ in self.read_body():
+            pass
+        if url.path == "/healthz":
+            down = os.path.exists(self.log_path + ".down")
+            self.reply(503 if down else 200, b"down\n" if down else b"ok\n")
+        elif url.path == "/big":
+            self.stream(int(q.get("n", "0")), "length")
+        elif url.path == "/chunked":
+            self.stream(int(q.get("n", "0")), "chunked")
+        elif url.path == "/close":
+            self.stream(int(q.get("n", "0")), "close")
+        elif url.path == "/slow":
+            time.sleep(int(q.get("ms", "1000")) / 1000)
+            self.reply(200, f"slow {self.name}\n".encode())
+        else:
+            ip, port = self.client_address[:2]
+            lines = [f"backend {self.name}", f"peer {ip} {port}",
+                     f"request {self.command} {self.path} {self.request_version}"]
+            lines += [f"h {k}: {v}" for k, v in self.headers.items()]
+            self.reply(200, ("\n".join(lines) + "\n").encode())
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_OPTIONS = handle_any
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 2048
+
+
+def main():
+    Handler.name, addr, port, Handler.log_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    srv = Server((addr, port), Handler)
+    print(f"{Handler.name} listening on {addr}:{port}", flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xdpgw proxy: the HTTP reverse proxy and load balancer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+#include "proxy.h"
+
+static const char proxy_usage[] =
+	"Usage: xdpgw proxy --listen ADDR:PORT --backend ADDR:PORT[,weight=N]...\n"
+	"                   [--balance roundrobin|leastconn] [--workers N] [--config FILE]\n"
+	"                   [OPTION VALUE]... [-v]\n"
+	"\n"
+	"HTTP/1.1 and 1.0 reverse proxy: requests to ADDR:PORT are spread over the\n"
+	"backends, with keep-alive on both sides, streamed bodies, retry of idempotent\n"
+	"requests refused or reset before any response byte, passive (and optional\n"
+	"active) health checks. One access-log line per request on stdout.\n"
+	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.\n"
+	"SIGHUP: read FILE and the options again; new backends and settings apply\n"
+	"to new requests, no connection is dropped.\n"
+	"\n"
+	"  --listen ADDR:PORT          where clients connect (required)\n"
+	"  --backend ADDR:PORT[,weight=N]  a backend (at least one; at most 64)\n"
+	"  --balance roundrobin|leastconn  weighted round robin (default) or the\n"
+	"                              fewest requests in flight per weight\n"
+	"  --workers N                 event loops sharing the port (default 1)\n"
+	"  --config FILE               options as \"name value\" lines (# comments),\n"
+	"                              re-read on SIGHUP; backends add up with the\n"
+	"                              command line's\n"
+	"  --max-conns N               clients at once; more get a 503 (10000)\n"
+	"  --max-header-size BYTES     request head: 431 beyond (16384)\n"
+	"  --max-uri BYTES             request target: 414 beyond (8192)\n"
+	"  --buffer-size BYTES         per direction and connection (16384)\n"
+	"  --keepalive N               idle upstream connections per backend (32)\n"
+	"  --header-timeout T          whole request head, else 408 (10)\n"
+	"  --idle-timeout T            client keep-alive between requests (60)\n"
+	"  --connect-timeout T         upstream connect, else 504 (5)\n"
+	"  --read-timeout T            longest wait for the upstream, else 504 (60)\n"
+	"  --pool-timeout T            idle upstream connection kept (30)\n"
+	"  --drain-timeout T           SIGTERM: longest wait for requests (30)\n"
+	"  --max-fails N               failures in a row marking a backend down (3;\n"
+	"                              0 never)\n"
+	"  --fail-timeout T            ... for this long (10)\n"
+	"  --health-check PATH         GET PATH on each backend every interval:\n"
+	"                              a 2xx or 3xx keeps it up (default: none)\n"
+	"  --health-interval T         (5)\n"
+	"  --access-log on|off         (on)\n"
+	"  -v, --verbose               more output\n"
+	"  -h, --help                  this text\n"
+	"\n"
+	"T is seconds, or milliseconds with \"ms\" (e.g. 500ms).\n";
+
+#define OPT_BASE 256
+
+static const struct option proxy_options[] = {
+	{ "listen", required_argument, NULL, OPT_BASE + 0 },
+	{ "backend", required_argument, NULL, OPT_BASE + 1 },
+	{ "balance", required_argument, NULL, OPT_BASE + 2 },
+	{ "workers", required_argument, NULL, OPT_BASE + 3 },
+	{ "max-conns", required_argument, NULL, OPT_BASE + 4 },
+	{ "max-header-size", required_argument, NULL, OPT_BASE + 5 },
+	{ "max-uri", required_argument, NULL, OPT_BASE + 6 },
+	{ "buffer-size", required_argument, NULL, OPT_BASE + 7 },
+	{ "keepalive", required_argument, NULL, OPT_BASE + 8 },
+	{ "header-timeout", required_argument, NULL, OPT_BASE + 9 },
+	{ "idle-timeout", required_argument, NULL, OPT_BASE + 10 },
+	{ "connect-timeout", required_argument, NULL, OPT_BASE + 11 },
+	{ "read-timeout", required_argument, NULL, OPT_BASE + 12 },
+	{ "pool-timeout", required_argument, NULL, OPT_BASE + 13 },
+	{ "drain-timeout", required_argument, NULL, OPT_BASE + 14 },
+	{ "max-fails", required_argument, NULL, OPT_BASE + 15 },
+	{ "fail-timeout", required_argument, NULL, OPT_BASE + 16 },
+	{ "health-check", required_argument, NULL, OPT_BASE + 17 },
+	{ "health-interval", required_argument, NULL, OPT_BASE + 18 },
+	{ "access-log", required_argument, NULL, OPT_BASE + 19 },
+	{ "config", required_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+
+int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, char **argv,
+		    char *err, size_t errlen)
+{
+	char msg[256];
+	int opt, ret;
+
+	proxy_cfg_defaults(cfg);
+	if (config_path) {
+		ret = proxy_cfg_load(cfg, config_path, err, errlen);
+		if (ret)
+			return -EINVAL;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "c:vh", proxy_options, NULL)) != -1) {
+		if (opt < OPT_BASE)
+			continue; /* --config, -v, -h: the caller's */
+		if (proxy_cfg_set(cfg, proxy_options[opt - OPT_BASE].name, optarg, msg,
+				  sizeof(msg))) {
+			snprintf(err, errlen, "--%s", msg);
+			return -EINVAL;
+		}
+	}
+	return proxy_cfg_check(cfg, err, errlen);
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+	const char *config_path = NULL;
+	struct proxy_cfg cfg;
+	char err[512];
+	int opt, verbose = 0;
+
+	optind = 1;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, "c:vh", proxy_options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			fputs(proxy_usage, stdout);
+			return EXIT_OK;
+		case '?':
+			fputs(proxy_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xdpgw proxy: unexpected argument '%s'\n", argv[optind]);
+		fputs(proxy_usage, stderr);
+		return EXIT_USAGE;
+	}
+	cli_set_verbosity(verbose);
+	if (proxy_cfg_build(&cfg, config_path, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "xdpgw proxy: %s\n", err);
+		/* a file that cannot be read or is wrong is a failure, not usage */
+		return config_path && strstr(err, config_path) ? EXIT_FAIL : EXIT_USAGE;
+	}
+	return proxy_run(&cfg, config_path, argc, argv) ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The L7 reverse proxy of `xdpgw proxy`: its settings, the balancer, the
+ * timer wheel and the entry point. The event loop is in proxy.c.
+ */
+#ifndef XDPGW_PROXY_H
+#define XDPGW_PROXY_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROXY_MAX_BACKENDS 64
+#define PROXY_MAX_WORKERS 64
+
+enum proxy_balance {
+	BALANCE_ROUNDROBIN, /* smooth weighted round robin */
+	BALANCE_LEASTCONN, /* fewest requests in flight per weight */
+};
+
+struct proxy_backend_cfg {
+	struct sockaddr_in addr;
+	uint32_t weight;
+};
+
+/* Everything `xdpgw proxy` can be told; times in milliseconds. */
+struct proxy_cfg {
+	struct sockaddr_in listen;
+	bool have_listen;
+	struct proxy_backend_cfg backends[PROXY_MAX_BACKENDS];
+	unsigned int nbackends;
+	enum proxy_balance balance;
+	uint32_t workers;
+
+	uint32_t max_conns; /* clients at once, all workers; more get a 503 */
+	uint32_t max_header; /* request head bytes: 431 beyond */
+	uint32_t max_uri; /* request-target bytes: 414 beyond */
+	uint32_t buffer_size; /* per direction and connection */
+	uint32_t keepalive; /* idle upstream connections kept per backend */
+
+	uint32_t header_timeout; /* whole request head (slowloris) */
+	uint32_t idle_timeout; /* client keep-alive between requests */
+	uint32_t connect_timeout; /* upstream connect */
+	uint32_t read_timeout; /* longest stall of an exchange, e.g. waiting for the upstream */
+	uint32_t drain_timeout; /* SIGTERM: longest wait for requests in flight */
+	uint32_t pool_timeout; /* idle upstream connection kept this long */
+
+	uint32_t max_fails; /* failures in a row that mark a backend down; 0: never */
+	uint32_t fail_timeout; /* ... for this long */
+	char health_path[256]; /* active check: GET this path; "" for none */
+	uint32_t health_interval;
+	bool access_log;
+};
+
+void proxy_cfg_defaults(struct proxy_cfg *cfg);
+/* Apply one option (`name` is the long option without its dashes) with its
+ * value. Returns 0, or -EINVAL after writing why into err. */
+int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, char *err,
+		  size_t errlen);
+/* Apply every "name value" line of a file (# starts a comment). Returns 0,
+ * or -errno after writing "FILE:LINE: why" into err. */
+int proxy_cfg_load(struct proxy_cfg *cfg, const char *path, char *err, size_t errlen);
+/* The whole configuration is usable (a listen address, a backend, ...). */
+int proxy_cfg_check(const struct proxy_cfg *cfg, char *err, size_t errlen);
+/* "A.B.C.D:PORT" into sa. 0 or -EINVAL. */
+int proxy_parse_addr(const char *s, struct sockaddr_in *sa);
+/* "A.B.C.D:PORT" of sa into buf (at least 22 bytes). */
+void proxy_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t len);
+
+/* ---------------------------------------------------------------- timers */
+
+/* A hashed timer wheel: PROXY_TW_SLOTS slots of PROXY_TW_TICK ms. A timer
+ * further away than one turn stays in its slot for the turns between. */
+#define PROXY_TW_TICK 50
+#define PROXY_TW_SLOTS 1024
+
+struct ptimer {
+	struct ptimer *next, **pprev;
+	uint64_t expires; /* ms */
+	void (*fn)(struct ptimer *t);
+};
+
+struct timer_wheel {
+	struct ptimer *slot[PROXY_TW_SLOTS];
+	uint64_t tick; /* next tick to run */
+};
+
+void tw_init(struct timer_wheel *w, uint64_t now_ms);
+/* (Re)arm t to fire at expires (ms). */
+void tw_add(struct timer_wheel *w, struct ptimer *t, uint64_t expires);
+void tw_del(struct ptimer *t);
+static inline bool tw_armed(const struct ptimer *t)
+{
+	return t->pprev != NULL;
+}
+/* Run the handlers of every timer due by now_ms. Returns how many ran. */
+unsigned int tw_run(struct timer_wheel *w, uint64_t now_ms);
+/* Milliseconds from now_ms to the next tick. */
+int tw_wait_ms(const struct timer_wheel *w, uint64_t now_ms);
+
+/* ---------------------------------------------------------------- balancer */
+
+struct upstream;
+struct probe;
+
+struct backend {
+	struct sockaddr_in addr;
+	char name[24]; /* "A.B.C.D:PORT" */
+	int weight;
+	int cur_weight; /* smooth round robin */
+	unsigned int active; /* requests in flight */
+	unsigned int fails; /* failures in a row */
+	uint64_t down_until; /* passive health: ms; 0 up */
+	bool probe_down; /* active health: the last check failed */
+	bool removed; /* gone from the configuration; freed once unused */
+	unsigned int refs; /* exchanges and upstream connections pointing here */
+	struct upstream *idle; /* the keep-alive pool */
+	unsigned int nidle;
+	struct probe *probe;
+};
+
+struct balancer {
+	struct backend *be[PROXY_MAX_BACKENDS];
+	unsigned int n;
+	enum proxy_balance mode;
+	unsigned int next; /* leastconn: where ties start */
+	uint32_t max_fails;
+	uint32_t fail_timeout;
+};
+
+bool backend_usable(const struct backend *be, uint64_t now);
+/* The backend for the next request, never `exclude` (a backend that just
+ * failed this request); NULL when none is usable. */
+struct backend *balance_pick(struct balancer *b, uint64_t now, const struct backend *exclude);
+/* A connection to be failed (refused, reset, timed out, bad response).
+ * Returns true when this failure marks it down. */
+bool backend_failed(struct balancer *b, struct backend *be, uint64_t now);
+/* A response came: the failure streak ends. Returns true when it was down. */
+bool backend_ok(struct backend *be);
+
+/* ---------------------------------------------------------------- run */
+
+/* Run the proxy until SIGTERM or SIGINT; SIGHUP re-reads config_path (if
+ * any) and then the arguments in reload_argv, replacing backends and
+ * settings without dropping connections. Returns 0 or -errno. */
+int proxy_run(const struct proxy_cfg *cfg, const char *config_path, int argc, char **argv);
+/* Build a configuration: defaults, then the file (if any), then argv's
+ * options. Used at start and on SIGHUP. Returns 0, -EINVAL (message in err). */
+int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, char **argv,
+		    char *err, size_t errlen);
+
+#endif
