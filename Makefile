@@ -5,6 +5,8 @@
 # make demo       install deps, build, walk through scenario S3 (as root)
 # make deps       apt-get the build and test dependencies (Debian 12)
 # make bench      build and run the benchmarks (as root; prints figures)
+# make fuzz       fuzz the HTTP parser for FUZZ_TIME seconds (libFuzzer)
+# make asan       xdpgw built with ASan+UBSan, in $(OUTPUT)/asan
 # make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 # make V=1        show the commands
 
@@ -51,25 +53,33 @@ TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
 TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
 TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/*.c))
+# libFuzzer targets: selftests/fuzz/fuzz_X.c fuzzes user/X.c
+FUZZ_BINS := $(patsubst selftests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard selftests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser
+ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(wildcard user/*.c))
 # BPF programs only the tests and benchmarks load (floors to compare with)
 TEST_BPF_PROGS := $(patsubst selftests/bpf/%.bpf.c,%,$(wildcard selftests/bpf/*.bpf.c))
 TEST_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(TEST_BPF_PROGS))
 
 # build: compiler, libraries, skeleton generator; test: the namespace tools
-# (ps and sysctl are procps, which a minimal Debian lacks)
+# (ps and sysctl are procps, which a minimal Debian lacks); libclang-rt-14-dev
+# is libFuzzer's runtime; valgrind for test_s2_proxy
 DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf-dev \
-	zlib1g-dev bpftool libcmocka-dev \
+	zlib1g-dev bpftool libcmocka-dev libclang-rt-14-dev \
 	xdp-tools iproute2 ethtool iputils-ping traceroute tcpdump curl python3 \
-	netcat-openbsd nftables procps util-linux
+	netcat-openbsd nftables procps util-linux valgrind
+# only for `make bench` (selftests/bench/proxy.sh): the peer and the load
+BENCH_PACKAGES := nginx wrk
 
 .DELETE_ON_ERROR:
 # generated files other targets include or link: not intermediates to delete
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
-.PHONY: all clean check demo deps vmlinux bench tests
+.PHONY: all clean check demo deps deps-bench vmlinux bench tests fuzz asan
 
 all: $(OUTPUT)/xdpgw
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/selftests $(OUTPUT)/bench $(OUTPUT)/fuzz $(OUTPUT)/asan:
 	$(Q)mkdir -p $@
 
 # BPF objects, then skeletons generated from them
@@ -112,12 +122,36 @@ $(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKEL
 	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
 		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
 
-tests: $(OUTPUT)/xdpgw $(TEST_BINS)
+$(OUTPUT)/fuzz/fuzz_%: selftests/fuzz/fuzz_%.c user/%.c user/%.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
+# The same binary with ASan and UBSan: XDPGW=$(OUTPUT)/asan/xdpgw selftests/...
+$(OUTPUT)/asan/%.o: user/%.c $(SKELS) | $(OUTPUT)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
+
+$(OUTPUT)/asan/xdpgw: $(ASAN_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined $^ $(LDLIBS) -o $@
+
+asan: $(OUTPUT)/asan/xdpgw
+
+tests: $(OUTPUT)/xdpgw $(TEST_BINS) $(FUZZ_BINS)
+
+# New inputs go to $(OUTPUT)/fuzz/corpus; the committed seeds stay as they are.
+fuzz: $(FUZZ_BINS)
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus
+	$(Q)for f in $(FUZZ_BINS); do \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/corpus selftests/fuzz/corpus || exit 1; \
+	done
 
 # Benchmarks print figures; they are not tests and not part of check.
-bench: deps
+bench: deps-bench
 	$(Q)$(MAKE) $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$(basename $$b)"; $$b || exit 1; done
+	$(Q)echo "== proxy.sh"; XDPGW=$(OUTPUT)/xdpgw selftests/bench/proxy.sh
 
 check: deps
 	$(Q)$(MAKE) tests
@@ -128,14 +162,27 @@ demo: deps
 	$(Q)XDPGW=$(OUTPUT)/xdpgw selftests/demo_s3.sh
 
 # Install only what is missing, so a second run is quick and offline.
-deps:
-	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
+# $(1): the packages. A policy-rc.d that denies every start keeps a package
+# (nginx) from starting its service on this host while it installs.
+define apt_install
+	$(Q)missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "  DEPS     apt-get install" $$missing; \
 		export DEBIAN_FRONTEND=noninteractive; \
+		guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod +x /usr/sbin/policy-rc.d; guard=1; fi; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		rc=$$?; [ -n "$$guard" ] && rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_PACKAGES))
+
+deps-bench: deps
+	$(call apt_install,$(BENCH_PACKAGES))
 
 vmlinux:
 	$(call msg,GEN,vmlinux/vmlinux.h)
@@ -145,4 +192,5 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d $(OUTPUT)/bench/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d $(OUTPUT)/bench/*.d \
+	$(OUTPUT)/asan/*.d)

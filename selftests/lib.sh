@@ -463,3 +463,53 @@ xg_cleanup() {
 	fi
 	return $rc
 }
+
+# ---------------------------------------------------------------- S2
+
+# S2, the reverse proxy (see test_s2_proxy.sh for the picture):
+#   client 198.51.100.10 --- [eth0 203.0.113.1 | lb | in0 10.100.20.1] --- web1 10.100.20.57
+#                                                                     \-- web2 10.100.20.58
+# in0 is a bridge in lb with a port (p1, p2) per web. client and lb's eth0
+# are on different prefixes joined by on-link routes: no router between.
+s2_build() {
+	NS_CLIENT=client-$XG_ID NS_LB=lb-$XG_ID NS_WEB1=web1-$XG_ID NS_WEB2=web2-$XG_ID
+	export NS_CLIENT NS_LB NS_WEB1 NS_WEB2
+	local ns
+	for ns in "$NS_CLIENT" "$NS_LB" "$NS_WEB1" "$NS_WEB2"; do
+		xg_run xg_ns_add "$ns"
+	done
+	xg_run xg_veth "$NS_CLIENT" eth0 "$NS_LB" eth0
+	xg_run xg_veth "$NS_LB" p1 "$NS_WEB1" eth0
+	xg_run xg_veth "$NS_LB" p2 "$NS_WEB2" eth0
+	xg_run ip -n "$NS_LB" link add in0 type bridge
+	xg_run ip -n "$NS_LB" link set p1 master in0
+	xg_run ip -n "$NS_LB" link set p2 master in0
+	xg_run ip -n "$NS_LB" link set in0 up
+
+	xg_run xg_addr "$NS_CLIENT" eth0 198.51.100.10/24
+	xg_run ip -n "$NS_CLIENT" route add 203.0.113.0/24 dev eth0
+	xg_run xg_addr "$NS_LB" eth0 203.0.113.1/24
+	xg_run ip -n "$NS_LB" route add 198.51.100.0/24 dev eth0
+	xg_run xg_addr "$NS_LB" in0 10.100.20.1/24
+	xg_run xg_addr "$NS_WEB1" eth0 10.100.20.57/24
+	xg_run xg_addr "$NS_WEB2" eth0 10.100.20.58/24
+	xg_run ip -n "$NS_WEB1" route add default via 10.100.20.1
+	xg_run ip -n "$NS_WEB2" route add default via 10.100.20.1
+	xg_run wait_for 5 xg_links_up
+}
+
+CLIENT_IP=198.51.100.10
+LB_IP=203.0.113.1
+WEB1_IP=10.100.20.57
+WEB2_IP=10.100.20.58
+
+# s2_web_start 1|2 : start web1 or web2 (tools/http_backend.py on port 80),
+# logging its requests to $XG_TMP/web.log; sets WEB1_PID or WEB2_PID.
+s2_web_start() {
+	local ns ip
+	if [ "$1" = 1 ]; then ns=$NS_WEB1 ip=$WEB1_IP; else ns=$NS_WEB2 ip=$WEB2_IP; fi
+	xg_bg "$ns" python3 -u "$XG_TOOLS/http_backend.py" "web$1" "$ip" 80 "$XG_TMP/web.log" \
+		>>"$XG_TMP/web$1.out" 2>&1
+	eval "WEB$1_PID=$XG_LASTPID"
+	wait_for 10 xg_listening "$ns" tcp 80 || xg_fatal "web$1 did not start (see $XG_TMP/web$1.out)"
+}

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include "http_parse.h"
 
-static const struct http_limits lim = { .max_head = 8192, .max_target = 1024 };
+static const struct http_limits lim = {.max_head = 8192, .max_target = 1024};
 static struct http_parser P; /* large (the field table): not on the stack */
 
 /* Parse s (whole) as a request; returns the parser's result. */
@@ -186,64 +186,83 @@ static const struct {
 	const char *head;
 	int status;
 } bad[] = {
-	{ "CL and TE", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
-	{ "TE and CL", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n", 400 },
-	{ "differing CL", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400 },
-	{ "differing CL list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n", 400 },
-	{ "CL sign", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400 },
-	{ "CL negative", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400 },
-	{ "CL hex", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n", 400 },
-	{ "CL junk", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5a\r\n\r\n", 400 },
-	{ "CL empty", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n", 400 },
-	{ "CL commas only", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ,\r\n\r\n", 400 },
-	{ "CL overflow", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400 },
-	{ "TE chunked twice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400 },
-	{ "TE two lines", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
-	{ "TE chunked then other line", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n", 501 },
-	{ "TE xchunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501 },
-	{ "TE gzip, chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501 },
-	{ "TE chunked, gzip", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 501 },
-	{ "TE parameter", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n", 400 },
-	{ "TE quoted", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", 400 },
-	{ "TE empty", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n", 400 },
-	{ "TE vertical tab", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \vchunked\r\n\r\n", 400 },
-	{ "TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
-	{ "space before colon", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n", 400 },
-	{ "tab before colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400 },
-	{ "obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n 2\r\n\r\n", 400 },
-	{ "obs-fold TE", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", 400 },
-	{ "obs-fold tab", "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\t2\r\n\r\n", 400 },
-	{ "leading space field", "GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400 },
-	{ "bare LF in field", "GET / HTTP/1.1\r\nHost: a\nX-A: 1\r\n\r\n", 400 },
-	{ "bare LF line end", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400 },
-	{ "bare LF end", "GET / HTTP/1.1\r\nHost: a\r\n\n", 400 },
-	{ "bare CR in value", "GET / HTTP/1.1\r\nHost: a\rX-A: 1\r\n\r\n", 400 },
-	{ "bare CR in line", "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "bare CR start", "\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "NUL in value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\0b\r\n\r\n", 400 },
-	{ "DEL in value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\x7f\r\n\r\n", 400 },
-	{ "empty field name", "GET / HTTP/1.1\r\nHost: a\r\n: x\r\n\r\n", 400 },
-	{ "space in name", "GET / HTTP/1.1\r\nHost: a\r\nX A: x\r\n\r\n", 400 },
-	{ "no colon", "GET / HTTP/1.1\r\nHost: a\r\nXA\r\n\r\n", 400 },
-	{ "no Host in 1.1", "GET / HTTP/1.1\r\n\r\n", 400 },
-	{ "two Host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400 },
-	{ "Host with space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400 },
-	{ "Host with slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400 },
-	{ "double SP", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "SP before version", "GET /  HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "trailing SP", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400 },
-	{ "tab separator", "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "no version", "GET /\r\nHost: a\r\n\r\n", 400 },
-	{ "bad version", "GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400 },
-	{ "lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "long version", "GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400 },
-	{ "HTTP/2 line", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505 },
-	{ "HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505 },
-	{ "method not a token", "G@T / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "control in target", "GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-	{ "bad Connection token", "GET / HTTP/1.1\r\nHost: a\r\nConnection: a b\r\n\r\n", 400 },
-	{ "long method", "GETGETGETGETGETGETGETGETGETGETGETGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{"CL and TE",
+	 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+	 400},
+	{"TE and CL",
+	 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n",
+	 400},
+	{"differing CL",
+	 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
+	{"differing CL list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n", 400},
+	{"CL sign", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400},
+	{"CL negative", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400},
+	{"CL hex", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n", 400},
+	{"CL junk", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5a\r\n\r\n", 400},
+	{"CL empty", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n", 400},
+	{"CL commas only", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ,\r\n\r\n", 400},
+	{"CL overflow",
+	 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400},
+	{"TE chunked twice",
+	 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400},
+	{"TE two lines",
+	 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+	 "chunked\r\n\r\n",
+	 400},
+	{"TE chunked then other line",
+	 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+	 "identity\r\n\r\n",
+	 501},
+	{"TE xchunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501},
+	{"TE gzip, chunked",
+	 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
+	{"TE chunked, gzip",
+	 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 501},
+	{"TE parameter", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n",
+	 400},
+	{"TE quoted", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", 400},
+	{"TE empty", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n", 400},
+	{"TE vertical tab", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \vchunked\r\n\r\n",
+	 400},
+	{"TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+	{"space before colon", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n",
+	 400},
+	{"tab before colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400},
+	{"obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n 2\r\n\r\n", 400},
+	{"obs-fold TE", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n",
+	 400},
+	{"obs-fold tab", "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\t2\r\n\r\n", 400},
+	{"leading space field", "GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400},
+	{"bare LF in field", "GET / HTTP/1.1\r\nHost: a\nX-A: 1\r\n\r\n", 400},
+	{"bare LF line end", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400},
+	{"bare LF end", "GET / HTTP/1.1\r\nHost: a\r\n\n", 400},
+	{"bare CR in value", "GET / HTTP/1.1\r\nHost: a\rX-A: 1\r\n\r\n", 400},
+	{"bare CR in line", "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"bare CR start", "\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"NUL in value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\0b\r\n\r\n", 400},
+	{"DEL in value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\x7f\r\n\r\n", 400},
+	{"empty field name", "GET / HTTP/1.1\r\nHost: a\r\n: x\r\n\r\n", 400},
+	{"space in name", "GET / HTTP/1.1\r\nHost: a\r\nX A: x\r\n\r\n", 400},
+	{"no colon", "GET / HTTP/1.1\r\nHost: a\r\nXA\r\n\r\n", 400},
+	{"no Host in 1.1", "GET / HTTP/1.1\r\n\r\n", 400},
+	{"two Host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+	{"Host with space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
+	{"Host with slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400},
+	{"double SP", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"SP before version", "GET /  HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"trailing SP", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400},
+	{"tab separator", "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"no version", "GET /\r\nHost: a\r\n\r\n", 400},
+	{"bad version", "GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400},
+	{"lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", 400},
+	{"long version", "GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400},
+	{"HTTP/2 line", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505},
+	{"HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505},
+	{"method not a token", "G@T / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"control in target", "GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"bad Connection token", "GET / HTTP/1.1\r\nHost: a\r\nConnection: a b\r\n\r\n", 400},
+	{"long method", "GETGETGETGETGETGETGETGETGETGETGETGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
 };
 
 static void test_smuggling(void **state)
@@ -268,7 +287,7 @@ static void test_smuggling(void **state)
 static void test_limits(void **state)
 {
 	static char buf[20000];
-	struct http_limits small = { .max_head = 256, .max_target = 64 };
+	struct http_limits small = {.max_head = 256, .max_target = 64};
 	int i, n;
 
 	(void)state;
@@ -342,8 +361,9 @@ static void test_responses(void **state)
 	assert_int_equal(http_response_body(&P.h, HTTP_M_GET), HTTP_BODY_NONE);
 	assert_int_equal(resp("HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n"), HTTP_PARSE_DONE);
 	/* what the proxy must not pass on: 502 */
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-			 -502);
+	assert_int_equal(
+		resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+		-502);
 	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
 			 -502);
 	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"), -502);
@@ -360,8 +380,7 @@ static void test_responses(void **state)
 
 /* Decode s fed in pieces of `step` bytes; returns the result, the data in
  * out, and in *used where the body ended. */
-static int dechunk(const char *s, size_t len, size_t step, char *out, size_t *outlen,
-		   size_t *end)
+static int dechunk(const char *s, size_t len, size_t step, char *out, size_t *outlen, size_t *end)
 {
 	struct http_chunked d;
 	size_t off = 0, used, doff, dlen, avail;
@@ -394,8 +413,8 @@ static void test_chunked(void **state)
 		"B\r\nhello world\r\n0\r\nX-Trailer: 1\r\nX-Other:two\r\n\r\n",
 		"0005\r\nhello\r\n000006\r\n world\r\n000\r\n\r\n",
 	};
-	static const char *const data[] = { "hello world", "hello world", "hello world",
-					    "hello world" };
+	static const char *const data[] = {"hello world", "hello world", "hello world",
+					   "hello world"};
 	char out[256];
 	size_t i, step, outlen, end;
 
@@ -431,23 +450,23 @@ static void test_chunked_boundary(void **state)
 static void test_chunked_bad(void **state)
 {
 	static const char *const bad_chunks[] = {
-		"g\r\nx\r\n0\r\n\r\n", /* not hex */
-		"\r\n", /* no size */
-		"-1\r\n", /* sign */
+		"g\r\nx\r\n0\r\n\r\n",	     /* not hex */
+		"\r\n",			     /* no size */
+		"-1\r\n",		     /* sign */
 		"0x5\r\nhello\r\n0\r\n\r\n", /* 0x prefix */
-		"5 \r\nhello\r\n0\r\n\r\n", /* whitespace without extension */
-		"5\nhello\r\n0\r\n\r\n", /* bare LF after size */
-		"5\rhello\r\n0\r\n\r\n", /* bare CR after size */
-		"5\r\nhelloX\r\n0\r\n\r\n", /* data longer than the size */
-		"5\r\nhello\n0\r\n\r\n", /* bare LF after data */
+		"5 \r\nhello\r\n0\r\n\r\n",  /* whitespace without extension */
+		"5\nhello\r\n0\r\n\r\n",     /* bare LF after size */
+		"5\rhello\r\n0\r\n\r\n",     /* bare CR after size */
+		"5\r\nhelloX\r\n0\r\n\r\n",  /* data longer than the size */
+		"5\r\nhello\n0\r\n\r\n",     /* bare LF after data */
 		"5\r\nhello\r\r\n0\r\n\r\n",
-		"1000000000000000\r\n", /* 16 digits: too big */
+		"1000000000000000\r\n",		 /* 16 digits: too big */
 		"5;a\x01\r\nhello\r\n0\r\n\r\n", /* control in extension */
-		"0\r\nX: a\r\n b\r\n\r\n", /* obs-fold in trailer */
-		"0\r\nX : a\r\n\r\n", /* space before colon in trailer */
-		"0\r\nX: a\n\r\n", /* bare LF in trailer */
-		"0\r\n\n", /* bare LF at the end */
-		"0\r\n\r\r", /* CR CR at the end */
+		"0\r\nX: a\r\n b\r\n\r\n",	 /* obs-fold in trailer */
+		"0\r\nX : a\r\n\r\n",		 /* space before colon in trailer */
+		"0\r\nX: a\n\r\n",		 /* bare LF in trailer */
+		"0\r\n\n",			 /* bare LF at the end */
+		"0\r\n\r\r",			 /* CR CR at the end */
 	};
 	char out[256];
 	size_t i, outlen, end;
@@ -480,18 +499,12 @@ static void test_chunked_long_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_get),
-		cmocka_unit_test(test_bodies_and_connection),
-		cmocka_unit_test(test_targets),
-		cmocka_unit_test(test_pipelining),
-		cmocka_unit_test(test_partial),
-		cmocka_unit_test(test_smuggling),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_responses),
-		cmocka_unit_test(test_chunked),
-		cmocka_unit_test(test_chunked_boundary),
-		cmocka_unit_test(test_chunked_bad),
-		cmocka_unit_test(test_chunked_long_line),
+		cmocka_unit_test(test_simple_get),  cmocka_unit_test(test_bodies_and_connection),
+		cmocka_unit_test(test_targets),	    cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_partial),	    cmocka_unit_test(test_smuggling),
+		cmocka_unit_test(test_limits),	    cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_chunked),	    cmocka_unit_test(test_chunked_boundary),
+		cmocka_unit_test(test_chunked_bad), cmocka_unit_test(test_chunked_long_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,9 +53,9 @@ static const char *picks(int n, uint64_t now, const struct backend *exclude)
 static void test_rr_equal(void **state)
 {
 	(void)state;
-	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){ 1, 1 });
+	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){1, 1});
 	assert_string_equal(picks(6, 0, NULL), "ababab");
-	setup_backends(BALANCE_ROUNDROBIN, 3, (int[]){ 1, 1, 1 });
+	setup_backends(BALANCE_ROUNDROBIN, 3, (int[]){1, 1, 1});
 	assert_string_equal(picks(6, 0, NULL), "abcabc");
 }
 
@@ -63,16 +63,16 @@ static void test_rr_equal(void **state)
 static void test_rr_weighted(void **state)
 {
 	(void)state;
-	setup_backends(BALANCE_ROUNDROBIN, 3, (int[]){ 5, 1, 1 });
+	setup_backends(BALANCE_ROUNDROBIN, 3, (int[]){5, 1, 1});
 	assert_string_equal(picks(14, 0, NULL), "aabacaaaabacaa");
-	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){ 2, 1 });
+	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){2, 1});
 	assert_string_equal(picks(6, 0, NULL), "abaaba");
 }
 
 static void test_rr_skips_down_and_excluded(void **state)
 {
 	(void)state;
-	setup_backends(BALANCE_ROUNDROBIN, 3, (int[]){ 1, 1, 1 });
+	setup_backends(BALANCE_ROUNDROBIN, 3, (int[]){1, 1, 1});
 	bes[1].down_until = 5000;
 	assert_string_equal(picks(4, 1000, NULL), "acac");
 	/* back once its time is over */
@@ -91,7 +91,7 @@ static void test_rr_skips_down_and_excluded(void **state)
 static void test_leastconn(void **state)
 {
 	(void)state;
-	setup_backends(BALANCE_LEASTCONN, 3, (int[]){ 1, 1, 1 });
+	setup_backends(BALANCE_LEASTCONN, 3, (int[]){1, 1, 1});
 	/* all idle: in turn */
 	assert_string_equal(picks(6, 0, NULL), "abcabc");
 	bes[0].active = 2;
@@ -101,7 +101,7 @@ static void test_leastconn(void **state)
 	bes[1].active = 5;
 	assert_string_equal(picks(1, 0, NULL), "c");
 	/* per weight: a (w 3) with 3 in flight beats b (w 1) with 2 */
-	setup_backends(BALANCE_LEASTCONN, 2, (int[]){ 3, 1 });
+	setup_backends(BALANCE_LEASTCONN, 2, (int[]){3, 1});
 	bes[0].active = 3;
 	bes[1].active = 2;
 	assert_string_equal(picks(1, 0, NULL), "a");
@@ -115,7 +115,7 @@ static void test_leastconn(void **state)
 static void test_passive_health(void **state)
 {
 	(void)state;
-	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){ 1, 1 });
+	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){1, 1});
 	assert_false(backend_failed(&bal, &bes[0], 1000));
 	assert_false(backend_failed(&bal, &bes[0], 1000));
 	assert_true(backend_usable(&bes[0], 1000));
@@ -175,8 +175,8 @@ static void run_until(struct timer_wheel *w, uint64_t from, uint64_t to)
 static void test_timer_wheel(void **state)
 {
 	static struct timer_wheel w;
-	struct tt a = { .t.fn = tt_fire }, b = { .t.fn = tt_fire }, c = { .t.fn = tt_fire },
-		  far = { .t.fn = tt_fire }, d = { .t.fn = tt_fire };
+	struct tt a = {.t.fn = tt_fire}, b = {.t.fn = tt_fire}, c = {.t.fn = tt_fire},
+		  far = {.t.fn = tt_fire}, d = {.t.fn = tt_fire};
 
 	(void)state;
 	tw_init(&w, 100000);
@@ -237,9 +237,8 @@ static void test_cfg_set(void **state)
 	assert_int_equal(proxy_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "--backend"));
 	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.57:80", err, sizeof(err)), 0);
-	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.58:80,weight=3", err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		proxy_cfg_set(&cfg, "backend", "10.100.20.58:80,weight=3", err, sizeof(err)), 0);
 	assert_int_equal(cfg.nbackends, 2);
 	assert_int_equal(cfg.backends[1].weight, 3);
 	assert_int_equal(ntohs(cfg.backends[1].addr.sin_port), 80);
@@ -247,10 +246,11 @@ static void test_cfg_set(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(err, "twice"));
 	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.59", err, sizeof(err)), -EINVAL);
-	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.59:0", err, sizeof(err)), -EINVAL);
-	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.59:80,weight=0", err,
-				       sizeof(err)),
+	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.59:0", err, sizeof(err)),
 			 -EINVAL);
+	assert_int_equal(
+		proxy_cfg_set(&cfg, "backend", "10.100.20.59:80,weight=0", err, sizeof(err)),
+		-EINVAL);
 	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.59:80,w=2", err, sizeof(err)),
 			 -EINVAL);
 	assert_int_equal(cfg.nbackends, 2);
@@ -291,8 +291,9 @@ static void test_cfg_file_and_build(void **state)
 				   "\n"
 				   "backend\t10.100.20.58:80,weight=2\n"
 				   "balance leastconn\n";
-	char *argv[] = { "proxy", "--config", path, "--backend", "10.100.20.59:80",
-			 "--header-timeout", "3", "-v", NULL };
+	char *argv[] = {
+		"proxy", "--config", path, "--backend", "10.100.20.59:80", "--header-timeout",
+		"3",	 "-v",	     NULL};
 	struct proxy_cfg cfg;
 	FILE *f;
 	int fd = mkstemp(path);

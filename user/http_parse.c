@@ -17,7 +17,7 @@ enum {
 	S_METHOD,
 	S_TARGET_START,
 	S_TARGET,
-	S_VERSION, /* request: after the target's SP, until CR */
+	S_VERSION,  /* request: after the target's SP, until CR */
 	S_RVERSION, /* response: until SP */
 	S_STATUS,
 	S_STATUS_END,
@@ -35,11 +35,11 @@ enum {
 
 /* Character classes (RFC 9110 5.6.2 tchar, 5.5 field-vchar, RFC 3986 for the
  * target and Host). */
-#define C_TCHAR 0x01
-#define C_VCHAR 0x02 /* VCHAR and obs-text: may appear in a field value */
+#define C_TCHAR	 0x01
+#define C_VCHAR	 0x02 /* VCHAR and obs-text: may appear in a field value */
 #define C_TARGET 0x04 /* visible ASCII: may appear in a request-target */
-#define C_HOST 0x08
-#define C_HEX 0x10
+#define C_HOST	 0x08
+#define C_HEX	 0x10
 
 static uint8_t cls[256];
 
@@ -101,22 +101,22 @@ static const struct {
 	const char *name;
 	enum http_hdr_id id;
 } known_fields[] = {
-	{ "content-length", HDR_CONTENT_LENGTH },
-	{ "transfer-encoding", HDR_TRANSFER_ENCODING },
-	{ "host", HDR_HOST },
-	{ "connection", HDR_CONNECTION },
-	{ "keep-alive", HDR_KEEP_ALIVE },
-	{ "proxy-connection", HDR_PROXY_CONNECTION },
-	{ "te", HDR_TE },
-	{ "trailer", HDR_TRAILER },
-	{ "upgrade", HDR_UPGRADE },
-	{ "proxy-authorization", HDR_PROXY_AUTHORIZATION },
-	{ "proxy-authenticate", HDR_PROXY_AUTHENTICATE },
-	{ "expect", HDR_EXPECT },
-	{ "x-forwarded-for", HDR_X_FORWARDED_FOR },
-	{ "x-real-ip", HDR_X_REAL_IP },
-	{ "x-forwarded-proto", HDR_X_FORWARDED_PROTO },
-	{ "forwarded", HDR_FORWARDED },
+	{"content-length", HDR_CONTENT_LENGTH},
+	{"transfer-encoding", HDR_TRANSFER_ENCODING},
+	{"host", HDR_HOST},
+	{"connection", HDR_CONNECTION},
+	{"keep-alive", HDR_KEEP_ALIVE},
+	{"proxy-connection", HDR_PROXY_CONNECTION},
+	{"te", HDR_TE},
+	{"trailer", HDR_TRAILER},
+	{"upgrade", HDR_UPGRADE},
+	{"proxy-authorization", HDR_PROXY_AUTHORIZATION},
+	{"proxy-authenticate", HDR_PROXY_AUTHENTICATE},
+	{"expect", HDR_EXPECT},
+	{"x-forwarded-for", HDR_X_FORWARDED_FOR},
+	{"x-real-ip", HDR_X_REAL_IP},
+	{"x-forwarded-proto", HDR_X_FORWARDED_PROTO},
+	{"forwarded", HDR_FORWARDED},
 };
 
 static enum http_hdr_id field_id(const char *name, size_t len)
@@ -133,9 +133,9 @@ static const struct {
 	const char *name;
 	enum http_method m;
 } methods[] = {
-	{ "GET", HTTP_M_GET },	       { "HEAD", HTTP_M_HEAD },   { "POST", HTTP_M_POST },
-	{ "PUT", HTTP_M_PUT },	       { "DELETE", HTTP_M_DELETE }, { "OPTIONS", HTTP_M_OPTIONS },
-	{ "TRACE", HTTP_M_TRACE },     { "CONNECT", HTTP_M_CONNECT }, { "PATCH", HTTP_M_PATCH },
+	{"GET", HTTP_M_GET},	 {"HEAD", HTTP_M_HEAD},	      {"POST", HTTP_M_POST},
+	{"PUT", HTTP_M_PUT},	 {"DELETE", HTTP_M_DELETE},   {"OPTIONS", HTTP_M_OPTIONS},
+	{"TRACE", HTTP_M_TRACE}, {"CONNECT", HTTP_M_CONNECT}, {"PATCH", HTTP_M_PATCH},
 };
 
 static enum http_method method_id(const char *s, size_t len)
@@ -200,7 +200,7 @@ static int has_elem(const char *e, size_t len, void *ctx)
 
 bool http_list_has(const char *val, size_t len, const char *token)
 {
-	struct has_ctx c = { token };
+	struct has_ctx c = {token};
 
 	return list_walk(val, len, has_elem, &c) == 1;
 }
@@ -285,7 +285,7 @@ static int field_done(struct http_parser *p, const char *buf, struct http_header
 			err = -400; /* only commas */
 		break;
 	case HDR_TRANSFER_ENCODING: {
-		struct te_ctx t = { h, req ? -501 : -502 };
+		struct te_ctx t = {h, req ? -501 : -502};
 
 		/* HTTP/1.0 has no transfer codings: such a request is faulty */
 		if (req && h->version == 10)
@@ -619,22 +619,38 @@ bool http_keep_alive(const struct http_head *h)
 const char *http_reason(int status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 417: return "Expectation Failed";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 408:
+		return "Request Timeout";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 417:
+		return "Expectation Failed";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 

@@ -85,9 +85,9 @@ enum http_body {
 };
 
 /* Connection header tokens seen. */
-#define HTTP_CONN_CLOSE 0x1
+#define HTTP_CONN_CLOSE	     0x1
 #define HTTP_CONN_KEEP_ALIVE 0x2
-#define HTTP_CONN_OTHER 0x4 /* names another field: hop-by-hop too */
+#define HTTP_CONN_OTHER	     0x4 /* names another field: hop-by-hop too */
 
 struct http_head {
 	/* request line */
@@ -114,15 +114,15 @@ struct http_head {
 };
 
 struct http_limits {
-	uint32_t max_head; /* whole head, start line and fields: 431 beyond */
+	uint32_t max_head;   /* whole head, start line and fields: 431 beyond */
 	uint32_t max_target; /* request-target: 414 beyond */
 };
 
 struct http_parser {
 	uint8_t kind; /* enum http_kind */
 	uint8_t state;
-	uint32_t pos; /* next byte to look at */
-	uint32_t mark; /* start of the token being read */
+	uint32_t pos;	    /* next byte to look at */
+	uint32_t mark;	    /* start of the token being read */
 	uint32_t value_end; /* value's end without trailing whitespace */
 	struct http_limits lim;
 	struct http_head h;
@@ -152,18 +152,18 @@ const char *http_reason(int status);
  * bytes are data, so a caller may pass the encoding through untouched or
  * strip it.
  */
-#define HTTP_CHUNK_MORE 0
-#define HTTP_CHUNK_DONE 1
-#define HTTP_CHUNK_ERROR (-1)
-#define HTTP_CHUNK_MAX_LINE 4096 /* a size line with its extensions */
+#define HTTP_CHUNK_MORE	       0
+#define HTTP_CHUNK_DONE	       1
+#define HTTP_CHUNK_ERROR       (-1)
+#define HTTP_CHUNK_MAX_LINE    4096 /* a size line with its extensions */
 #define HTTP_CHUNK_MAX_TRAILER 16384
 
 struct http_chunked {
 	uint8_t state;
 	uint8_t digits;
-	uint32_t line; /* bytes of the current size or trailer line */
+	uint32_t line;	  /* bytes of the current size or trailer line */
 	uint32_t trailer; /* bytes of the trailer section */
-	uint64_t left; /* data bytes left in the current chunk */
+	uint64_t left;	  /* data bytes left in the current chunk */
 };
 
 void http_chunked_init(struct http_chunked *d);

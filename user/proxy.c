@@ -43,15 +43,15 @@
 #include "log.h"
 #include "proxy.h"
 
-#define MAX_EVENTS 256
-#define PUMP_BUDGET 64 /* steps before a busy client yields to the others */
-#define ACCEPT_BATCH 64
-#define LINGER_MS 2000 /* after the last response: discard input this long */
-#define ACCEPT_PAUSE_MS 100 /* out of file descriptors: retry accept after */
-#define MAX_REJECTING 256 /* clients over max-conns being told 503, per worker */
-#define MAX_STALE_RETRIES 4 /* pooled connections found closed, per request */
+#define MAX_EVENTS	  256
+#define PUMP_BUDGET	  64 /* steps before a busy client yields to the others */
+#define ACCEPT_BATCH	  64
+#define LINGER_MS	  2000 /* after the last response: discard input this long */
+#define ACCEPT_PAUSE_MS	  100  /* out of file descriptors: retry accept after */
+#define MAX_REJECTING	  256  /* clients over max-conns being told 503, per worker */
+#define MAX_STALE_RETRIES 4    /* pooled connections found closed, per request */
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 enum ev_type {
 	EV_LISTEN,
@@ -81,10 +81,10 @@ struct framer {
 };
 
 enum client_state {
-	CL_IDLE, /* before a request's first byte (new or kept alive) */
-	CL_HEAD, /* reading a request head */
-	CL_PROXY, /* exchanging with an upstream */
-	CL_REPLY, /* sending a response made here */
+	CL_IDLE,   /* before a request's first byte (new or kept alive) */
+	CL_HEAD,   /* reading a request head */
+	CL_PROXY,  /* exchanging with an upstream */
+	CL_REPLY,  /* sending a response made here */
 	CL_LINGER, /* done, write side shut: discarding input until EOF */
 	CL_DEAD,
 };
@@ -101,7 +101,7 @@ struct upstream {
 	enum up_state state;
 	bool rd, wr;
 	bool reused; /* taken from the pool */
-	bool keep; /* the response allows reuse */
+	bool keep;   /* the response allows reuse */
 	int fd;
 	struct backend *be;
 	struct client *c;
@@ -131,9 +131,9 @@ struct client {
 	/* the exchange */
 	uint8_t method, version;
 	bool keepalive, expect, close_after;
-	bool resp_started; /* a byte came from the upstream */
+	bool resp_started;   /* a byte came from the upstream */
 	bool resp_head_done; /* ... and its head went into out */
-	bool body_sent; /* a request body byte went to an upstream */
+	bool body_sent;	     /* a request body byte went to an upstream */
 	bool sent_continue;
 	uint8_t attempts, stale_retries;
 	struct framer reqf, respf;
@@ -289,7 +289,8 @@ static int framer_advance(struct framer *f, struct buf *b)
 		p = w = b->ready;
 		while (p < b->end && !f->done) {
 			size_t used, doff, dlen;
-			int r = http_chunked_step(&f->ch, b->p + p, b->end - p, &used, &doff, &dlen);
+			int r = http_chunked_step(&f->ch, b->p + p, b->end - p, &used, &doff,
+						  &dlen);
 
 			if (r == HTTP_CHUNK_ERROR)
 				return -1;
@@ -412,7 +413,7 @@ static struct upstream *pool_get(struct backend *be)
 
 static struct upstream *up_connect(struct worker *w, struct backend *be, int *err)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	struct upstream *u;
 	int fd, one = 1, r;
 
@@ -513,9 +514,9 @@ static bool xmem_alloc(struct client *c)
 	c->xmem = malloc(hcap + rcap + ocap);
 	if (!c->xmem)
 		return false;
-	c->head = (struct buf){ .p = c->xmem, .cap = hcap };
-	c->resp = (struct buf){ .p = c->xmem + hcap, .cap = rcap };
-	c->out = (struct buf){ .p = c->xmem + hcap + rcap, .cap = ocap };
+	c->head = (struct buf){.p = c->xmem, .cap = hcap};
+	c->resp = (struct buf){.p = c->xmem + hcap, .cap = rcap};
+	c->out = (struct buf){.p = c->xmem + hcap + rcap, .cap = ocap};
 	return true;
 }
 
@@ -579,7 +580,7 @@ static void access_log(struct client *c)
 static void reset_exchange(struct client *c)
 {
 	struct worker *w = c->ev.w;
-	struct http_limits lim = { w->cfg->max_header, w->cfg->max_uri };
+	struct http_limits lim = {w->cfg->max_header, w->cfg->max_uri};
 
 	xmem_free(c);
 	if (c->failed_be) {
@@ -631,7 +632,7 @@ static void finish_exchange(struct client *c, bool reuse_upstream)
 static struct client *client_new(struct worker *w, int fd, const struct sockaddr_in *sa)
 {
 	struct client *c = calloc(1, sizeof(*c));
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	int one = 1;
 
 	if (!c)
@@ -737,7 +738,8 @@ static bool build_request_head(struct client *c)
 		if (!put_field(b, base, f))
 			return false;
 	}
-	if (xff ? !putf(b, ", %s\r\n", c->peer_ip) : !putf(b, "X-Forwarded-For: %s\r\n", c->peer_ip))
+	if (xff ? !putf(b, ", %s\r\n", c->peer_ip)
+		: !putf(b, "X-Forwarded-For: %s\r\n", c->peer_ip))
 		return false;
 	if (!putf(b, "X-Real-IP: %s\r\nX-Forwarded-Proto: http\r\nForwarded: for=%s;proto=http",
 		  c->peer_ip, c->peer_ip))
@@ -749,10 +751,10 @@ static bool build_request_head(struct client *c)
 		return false;
 	if (!host && !putf(b, "Host: %s\r\n", c->ev.w->listen_name))
 		return false;
-	if (h->chunked ? !puts_(b, "Transfer-Encoding: chunked\r\n") :
-	    h->has_length ?
-			 !putf(b, "Content-Length: %llu\r\n", (unsigned long long)h->content_length) :
-			 false)
+	if (h->chunked ? !puts_(b, "Transfer-Encoding: chunked\r\n")
+	    : h->has_length
+		    ? !putf(b, "Content-Length: %llu\r\n", (unsigned long long)h->content_length)
+		    : false)
 		return false;
 	return put(b, "\r\n", 2);
 }
@@ -806,8 +808,9 @@ static bool build_response_head(struct client *c)
 	}
 	if (mode == HTTP_BODY_CLOSE || !req_complete(c) || c->ev.w->draining)
 		c->close_after = true;
-	if (c->close_after ? !puts_(b, "Connection: close\r\n") :
-	    c->version == 10 ? !puts_(b, "Connection: keep-alive\r\n") : false)
+	if (c->close_after     ? !puts_(b, "Connection: close\r\n")
+	    : c->version == 10 ? !puts_(b, "Connection: keep-alive\r\n")
+			       : false)
 		return false;
 	if (!put(b, "\r\n", 2))
 		return false;
@@ -840,8 +843,9 @@ static void reply(struct client *c, int status, bool close)
 	if (!putf(&c->out,
 		  "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n%s",
 		  status, http_reason(status), n,
-		  c->close_after ? "Connection: close\r\n" :
-		  c->version == 10 ? "Connection: keep-alive\r\n" : "",
+		  c->close_after     ? "Connection: close\r\n"
+		  : c->version == 10 ? "Connection: keep-alive\r\n"
+				     : "",
 		  body)) {
 		client_close(c);
 		return;
@@ -892,7 +896,7 @@ static bool retry_allowed(const struct client *c)
 static void dispatch(struct client *c)
 {
 	struct worker *w = c->ev.w;
-	struct http_limits lim = { c->resp.cap, c->resp.cap };
+	struct http_limits lim = {c->resp.cap, c->resp.cap};
 	struct upstream *u = NULL;
 	struct backend *be;
 	int err;
@@ -948,7 +952,8 @@ static void up_failed(struct client *c, int err)
 		pr_debug("backend %s: pooled connection closed: %s\n", be->name,
 			 err ? strerror(err) : "EOF");
 	} else {
-		pr_warn("backend %s: %s\n", be->name, err ? strerror(err) : "closed before a response");
+		pr_warn("backend %s: %s\n", be->name,
+			err ? strerror(err) : "closed before a response");
 		if (backend_failed(&w->bal, be, w->now))
 			pr_warn("backend %s down for %u ms after %u failures\n", be->name,
 				w->cfg->fail_timeout, be->fails);
@@ -1090,12 +1095,13 @@ static bool proxy_step(struct client *c)
 		if (r < 0) {
 			pr_warn("backend %s: malformed response head\n", u->be->name);
 			if (backend_failed(&w->bal, u->be, w->now))
-				pr_warn("backend %s down for %u ms\n", u->be->name, w->cfg->fail_timeout);
+				pr_warn("backend %s down for %u ms\n", u->be->name,
+					w->cfg->fail_timeout);
 			reply(c, 502, false);
 			return true;
 		}
 		if (r == HTTP_PARSE_DONE) {
-			struct http_limits lim = { c->resp.cap, c->resp.cap };
+			struct http_limits lim = {c->resp.cap, c->resp.cap};
 
 			if (backend_ok(u->be))
 				pr_info("backend %s is up again\n", u->be->name);
@@ -1130,10 +1136,10 @@ static bool proxy_step(struct client *c)
 	/* to the client: what we made, then the checked response bytes */
 	if (c->wr && (c->out.start < c->out.end || c->resp.start < c->resp.ready)) {
 		struct iovec iov[2] = {
-			{ c->out.p + c->out.start, c->out.end - c->out.start },
-			{ c->resp.p + c->resp.start, c->resp.ready - c->resp.start },
+			{c->out.p + c->out.start, c->out.end - c->out.start},
+			{c->resp.p + c->resp.start, c->resp.ready - c->resp.start},
 		};
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 		if (n > 0) {
@@ -1179,8 +1185,8 @@ static bool head_step(struct client *c)
 	int r;
 
 	if (!c->in.p) {
-		c->in.cap = w->cfg->max_header > w->cfg->buffer_size ? w->cfg->max_header :
-									 w->cfg->buffer_size;
+		c->in.cap = w->cfg->max_header > w->cfg->buffer_size ? w->cfg->max_header
+								     : w->cfg->buffer_size;
 		c->in.p = malloc(c->in.cap);
 		if (!c->in.p) {
 			client_close(c);
@@ -1233,6 +1239,7 @@ static bool reply_step(struct client *c)
 	n = sock_send(c->fd, c->out.p + c->out.start, c->out.end - c->out.start);
 	if (n > 0) {
 		c->out.start += n;
+		c->bytes += n;
 		return true;
 	}
 	if (n < 0 && errno == EAGAIN) {
@@ -1314,7 +1321,8 @@ static void client_timer(struct ptimer *t)
 			   c->in.start == c->in.ready) {
 			reply(c, 408, true); /* the client stopped sending its body */
 		} else if (!c->resp_started) {
-			pr_warn("backend %s: no response in %u ms\n", c->log_up, w->cfg->read_timeout);
+			pr_warn("backend %s: no response in %u ms\n", c->log_up,
+				w->cfg->read_timeout);
 			if (c->up && backend_failed(&w->bal, c->up->be, w->now))
 				pr_warn("backend %s down for %u ms\n", c->up->be->name,
 					w->cfg->fail_timeout);
@@ -1357,7 +1365,7 @@ static void probe_done(struct worker *w, struct probe *pr, bool ok)
 
 static void probe_start(struct worker *w, struct backend *be)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	struct probe *pr = be->probe;
 
 	if (!pr) {
@@ -1483,9 +1491,9 @@ static void cfg_put(struct shared_cfg *sc)
 static void apply_cfg(struct worker *w, struct shared_cfg *sc)
 {
 	const struct proxy_cfg *cfg = &sc->c;
-	struct balancer nb = { .mode = cfg->balance,
-			       .max_fails = cfg->max_fails,
-			       .fail_timeout = cfg->fail_timeout };
+	struct balancer nb = {.mode = cfg->balance,
+			      .max_fails = cfg->max_fails,
+			      .fail_timeout = cfg->fail_timeout};
 	unsigned int i, j;
 
 	for (i = 0; i < cfg->nbackends; i++) {
@@ -1533,10 +1541,9 @@ static void apply_cfg(struct worker *w, struct shared_cfg *sc)
 static void accept_resume(struct ptimer *t)
 {
 	struct worker *w = container_of(t, struct worker, accept_tmr);
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->lev };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->lev};
 
-	if (w->accept_paused && w->lfd >= 0 &&
-	    !epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev))
+	if (w->accept_paused && w->lfd >= 0 && !epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev))
 		w->accept_paused = false;
 }
 
@@ -1661,7 +1668,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct epoll_event evs[MAX_EVENTS];
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1767,7 +1774,8 @@ static void *worker_main(void *arg)
 			if (!w->nclients)
 				break;
 			if (w->now >= w->drain_deadline) {
-				pr_warn("worker %d: %u connections still open after the drain timeout; closing them\n",
+				pr_warn("worker %d: %u connections still open after the drain "
+					"timeout; closing them\n",
 					w->id, w->nclients);
 				while (w->all)
 					client_close(w->all);
@@ -1911,8 +1919,8 @@ int proxy_run(const struct proxy_cfg *cfg0, const char *config_path, int argc, c
 		}
 		ws[i] = w;
 		w->id = i;
-		w->lev = (struct evsrc){ EV_LISTEN, w };
-		w->cev = (struct evsrc){ EV_CONTROL, w };
+		w->lev = (struct evsrc){EV_LISTEN, w};
+		w->cev = (struct evsrc){EV_CONTROL, w};
 		w->exitfd = exitfd;
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->ctlfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -1942,7 +1950,7 @@ int proxy_run(const struct proxy_cfg *cfg0, const char *config_path, int argc, c
 		pr_info("proxy on %s: %u backends, %s, %u workers\n", name, cur.nbackends,
 			cur.balance == BALANCE_LEASTCONN ? "leastconn" : "roundrobin", nw);
 	while (started == nw && !err) {
-		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { exitfd, POLLIN, 0 } };
+		struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {exitfd, POLLIN, 0}};
 		struct signalfd_siginfo si;
 
 		if (poll(pfd, 2, -1) < 0) {

@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 #define PROXY_MAX_BACKENDS 64
-#define PROXY_MAX_WORKERS 64
+#define PROXY_MAX_WORKERS  64
 
 enum proxy_balance {
 	BALANCE_ROUNDROBIN, /* smooth weighted round robin */
-	BALANCE_LEASTCONN, /* fewest requests in flight per weight */
+	BALANCE_LEASTCONN,  /* fewest requests in flight per weight */
 };
 
 struct proxy_backend_cfg {
@@ -33,20 +33,20 @@ struct proxy_cfg {
 	enum proxy_balance balance;
 	uint32_t workers;
 
-	uint32_t max_conns; /* clients at once, all workers; more get a 503 */
-	uint32_t max_header; /* request head bytes: 431 beyond */
-	uint32_t max_uri; /* request-target bytes: 414 beyond */
+	uint32_t max_conns;   /* clients at once, all workers; more get a 503 */
+	uint32_t max_header;  /* request head bytes: 431 beyond */
+	uint32_t max_uri;     /* request-target bytes: 414 beyond */
 	uint32_t buffer_size; /* per direction and connection */
-	uint32_t keepalive; /* idle upstream connections kept per backend */
+	uint32_t keepalive;   /* idle upstream connections kept per backend */
 
-	uint32_t header_timeout; /* whole request head (slowloris) */
-	uint32_t idle_timeout; /* client keep-alive between requests */
+	uint32_t header_timeout;  /* whole request head (slowloris) */
+	uint32_t idle_timeout;	  /* client keep-alive between requests */
 	uint32_t connect_timeout; /* upstream connect */
-	uint32_t read_timeout; /* longest stall of an exchange, e.g. waiting for the upstream */
-	uint32_t drain_timeout; /* SIGTERM: longest wait for requests in flight */
-	uint32_t pool_timeout; /* idle upstream connection kept this long */
+	uint32_t read_timeout;	  /* longest stall of an exchange, e.g. waiting for the upstream */
+	uint32_t drain_timeout;	  /* SIGTERM: longest wait for requests in flight */
+	uint32_t pool_timeout;	  /* idle upstream connection kept this long */
 
-	uint32_t max_fails; /* failures in a row that mark a backend down; 0: never */
+	uint32_t max_fails;    /* failures in a row that mark a backend down; 0: never */
 	uint32_t fail_timeout; /* ... for this long */
 	char health_path[256]; /* active check: GET this path; "" for none */
 	uint32_t health_interval;
@@ -72,7 +72,7 @@ void proxy_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t len);
 
 /* A hashed timer wheel: PROXY_TW_SLOTS slots of PROXY_TW_TICK ms. A timer
  * further away than one turn stays in its slot for the turns between. */
-#define PROXY_TW_TICK 50
+#define PROXY_TW_TICK  50
 #define PROXY_TW_SLOTS 1024
 
 struct ptimer {
@@ -108,13 +108,13 @@ struct backend {
 	struct sockaddr_in addr;
 	char name[24]; /* "A.B.C.D:PORT" */
 	int weight;
-	int cur_weight; /* smooth round robin */
-	unsigned int active; /* requests in flight */
-	unsigned int fails; /* failures in a row */
-	uint64_t down_until; /* passive health: ms; 0 up */
-	bool probe_down; /* active health: the last check failed */
-	bool removed; /* gone from the configuration; freed once unused */
-	unsigned int refs; /* exchanges and upstream connections pointing here */
+	int cur_weight;	       /* smooth round robin */
+	unsigned int active;   /* requests in flight */
+	unsigned int fails;    /* failures in a row */
+	uint64_t down_until;   /* passive health: ms; 0 up */
+	bool probe_down;       /* active health: the last check failed */
+	bool removed;	       /* gone from the configuration; freed once unused */
+	unsigned int refs;     /* exchanges and upstream connections pointing here */
 	struct upstream *idle; /* the keep-alive pool */
 	unsigned int nidle;
 	struct probe *probe;

@@ -48,8 +48,8 @@ static struct backend *pick_leastconn(struct balancer *b, uint64_t now,
 		if (be == exclude || !backend_usable(be, now))
 			continue;
 		/* active/weight < best's, without division */
-		if (!best || (uint64_t)be->active * best->weight <
-				     (uint64_t)best->active * be->weight) {
+		if (!best ||
+		    (uint64_t)be->active * best->weight < (uint64_t)best->active * be->weight) {
 			best = be;
 			at = i;
 		}
@@ -63,8 +63,8 @@ struct backend *balance_pick(struct balancer *b, uint64_t now, const struct back
 {
 	if (!b->n)
 		return NULL;
-	return b->mode == BALANCE_LEASTCONN ? pick_leastconn(b, now, exclude) :
-					      pick_rr(b, now, exclude);
+	return b->mode == BALANCE_LEASTCONN ? pick_leastconn(b, now, exclude)
+					    : pick_rr(b, now, exclude);
 }
 
 bool backend_failed(struct balancer *b, struct backend *be, uint64_t now)

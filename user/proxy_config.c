@@ -75,8 +75,7 @@ static int parse_ms(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 		return -EINVAL;
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (parse_u32(num, 0, 86400000, &v) || (uint64_t)v * mult < min ||
-	    (uint64_t)v * mult > max)
+	if (parse_u32(num, 0, 86400000, &v) || (uint64_t)v * mult < min || (uint64_t)v * mult > max)
 		return -EINVAL;
 	*out = v * mult;
 	return 0;
@@ -96,8 +95,8 @@ static int parse_backend(struct proxy_cfg *cfg, const char *s)
 		return -EINVAL;
 	memcpy(addr, s, n);
 	addr[n] = '\0';
-	if (comma && (strncmp(comma + 1, "weight=", 7) ||
-		      parse_u32(comma + 1 + 7, 1, 1000, &weight)))
+	if (comma &&
+	    (strncmp(comma + 1, "weight=", 7) || parse_u32(comma + 1 + 7, 1, 1000, &weight)))
 		return -EINVAL;
 	b = &cfg->backends[cfg->nbackends];
 	if (proxy_parse_addr(addr, &b->addr))
@@ -120,8 +119,14 @@ static const struct {
 	uint32_t min, max;
 	const char *what;
 } opts[] = {
-#define U(n, f, lo, hi, w) { n, K_U32, offsetof(struct proxy_cfg, f), lo, hi, w }
-#define T(n, f, lo, hi) { n, K_MS, offsetof(struct proxy_cfg, f), lo, hi, "a time: N (seconds) or Nms" }
+#define U(n, f, lo, hi, w)                                                                         \
+	{                                                                                          \
+		n, K_U32, offsetof(struct proxy_cfg, f), lo, hi, w                                 \
+	}
+#define T(n, f, lo, hi)                                                                            \
+	{                                                                                          \
+		n, K_MS, offsetof(struct proxy_cfg, f), lo, hi, "a time: N (seconds) or Nms"       \
+	}
 	U("workers", workers, 1, PROXY_MAX_WORKERS, "a number of workers 1-64"),
 	U("max-conns", max_conns, 1, 1000000, "a number 1-1000000"),
 	U("max-header-size", max_header, 1024, 65535, "bytes, 1024-65535"),
@@ -137,11 +142,11 @@ static const struct {
 	T("pool-timeout", pool_timeout, 100, 3600000),
 	T("fail-timeout", fail_timeout, 100, 3600000),
 	T("health-interval", health_interval, 100, 3600000),
-	{ "listen", K_SPECIAL, 0, 0, 0, "an address A.B.C.D:PORT" },
-	{ "backend", K_SPECIAL, 0, 0, 0, "A.B.C.D:PORT[,weight=1-1000], each once, at most 64" },
-	{ "balance", K_SPECIAL, 0, 0, 0, "roundrobin or leastconn" },
-	{ "health-check", K_SPECIAL, 0, 0, 0, "a path starting with /" },
-	{ "access-log", K_SPECIAL, 0, 0, 0, "on or off" },
+	{"listen", K_SPECIAL, 0, 0, 0, "an address A.B.C.D:PORT"},
+	{"backend", K_SPECIAL, 0, 0, 0, "A.B.C.D:PORT[,weight=1-1000], each once, at most 64"},
+	{"balance", K_SPECIAL, 0, 0, 0, "roundrobin or leastconn"},
+	{"health-check", K_SPECIAL, 0, 0, 0, "a path starting with /"},
+	{"access-log", K_SPECIAL, 0, 0, 0, "on or off"},
 #undef U
 #undef T
 };

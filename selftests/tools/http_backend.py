@@ -12,9 +12,9 @@ when absent), flushed at once. Paths:
   /chunked?n=N    the same, chunked
   /close?n=N      the same, no length: ends when the connection closes
   /slow?ms=N      answers after N ms
-  /upload         (POST/PUT) reads the body (Content-Length or chunked) as it
-                  comes and answers "len=N sha256=HEX"
-  /healthz        200, or 503 while the file LOG.down exists
+  /upload[?bps=N] (POST/PUT) reads the body (Content-Length or chunked) as it
+                  comes, at most N bytes/s if given, and answers "len=N sha256=HEX"
+  /healthz        200, or 503 while the file NAME.down exists beside LOG
   anything else   200 with "backend NAME", "peer IP PORT" and every request
                   header as "h NAME: VALUE" lines
 
@@ -119,16 +119,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/upload":
             h = hashlib.sha256()
             total = 0
+            bps = int(q.get("bps", "0"))
+            start = time.monotonic()
             for piece in self.read_body():
                 h.update(piece)
                 total += len(piece)
+                if bps:  # a slow reader: the proxy must hold back, not buffer
+                    time.sleep(max(0, start + total / bps - time.monotonic()))
             self.reply(200, f"len={total} sha256={h.hexdigest()}\n".encode())
             return
         # drain any body of the other paths
         for _ in self.read_body():
             pass
         if url.path == "/healthz":
-            down = os.path.exists(self.log_path + ".down")
+            down = os.path.exists(os.path.join(os.path.dirname(self.log_path), self.name + ".down"))
             self.reply(503 if down else 200, b"down\n" if down else b"ok\n")
         elif url.path == "/big":
             self.stream(int(q.get("n", "0")), "length")
@@ -156,6 +160,12 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 2048
+
+    def server_bind(self):
+        # HTTPServer's own asks DNS for the address's name (getfqdn): no
+        # DNS in a test namespace, so it would hang until it times out
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
 
 def main():

@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark: `xdpgw proxy` against nginx as a reverse proxy, one worker
+# each, in front of the same backend, in S2's namespaces:
+#
+#   client (wrk) --- [eth0 203.0.113.1 | lb | in0] --- web1 10.100.20.57:80
+#                     :80   xdpgw proxy --workers 1      nginx, 2 workers,
+#                     :8080 nginx, worker_processes 1    `return 200` of 6 bytes
+#
+# Both proxies: access log off, HTTP/1.1 keep-alive to the backend (a pool
+# of up to 256 idle connections), X-Forwarded-For and X-Real-IP set. wrk
+# runs SECONDS at each concurrency (keep-alive clients) against one proxy,
+# then the other. Prints req/s, p50 and p99 latency and xdpgw/nginx ratios
+# (req/s: higher is better; latency: lower is better).
+#
+# Usage: selftests/bench/proxy.sh [SECONDS]   (as root; CONNS="1 16 64 256")
+# Needs nginx and wrk (Debian packages). Exit 4 when it cannot run.
+
+source "$(dirname "$0")/../lib.sh" || exit 1
+set -u
+
+SECS=${1:-5}
+CONNS=${CONNS:-1 16 64 256}
+
+xg_require_root
+xg_require_tools nginx wrk ip curl
+[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW (make)"
+xg_init
+s2_build
+
+mkdir -p "$XG_TMP"/{web,front}/{logs,tmp}
+cat >"$XG_TMP/web/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $XG_TMP/web/nginx.pid;
+error_log $XG_TMP/web/logs/error.log;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	client_body_temp_path $XG_TMP/web/tmp;
+	keepalive_requests 1000000;
+	server {
+		listen $WEB1_IP:80 backlog=4096;
+		location / { return 200 "hello\n"; }
+	}
+}
+EOF
+cat >"$XG_TMP/front/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $XG_TMP/front/nginx.pid;
+error_log $XG_TMP/front/logs/error.log;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	client_body_temp_path $XG_TMP/front/tmp;
+	proxy_temp_path $XG_TMP/front/tmp;
+	keepalive_requests 1000000;
+	upstream web { server $WEB1_IP:80; keepalive 256; }
+	server {
+		listen $LB_IP:8080 backlog=4096;
+		location / {
+			proxy_pass http://web;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_set_header Host \$host;
+			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+			proxy_set_header X-Real-IP \$remote_addr;
+		}
+	}
+}
+EOF
+
+xg_bg "$NS_WEB1" nginx -p "$XG_TMP/web" -c "$XG_TMP/web/nginx.conf" >"$XG_TMP/web/out" 2>&1
+wait_for 10 xg_listening "$NS_WEB1" tcp 80 || xg_fatal "backend nginx did not start: $(cat "$XG_TMP/web/out")"
+xg_bg "$NS_LB" nginx -p "$XG_TMP/front" -c "$XG_TMP/front/nginx.conf" >"$XG_TMP/front/out" 2>&1
+xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:80" --backend "$WEB1_IP:80" --workers 1 \
+	--access-log off --keepalive 256 >"$XG_TMP/xdpgw.out" 2>&1
+wait_for 10 xg_listening "$NS_LB" tcp 8080 || xg_fatal "front nginx did not start: $(cat "$XG_TMP/front/out")"
+wait_for 10 xg_listening "$NS_LB" tcp 80 || xg_fatal "xdpgw proxy did not start: $(cat "$XG_TMP/xdpgw.out")"
+
+for port in 8080 80; do
+	body=$(ip netns exec "$NS_CLIENT" curl -sS --max-time 5 "http://$LB_IP:$port/")
+	[ "$body" = hello ] || xg_fatal "proxy on :$port answered '$body'"
+done
+
+# wrk_run PORT CONNS : "REQ_PER_S P50_MS P99_MS ERRORS"
+wrk_run() {
+	local threads=$(($2 < 2 ? 1 : 2))
+	ip netns exec "$NS_CLIENT" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency \
+		"http://$LB_IP:$1/" 2>&1 | awk '
+		function ms(v) {
+			if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+			if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+			if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+			return v
+		}
+		/^Requests\/sec:/ { rps = $2 }
+		$1 == "50%" { p50 = ms($2) }
+		$1 == "99%" { p99 = ms($2) }
+		/Non-2xx|Socket errors/ { err = err $0 ";" }
+		END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, err == "" ? "-" : err }'
+}
+
+xg_log "# xdpgw proxy vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker each; wrk ${SECS} s per run; $(nproc) CPUs"
+printf '%6s | %10s %8s %8s | %10s %8s %8s | %7s %7s %7s\n' conns "nginx r/s" "p50 ms" "p99 ms" \
+	"xdpgw r/s" "p50 ms" "p99 ms" "r/s x" "p50 x" "p99 x"
+errors=
+for c in $CONNS; do
+	read -r n_rps n_p50 n_p99 n_err <<<"$(wrk_run 8080 "$c")"
+	read -r x_rps x_p50 x_p99 x_err <<<"$(wrk_run 80 "$c")"
+	awk -v c="$c" -v nr="$n_rps" -v n5="$n_p50" -v n9="$n_p99" -v xr="$x_rps" -v x5="$x_p50" -v x9="$x_p99" '
+		function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+		BEGIN { printf "%6d | %10d %8.3f %8.3f | %10d %8.3f %8.3f | %7s %7s %7s\n",
+			c, nr, n5, n9, xr, x5, x9, r(xr, nr), r(x5, n5), r(x9, n9) }'
+	[ "$n_err" != - ] && errors+="nginx c=$c: $n_err "
+	[ "$x_err" != - ] && errors+="xdpgw c=$c: $x_err "
+done
+[ -n "$errors" ] && xg_log "errors reported by wrk: $errors"
+xg_log "(r/s x: xdpgw/nginx, higher is better; p50 x, p99 x: xdpgw/nginx, lower is better)"
+exit 0
