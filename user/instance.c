@@ -392,15 +392,6 @@ void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins
 	*pins = stat(path, &st) == 0;
 }
 
-bool instance_present(const char *dir, int ifindex)
-{
-	bool xdp, tc, pins;
-	struct stat st;
-
-	instance_find(dir, ifindex, &xdp, &tc, &pins);
-	return xdp || tc || pins || stat(dir, &st) == 0;
-}
-
 /* Did xdpgw create the clsact qdisc (as the instance's settings say)? */
 static bool owns_clsact(const char *dir)
 {

@@ -82,7 +82,5 @@ int instance_remove(const char *dir, int ifindex);
 int instance_unpin(const char *dir);
 /* What of an instance is there: our XDP program, our tc filter, pins. */
 void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins);
-/* True when ifindex already carries an xdpgw program or dir exists. */
-bool instance_present(const char *dir, int ifindex);
 
 #endif
