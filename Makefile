@@ -39,7 +39,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(OUTPUT)/%,%,$(2))";
 MAKEFLAGS += --no-print-directory
 endif
 
-BPF_PROGS := nat_xdp nat_tc sweep
+BPF_PROGS := nat_xdp nat_xdp_int nat_tc sweep
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
@@ -53,6 +53,8 @@ TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
 TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
 TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/*.c))
+# programs the benchmark scripts use (packet generator, ...): built, not run
+BENCH_TOOLS := $(patsubst selftests/bench/tools/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/tools/*.c))
 # libFuzzer targets: selftests/fuzz/fuzz_X.c fuzzes user/X.c
 FUZZ_BINS := $(patsubst selftests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_TIME ?= 60
@@ -122,6 +124,11 @@ $(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKEL
 	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
 		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
 
+$(OUTPUT)/bench/%: selftests/bench/tools/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
+		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
+
 $(OUTPUT)/fuzz/fuzz_%: selftests/fuzz/fuzz_%.c user/%.c user/%.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
@@ -137,7 +144,7 @@ $(OUTPUT)/asan/xdpgw: $(ASAN_OBJS)
 
 asan: $(OUTPUT)/asan/xdpgw
 
-tests: $(OUTPUT)/xdpgw $(TEST_BINS) $(FUZZ_BINS)
+tests: $(OUTPUT)/xdpgw $(TEST_BINS) $(FUZZ_BINS) $(TEST_SKELS)
 
 # New inputs go to $(OUTPUT)/fuzz/corpus; the committed seeds stay as they are.
 fuzz: $(FUZZ_BINS)
@@ -149,9 +156,11 @@ fuzz: $(FUZZ_BINS)
 
 # Benchmarks print figures; they are not tests and not part of check.
 bench: deps-bench
-	$(Q)$(MAKE) $(BENCH_BINS)
+	$(Q)$(MAKE) $(OUTPUT)/xdpgw $(BENCH_BINS) $(BENCH_TOOLS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$(basename $$b)"; $$b || exit 1; done
-	$(Q)echo "== proxy.sh"; XDPGW=$(OUTPUT)/xdpgw selftests/bench/proxy.sh
+	$(Q)for s in selftests/bench/*.sh; do \
+		echo "== $$(basename $$s)"; XDPGW=$(OUTPUT)/xdpgw BENCH_BIN=$(OUTPUT)/bench $$s || exit 1; \
+	done
 
 check: deps
 	$(Q)$(MAKE) tests

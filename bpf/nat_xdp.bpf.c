@@ -4,8 +4,9 @@
  * ICMP echo reply to the external address that matches a flow gets the
  * internal host's address and port (identifier) back, and so does an ICMP
  * error about such a flow; checksums are fixed incrementally (RFC 1624), and
- * the packet continues into the kernel stack, which routes it inside. Everything else passes
- * untouched: ARP, IPv6, traffic for the gateway itself, malformed frames
+ * the packet continues into the kernel stack, which routes it inside, or,
+ * for an established flow, straight to the internal interface (the fast
+ * path, fast_path.h). Everything else passes untouched: ARP, IPv6, traffic for the gateway itself, malformed frames
  * (which the stack drops and counts on its own).
  */
 #include "vmlinux.h"
@@ -18,6 +19,7 @@
 #include "maps.h"
 #include "nat.h"
 #include "flow_state.h"
+#include "fast_path.h"
 
 /* libxdp: where this program runs among others on the same interface. */
 struct {
@@ -127,11 +129,13 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct packet *p, void *d
 	return STAT_IN_ICMP_ERROR;
 }
 
-static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
+static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct bpf_fib_lookup fib = {};
 	struct packet p = {};
+	bool fast;
 	struct nat_flow *f;
 	struct nat_rev *r;
 	int ret;
@@ -162,17 +166,24 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx)
 	f = bpf_map_lookup_elem(&flows, &r->orig);
 	if (f)
 		flow_track(f, &r->orig, &p, false);
+	fast = f && cfg_int_ifindex && fast_eligible(&p, f) &&
+	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);
 	if (p.first_frag) /* the rest of the datagram follows the first */
 		remember_fragments(&p, r->orig.saddr);
-	return STAT_IN_TRANSLATED;
+	if (!fast)
+		return STAT_IN_TRANSLATED;
+	*action = fast_forward(data, p.ip, &fib);
+	return STAT_FAST_IN;
 }
 
 SEC("xdp")
 int xdpgw_ingress(struct xdp_md *ctx)
 {
-	stat_inc(dnat(ctx));
-	return XDP_PASS;
+	int action = XDP_PASS;
+
+	stat_inc(dnat(ctx, &action));
+	return action;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

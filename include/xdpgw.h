@@ -51,9 +51,17 @@ struct nat_tuple {
  */
 struct nat_flow {
 	__be32 ext_addr; /* source address written on the way out */
-	__be16 ext_port; /* source port written on the way out */
-	__u8 state; /* enum flow_state */
-	__u8 pad;
+	union {
+		struct {
+			__be16 ext_port; /* source port written on the way out */
+			__u8 state; /* enum flow_state */
+			__u8 pad;
+		};
+		/* The three above as one word: a state change is a
+		 * compare-and-swap of it (a FIN each way can meet on two CPUs).
+		 */
+		__u32 port_state;
+	};
 	__u64 created_ns; /* bpf_ktime_get_ns() at creation */
 	__u64 last_seen_ns; /* either direction */
 	__u64 packets_out;
@@ -113,6 +121,10 @@ struct xdpgw_config {
 	__u32 max_flows;
 	__u8 owns_clsact; /* xdpgw created the clsact qdisc: remove it at the end */
 	__u8 pad[3];
+	/* The fast path's internal interface (its XDP program is part of the
+	 * instance); 0 when the instance runs without the fast path.
+	 */
+	__u32 internal_ifindex;
 };
 
 /* What `xdpgw watch` is told, through the events ring buffer. */
@@ -174,7 +186,7 @@ enum xdpgw_stat {
 	STAT_OUT_TRANSLATED, /* egress: source rewritten */
 	STAT_OUT_NEW_FLOW, /* egress: a flow was created (also translated) */
 	STAT_OUT_PASS, /* egress: not from the internal prefix, untouched */
-	STAT_IN_TRANSLATED, /* ingress: destination rewritten */
+	STAT_IN_TRANSLATED, /* ingress: destination rewritten, left to the stack */
 	STAT_IN_PASS, /* ingress: not for the external address, or not TCP/UDP */
 	STAT_IN_NO_FLOW, /* ingress: TCP/UDP/echo reply or ICMP error to the
 			  * external address, about no flow */
@@ -193,6 +205,10 @@ enum xdpgw_stat {
 	STAT_MALFORMED_L4, /* truncated TCP/UDP header, bad data offset
 			    * or UDP length */
 	STAT_ERROR, /* a helper failed on a packet that was valid */
+	STAT_FAST_OUT, /* internal XDP: translated and redirected out (fast path) */
+	STAT_SLOW_OUT, /* internal XDP: left to the stack (new flow, not yet
+			* established, TTL <= 1, no route or neighbour, ...) */
+	STAT_FAST_IN, /* external XDP: translated and redirected in (fast path) */
 	STAT_EXPIRED, /* flows removed by the daemon's sweep (not a packet) */
 	STAT__MAX,
 };
@@ -233,6 +249,9 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_MALFORMED_IP] = "malformed_ip",
 	[STAT_MALFORMED_L4] = "malformed_l4",
 	[STAT_ERROR] = "error",
+	[STAT_FAST_OUT] = "fast_out",
+	[STAT_SLOW_OUT] = "slow_out",
+	[STAT_FAST_IN] = "fast_in",
 	[STAT_EXPIRED] = "expired",
 };
 #endif
@@ -243,6 +262,6 @@ _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
-_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 24, "config layout");
+_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 28, "config layout");
 
 #endif /* XDPGW_H */

@@ -349,8 +349,17 @@ xg_pin_dir() { echo "$XG_PIN_ROOT/$NS_GW/eth0"; }
 
 xg_xdpgw() { ip netns exec "$NS_GW" "$XDPGW" "$@"; }
 
-xg_xdpgw_ready() {
-	[ -e "$(xg_pin_dir)/flows" ] && ip -n "$NS_GW" link show eth0 | grep -q xdp
+# xdpgw says "translating" once everything is attached.
+xg_xdpgw_ready() { grep -q translating "$XG_TMP/xdpgw.log"; }
+
+# The fast path redirects frames into web's and r1's veths; a veth takes
+# redirected frames only while it runs an XDP program itself (a physical NIC
+# needs none). xg_peer_xdp NS IF: give IF a pass program unless it has one.
+XG_PASS_OBJ=$XG_REPO/.output/floors.bpf.o
+xg_peer_xdp() {
+	ip -n "$1" link show "$2" | grep -q ' xdp' && return 0
+	ip netns exec "$1" xdp-loader load -m native -n floor_pass "$2" "$XG_PASS_OBJ" \
+		>/dev/null 2>&1 || { xg_log "cannot attach $XG_PASS_OBJ to $2 in $1"; return 1; }
 }
 
 xg_xdpgw_ready_or_dead() { xg_dead "$XG_NAT_PID" || xg_xdpgw_ready; }
@@ -369,6 +378,9 @@ xg_nat_start() {
 		return
 	fi
 	xg_bpffs || return 1
+	if [ -n "${NS_WEB:-}" ] && [ -n "${NS_R1:-}" ]; then
+		xg_peer_xdp "$NS_WEB" eth0 && xg_peer_xdp "$NS_R1" eth0 || return 1
+	fi
 	xg_bg "$NS_GW" "$XDPGW" run --external eth0 --internal 10.100.20.0/24 "${XG_XDPGW_ARGS[@]}" \
 		>"$XG_TMP/xdpgw.log" 2>&1
 	XG_NAT_PID=$XG_LASTPID

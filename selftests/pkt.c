@@ -55,8 +55,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	uint16_t csum;
 
 	memset(buf, 0, PKT_MAX);
-	memcpy(buf, dmac, 6);
-	memcpy(buf + 6, smac, 6);
+	memcpy(buf, s->dmac ? s->dmac : dmac, 6);
+	memcpy(buf + 6, s->smac ? s->smac : smac, 6);
 	put16(buf + 12, s->eth_proto ? s->eth_proto : 0x0800);
 
 	l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
@@ -74,7 +74,7 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	put16(ip + 2, ihl + l4_len);
 	put16(ip + 4, s->ip_id ? s->ip_id : 0x1234);
 	put16(ip + 6, s->frag_len ? 0 : s->frag_off);
-	ip[8] = 64;
+	ip[8] = s->ttl ? s->ttl : 64;
 	ip[9] = s->proto;
 	inet_pton(AF_INET, s->saddr, &a);
 	memcpy(ip + 12, &a, 4);

@@ -29,6 +29,8 @@ struct pkt_spec {
 			    * frag_len bytes of it from frag_off on (MF set when
 			    * more follows), the datagram's checksums intact */
 	uint16_t ip_id; /* 0: 0x1234 */
+	uint8_t ttl; /* 0: 64 */
+	const uint8_t *dmac, *smac; /* NULL: 02:00:00:00:00:01 and ...:02 */
 	bool udp_no_csum; /* UDP checksum field 0 ("none") */
 	bool echo_reply; /* ICMP: an echo reply (identifier = sport) */
 	/* ICMP error of type err_type/err_code quoting the packet *quote, cut

@@ -5,8 +5,8 @@
 # half-way through attaching leaves nothing behind.
 #
 #   [ gw: eth0 203.0.113.1/24 ] ---- [ r1: eth0 ]      gw also has tun0 (no
-#                                                      Ethernet) and bare0
-#                                                      (no IPv4 address)
+#         in0 10.100.20.1/24  ---- [ r1: in1  ]      Ethernet) and bare0
+#                                                    (no IPv4 address)
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -21,7 +21,9 @@ xg_run xg_ns_add "$NS_GW"
 xg_run xg_ns_add "$NS_R1"
 xg_run xg_veth "$NS_GW" eth0 "$NS_R1" eth0
 xg_run xg_veth "$NS_GW" bare0 "$NS_R1" bare1
+xg_run xg_veth "$NS_GW" in0 "$NS_R1" in1
 xg_run xg_addr "$NS_GW" eth0 203.0.113.1/24
+xg_run xg_addr "$NS_GW" in0 10.100.20.1/24
 xg_run ip -n "$NS_GW" tuntap add tun0 mode tun
 
 ERR=$XG_TMP/stderr
@@ -43,6 +45,7 @@ xdpgw_fails() {
 # Nothing of xdpgw is left on eth0 or in the pin directory.
 nothing_left() {
 	! ip -n "$NS_GW" link show eth0 | grep -q 'prog/xdp.*xdpgw' &&
+		! ip -n "$NS_GW" link show in0 | grep -q 'prog/xdp.*xdpgw' &&
 		[ -z "$(tc -n "$NS_GW" filter show dev eth0 egress 2>/dev/null)" ] &&
 		[ ! -e "$(xg_pin_dir)" ]
 }
@@ -61,6 +64,8 @@ xdpgw_fails 2 "--max-flows '0'" run "${run_args[@]}" --max-flows 0
 xdpgw_fails 2 "--external-ip 'gw'" run "${run_args[@]}" --external-ip gw
 xdpgw_fails 2 "--timeout 'established'" run "${run_args[@]}" --timeout established
 xdpgw_fails 2 "--timeout 'sleepy=5'" run "${run_args[@]}" --timeout sleepy=5
+xdpgw_fails 2 "--internal-if names the fast path's interface: not with --no-fast-path" \
+	run "${run_args[@]}" --internal-if in0 --no-fast-path
 xdpgw_fails 2 "option '--proto' is not for this verb" stats --external eth0 --proto tcp
 xdpgw_fails 2 "--proto 'sctp': tcp, udp or icmp" flows --external eth0 --proto sctp
 xdpgw_fails 2 "--addr 'web': not an IPv4 address" flows --external eth0 --addr web
@@ -74,6 +79,15 @@ xdpgw_fails 1 "interface 'tun0' cannot be used: not an Ethernet interface" \
 xdpgw_fails 1 "interface 'bare0' has no IPv4 address" \
 	run --external bare0 --internal 10.100.20.0/24
 xdpgw_fails 1 "--pin-root /tmp: not a directory on a bpffs" run "${run_args[@]}" --pin-root /tmp
+xdpgw_fails 1 "internal interface 'in9' not found" run "${run_args[@]}" --internal-if in9
+xdpgw_fails 1 "internal interface 'tun0' cannot be used: not an Ethernet interface" \
+	run "${run_args[@]}" --internal-if tun0
+xdpgw_fails 1 "no route but the default one sends 192.168.7.0/24 to an interface" \
+	run --external eth0 --internal 192.168.7.0/24
+xdpgw_fails 1 "the internal prefix 203.0.113.0/25 is routed through the external interface 'eth0'" \
+	run --external eth0 --internal 203.0.113.0/25
+xdpgw_fails 1 "is routed through the external interface 'eth0'" \
+	run "${run_args[@]}" --internal-if eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" stats --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" flows --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" watch --external eth0
@@ -93,6 +107,8 @@ xdpgw_fails 1 "interface 'eth0' already has a running xdpgw instance" run "${run
 check "the first instance still runs" xg_alive "$XG_NAT_PID"
 check "xdp-loader status lists xdpgw_ingress on eth0" \
 	bash -c "ip netns exec '$NS_GW' xdp-loader status eth0 | grep -q xdpgw_ingress"
+check "... and xdpgw_internal on in0, the interface routing 10.100.20.0/24" \
+	bash -c "ip netns exec '$NS_GW' xdp-loader status in0 | grep -q xdpgw_internal"
 xg_nat_stop
 check_eq "SIGTERM: exit code 0" 0 "$XG_NAT_RC"
 check "SIGTERM: nothing left" nothing_left
@@ -120,5 +136,14 @@ xdpgw_fails 1 "interface 'eth0': nothing attached" run "${run_args[@]}"
 check "failed attach: no pins, no tc filter left" nothing_left
 check "failed attach: the other XDP program is untouched" \
 	bash -c "ip -n '$NS_GW' link show eth0 | grep -q 'name xsk_def_prog'"
+
+# ---- the same on the internal interface: eth0 was done when in0 fails
+xg_run ip -n "$NS_GW" link set dev eth0 xdp off
+xg_run ip -n "$NS_GW" link set dev in0 xdpdrv \
+	obj /usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o sec xdp
+xdpgw_fails 1 "attaching XDP program xdpgw_internal to in0 failed" run "${run_args[@]}"
+check "failed attach on in0: nothing left on eth0 or in the pins" nothing_left
+check "failed attach on in0: the other XDP program is untouched" \
+	bash -c "ip -n '$NS_GW' link show in0 | grep -q 'name xsk_def_prog'"
 
 xg_summary

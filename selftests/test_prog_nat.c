@@ -29,108 +29,10 @@
 #include "pin.h"
 #include "pkt.h"
 #include "check.h"
+#include "prog_env.h"
 
 #define KSFT_SKIP 4
 
-#define INTERNAL "10.100.20.0/24"
-#define EXT "203.0.113.1"
-#define WEB1 "10.100.20.57"
-#define WEB2 "10.100.20.58"
-#define INET "198.51.100.20"
-
-/* A loaded pair of programs with their shared maps. */
-struct env {
-	struct nat_tc *tc;
-	struct nat_xdp *xdp;
-	int tc_fd, xdp_fd, flows_fd, rev_fd, stats_fd;
-	char dir[PATH_MAX];
-};
-
-static int env_open(struct env *e, const char *ports, __u32 max_flows)
-{
-	static int serial;
-	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir };
-	char root[PATH_MAX - 64];
-	int err;
-
-	memset(e, 0, sizeof(*e));
-	if (pin_root_choose(NULL, path_is_bpffs, root, sizeof(root))) {
-		fprintf(stderr, "no bpffs at %s or %s\n", PIN_ROOT_SYS_BPFFS, PIN_ROOT_RUN);
-		return -ENOENT;
-	}
-	snprintf(e->dir, sizeof(e->dir), "%s/selftest-%d-%d", root, getpid(), serial++);
-	if (parse_prefix(INTERNAL, &cfg.settings.internal_net, &cfg.settings.internal_mask) ||
-	    parse_ipv4(EXT, &cfg.settings.ext_addr) ||
-	    parse_port_range(ports, &cfg.settings.port_min, &cfg.settings.port_max))
-		return -EINVAL;
-	err = pin_dir_create(e->dir) ?: nat_objects_open(&e->tc, &e->xdp, &cfg);
-	if (err)
-		return err;
-	err = nat_tc__load(e->tc) ?: nat_xdp__load(e->xdp);
-	if (err)
-		return err;
-	e->tc_fd = bpf_program__fd(e->tc->progs.xdpgw_egress);
-	e->xdp_fd = bpf_program__fd(e->xdp->progs.xdpgw_ingress);
-	e->flows_fd = bpf_map__fd(e->tc->maps.flows);
-	e->rev_fd = bpf_map__fd(e->tc->maps.rev);
-	e->stats_fd = bpf_map__fd(e->tc->maps.stats);
-	/* Pinning by name must have given both objects the same maps. */
-	if (bpf_map__fd(e->xdp->maps.flows) < 0)
-		return -EINVAL;
-	return 0;
-}
-
-static void env_close(struct env *e)
-{
-	nat_xdp__destroy(e->xdp);
-	nat_tc__destroy(e->tc);
-	if (e->dir[0])
-		instance_unpin(e->dir);
-}
-
-static __u64 stat_total(struct env *e, enum xdpgw_stat idx)
-{
-	__u64 vals[1024] = {}, sum = 0;
-	__u32 key = idx;
-	int cpu, ncpu = libbpf_num_possible_cpus();
-
-	if (ncpu > 1024 || bpf_map_lookup_elem(e->stats_fd, &key, vals))
-		return ~0ull;
-	for (cpu = 0; cpu < ncpu; cpu++)
-		sum += vals[cpu];
-	return sum;
-}
-
-static int map_count(int fd)
-{
-	struct nat_tuple key, next;
-	int n = 0;
-
-	if (bpf_map_get_next_key(fd, NULL, &next))
-		return 0;
-	do {
-		key = next;
-		n++;
-	} while (!bpf_map_get_next_key(fd, &key, &next));
-	return n;
-}
-
-enum hook { TC, XDP };
-
-/* Run one program on a frame; returns the verdict or -errno. */
-static int run(struct env *e, enum hook hook, const uint8_t *in, size_t len,
-	       uint8_t *out, size_t *out_len)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
-		    .data_out = out, .data_size_out = PKT_MAX, .repeat = 1);
-	int err;
-
-	err = bpf_prog_test_run_opts(hook == TC ? e->tc_fd : e->xdp_fd, &opts);
-	if (err)
-		return -errno;
-	*out_len = opts.data_size_out;
-	return opts.retval;
-}
 
 static struct nat_tuple tuple(const char *s, uint16_t sport, const char *d,
 			      uint16_t dport, uint8_t proto)
@@ -140,44 +42,6 @@ static struct nat_tuple tuple(const char *s, uint16_t sport, const char *d,
 	inet_pton(AF_INET, s, &t.saddr);
 	inet_pton(AF_INET, d, &t.daddr);
 	return t;
-}
-
-/* A frame goes through `hook`; the verdict, the output frame and the single
- * counter that moved are checked. expect == NULL means "unchanged".
- */
-static bool check_packet(struct env *e, enum hook hook, const uint8_t *in, size_t len,
-			 int verdict, const struct pkt_spec *expect, enum xdpgw_stat stat)
-{
-	uint8_t out[PKT_MAX], want[PKT_MAX];
-	__u64 before[STAT__MAX];
-	size_t out_len, want_len = len;
-	int i, ret;
-	bool ok;
-
-	for (i = 0; i < STAT__MAX; i++)
-		before[i] = stat_total(e, i);
-	ret = run(e, hook, in, len, out, &out_len);
-	ok = ASSERT_EQ(ret, verdict, "verdict");
-	/* A dropped frame's bytes are nobody's business. (Compare per hook:
-	 * TC_ACT_SHOT and XDP_PASS are both 2.)
-	 */
-	if (hook == TC ? verdict == TC_ACT_SHOT : verdict == XDP_DROP)
-		goto counters;
-	if (expect)
-		want_len = pkt_build(expect, want);
-	else
-		memcpy(want, in, len);
-	ok = ASSERT_BYTES(out, out_len, want, want_len, "output frame") && ok;
-	if (expect)
-		ok = ASSERT_TRUE(pkt_csums_ok(out, out_len), "output checksums valid") && ok;
-counters:
-	for (i = 0; i < STAT__MAX; i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "counter %s", xdpgw_stat_names[i]);
-		ok = ASSERT_EQ(stat_total(e, i) - before[i], i == (int)stat, what) && ok;
-	}
-	return ok;
 }
 
 /* ---- The fixture table: run in order on one instance. ---- */
@@ -249,15 +113,7 @@ struct fixture {
 	__u8 state; /* the flow's state afterwards; 0: not checked */
 };
 
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
-#define TCP_SYNACK 0x12
-#define TCP_FINACK 0x11
-#define TCP_RST 0x04
-#define OUT_PKT(s, sp, d, dp, pr, ...) \
-	{ .saddr = s, .sport = sp, .daddr = d, .dport = dp, .proto = pr, __VA_ARGS__ }
 
-#define R1 "203.0.113.254"
 
 /* Packets as they left eth0 (translated) and as the internal host sent them,
  * quoted by the ICMP errors of the fixtures.
@@ -634,7 +490,7 @@ static void test_port_exhaustion(void)
 	int i;
 
 	test_name = "port range 40000-40002: fourth flow dropped, counted, nothing half-made";
-	if (!ASSERT_EQ(env_open(&e, "40000-40002", 64), 0, "load")) {
+	if (!ASSERT_EQ(env_open(&e, "40000-40002", 64, 0, 0), 0, "load")) {
 		env_close(&e);
 		report(false);
 		return;
@@ -682,7 +538,7 @@ static void test_table_full(void)
 	int i;
 
 	test_name = "table of 2 flows: the third is dropped and counted";
-	ok = ASSERT_EQ(env_open(&e, "1024-65535", 2), 0, "load");
+	ok = ASSERT_EQ(env_open(&e, "1024-65535", 2, 0, 0), 0, "load");
 	for (i = 0; i < 2 && ok; i++) {
 		in.sport = 3000 + i;
 		ok = ASSERT_EQ(run(&e, TC, frame, pkt_build(&in, frame), out, &olen),
@@ -697,7 +553,7 @@ static void test_table_full(void)
 	report(ok);
 
 	test_name = "forward insert fails: the reverse entry is removed again";
-	ok = ASSERT_EQ(env_open(&e, "1024-65535", 2), 0, "load");
+	ok = ASSERT_EQ(env_open(&e, "1024-65535", 2, 0, 0), 0, "load");
 	for (i = 0; i < 2 && ok; i++) { /* fill flows only; rev stays empty */
 		k = tuple("10.9.9.9", 1 + i, INET, 1, IPPROTO_UDP);
 		ok = ASSERT_EQ(bpf_map_update_elem(e.flows_fd, &k, &junk, BPF_NOEXIST), 0,
@@ -721,7 +577,7 @@ int main(void)
 		return KSFT_SKIP;
 	}
 	log_setup_libs();
-	err = env_open(&e, "1024-65535", 1024);
+	err = env_open(&e, "1024-65535", 1024, 0, 0);
 	if (err) {
 		fprintf(stderr, "loading the programs failed: %s\n", strerror(-err));
 		env_close(&e);

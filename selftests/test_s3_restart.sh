@@ -44,7 +44,7 @@ check "the stream goes on after the takeover" wait_for 5 xg_stream_beyond "$at_t
 xg_nat_stop
 check_eq "stopped with --keep again" 0 "$XG_NAT_RC"
 check "xdpgw run with another --internal is refused" \
-	bash -c "! ip netns exec '$NS_GW' '$XDPGW' run --external eth0 --internal 10.100.0.0/16 \
+	bash -c "! ip netns exec '$NS_GW' '$XDPGW' run --external eth0 --internal 10.100.0.0/16 --internal-if in0 \
 		2>'$XG_TMP/refused.err'"
 check "it says what the kept instance translates" \
 	grep -q "kept instance translating 10.100.20.0/24 to 203.0.113.1" "$XG_TMP/refused.err"

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "iface.h"
 #include "instance.h"
 #include "log.h"
+#include "route.h"
 #include "stats.h"
 #include "sweep.h"
 
@@ -35,6 +37,11 @@ static const char run_usage[] =
 	"  -e, --external IF       external interface (required)\n"
 	"  -i, --internal CIDR     internal prefix to translate, e.g. 10.100.20.0/24 (required)\n"
 	"      --external-ip ADDR  address to translate to (default: IF's first IPv4 address)\n"
+	"      --internal-if IF    the internal interface, where the fast path's XDP\n"
+	"                          program goes (default: the interface the routing\n"
+	"                          table sends the internal prefix to)\n"
+	"      --no-fast-path      every packet through the kernel stack; nothing is\n"
+	"                          attached to the internal interface\n"
 	"      --ports LO-HI       external port range (default 1024-65535)\n"
 	"      --max-flows N       NAT table size in flows (default 262144)\n"
 	"      --timeout STATE=S   idle timeout of flows in STATE, seconds; repeatable.\n"
@@ -51,7 +58,16 @@ static const char run_usage[] =
 	"  -v, --verbose           more output; twice for libbpf/libxdp debug\n"
 	"  -h, --help              this text\n";
 
-enum { OPT_EXT_IP = 256, OPT_PORTS, OPT_MAX_FLOWS, OPT_PIN_ROOT, OPT_TIMEOUT, OPT_KEEP };
+enum {
+	OPT_EXT_IP = 256,
+	OPT_PORTS,
+	OPT_MAX_FLOWS,
+	OPT_PIN_ROOT,
+	OPT_TIMEOUT,
+	OPT_KEEP,
+	OPT_INT_IF,
+	OPT_NO_FAST_PATH,
+};
 
 static const struct option run_options[] = {
 	{ "external", required_argument, NULL, 'e' },
@@ -62,6 +78,8 @@ static const struct option run_options[] = {
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "internal-if", required_argument, NULL, OPT_INT_IF },
+	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -112,6 +130,12 @@ int run_parse_args(int argc, char **argv, struct common_opts *common,
 		case OPT_KEEP:
 			cfg->keep = true;
 			break;
+		case OPT_INT_IF:
+			cfg->int_ifname = optarg;
+			break;
+		case OPT_NO_FAST_PATH:
+			cfg->no_fast_path = true;
+			break;
 		case OPT_TIMEOUT:
 			if (timeout_parse(optarg, &cfg->settings))
 				return usage_error("--timeout '%s': not STATE=SECONDS with a state listed below", optarg);
@@ -133,7 +157,57 @@ int run_parse_args(int argc, char **argv, struct common_opts *common,
 		return usage_error("%s", "--external IF is required");
 	if (!internal)
 		return usage_error("%s", "--internal CIDR is required");
+	if (cfg->int_ifname && cfg->no_fast_path)
+		return usage_error("%s", "--internal-if names the fast path's interface: not with --no-fast-path");
 	return -1; /* go on */
+}
+
+/*
+ * The fast path's interface: --internal-if, else the one the main routing
+ * table sends the internal prefix to. Fills cfg->int_ifindex and
+ * int_ifname (into name); 0, or -1 after saying why.
+ */
+static int find_internal_if(struct instance_cfg *cfg, char *name)
+{
+	const struct xdpgw_config *s = &cfg->settings;
+	char net[INET_ADDRSTRLEN];
+	int ifindex;
+
+	if (cfg->no_fast_path)
+		return 0;
+	inet_ntop(AF_INET, &s->internal_net, net, sizeof(net));
+	if (!cfg->int_ifname) {
+		ifindex = route_prefix_oif(s->internal_net, s->internal_mask);
+		if (ifindex < 0) {
+			pr_warn("no route but the default one sends %s/%d to an interface (%s);\n"
+				"name the internal interface with --internal-if, or run with --no-fast-path\n",
+				net, __builtin_popcount(s->internal_mask),
+				ifindex == -EOPNOTSUPP ? "a multipath route" : strerror(-ifindex));
+			return -1;
+		}
+		if (!if_indextoname(ifindex, name)) {
+			pr_warn("the route to %s/%d names ifindex %d: %s\n", net,
+				__builtin_popcount(s->internal_mask), ifindex, strerror(errno));
+			return -1;
+		}
+		cfg->int_ifname = name;
+	}
+	ifindex = iface_index(cfg->int_ifname);
+	if (ifindex < 0) {
+		pr_warn("internal interface '%s' %s\n", cfg->int_ifname,
+			ifindex == -ENODEV	    ? "not found" :
+			ifindex == -EPROTONOSUPPORT ? "cannot be used: not an Ethernet interface" :
+						      strerror(-ifindex));
+		return -1;
+	}
+	if (ifindex == cfg->ifindex) {
+		pr_warn("the internal prefix %s/%d is routed through the external interface '%s';\n"
+			"name the internal interface with --internal-if, or run with --no-fast-path\n",
+			net, __builtin_popcount(s->internal_mask), cfg->ifname);
+		return -1;
+	}
+	cfg->int_ifindex = ifindex;
+	return 0;
 }
 
 /* Block SIGINT/SIGTERM and return a signalfd for them. */
@@ -232,6 +306,7 @@ int cmd_run(int argc, char **argv)
 	const struct xdpgw_config *set = &cfg.settings;
 	struct common_opts common = {};
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+	char int_ifname[IF_NAMESIZE], fast[IF_NAMESIZE + 32] = "no fast path";
 	bool have_ext_ip = false;
 	struct instance in;
 	struct sweeper *sw;
@@ -260,7 +335,7 @@ int cmd_run(int argc, char **argv)
 			cfg.ifname);
 		return EXIT_FAIL;
 	}
-	if (cli_instance_dir(&common, dir, sizeof(dir)))
+	if (cli_instance_dir(&common, dir, sizeof(dir)) || find_internal_if(&cfg, int_ifname))
 		return EXIT_FAIL;
 	cfg.dir = dir;
 
@@ -306,10 +381,12 @@ int cmd_run(int argc, char **argv)
 	in.keep = cfg.keep;
 	inet_ntop(AF_INET, &set->ext_addr, ext, sizeof(ext));
 	inet_ntop(AF_INET, &set->internal_net, net, sizeof(net));
-	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows; maps in %s\n",
+	if (cfg.int_ifindex)
+		snprintf(fast, sizeof(fast), "fast path from %s", cfg.int_ifname);
+	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows, %s; maps in %s\n",
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
-		set->max_flows, dir);
+		set->max_flows, fast, dir);
 
 	ret = serve(&in, &cfg, sfd, sw);
 	sweeper_close(sw);

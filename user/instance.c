@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "xdpgw.h"
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
+#include "nat_xdp_int.skel.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"
@@ -87,6 +89,8 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 	set_rodata(&cfg->settings, &xdp->rodata->cfg_internal_net, &xdp->rodata->cfg_internal_mask,
 		   &xdp->rodata->cfg_ext_addr, &xdp->rodata->cfg_port_min,
 		   &xdp->rodata->cfg_port_max);
+	xdp->rodata->cfg_ext_ifindex = cfg->ifindex;
+	xdp->rodata->cfg_int_ifindex = cfg->int_ifindex;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
 	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows);
 	if (err) {
@@ -99,17 +103,97 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 	return 0;
 }
 
+/* The fast path's egress ports, in one devmap both XDP objects use. */
+static int share_tx_ports(struct nat_xdp *xdp, struct nat_xdp_int *xint,
+			  const struct instance_cfg *cfg)
+{
+	int ifindexes[2] = { cfg->ifindex, cfg->int_ifindex };
+	int fd, i, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "tx_ports", sizeof(__u32), sizeof(__u32),
+			    2, NULL);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 2 && !err; i++) {
+		__u32 ifindex = ifindexes[i];
+
+		if (bpf_map_update_elem(fd, &ifindex, &ifindex, 0))
+			err = -errno;
+	}
+	if (!err)
+		err = bpf_map__reuse_fd(xdp->maps.tx_ports, fd) ?:
+		      bpf_map__reuse_fd(xint->maps.tx_ports, fd);
+	close(fd); /* the objects hold their own references */
+	if (err)
+		pr_warn("creating the fast path's devmap failed: %s\n", strerror(-err));
+	return err;
+}
+
+int nat_int_open(struct nat_xdp_int **xintp, struct nat_xdp *xdp,
+		 const struct instance_cfg *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
+	struct nat_xdp_int *xint = nat_xdp_int__open_opts(&opts);
+	int err;
+
+	if (!xint)
+		return -errno;
+	set_rodata(&cfg->settings, &xint->rodata->cfg_internal_net,
+		   &xint->rodata->cfg_internal_mask, &xint->rodata->cfg_ext_addr,
+		   &xint->rodata->cfg_port_min, &xint->rodata->cfg_port_max);
+	xint->rodata->cfg_ext_ifindex = cfg->ifindex;
+	xint->rodata->cfg_int_ifindex = cfg->int_ifindex;
+	err = size_maps(xint->maps.flows, xint->maps.rev, cfg->settings.max_flows) ?:
+	      share_tx_ports(xdp, xint, cfg);
+	if (err) {
+		nat_xdp_int__destroy(xint);
+		return err;
+	}
+	*xintp = xint;
+	return 0;
+}
+
+/* Have libxdp load obj's program `name` and attach it to ifindex: as a
+ * dispatcher extension where the kernel allows it, else as a plain XDP
+ * program. The object's maps are the instance's, pinned by name.
+ */
+static int attach_xdp(struct xdp_program **progp, struct bpf_object *obj, const char *name,
+		      int ifindex)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = obj, .prog_name = name);
+	char msg[256], ifname[IF_NAMESIZE] = "?";
+	struct xdp_program *prog;
+	int err;
+
+	prog = xdp_program__create(&xopts);
+	err = libxdp_get_error(prog);
+	if (err)
+		return err;
+	log_hold_libs();
+	err = xdp_program__attach(prog, ifindex, XDP_MODE_NATIVE, 0);
+	log_release_libs(err != 0);
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		if_indextoname(ifindex, ifname);
+		pr_warn("attaching XDP program %s to %s failed: %s\n", name, ifname, msg);
+		xdp_program__close(prog);
+		return err;
+	}
+	*progp = prog;
+	return 0;
+}
+
 /* Load the tc object (creating and pinning the maps), then let libxdp load
- * the XDP object (reusing them, since both pin by name in one directory)
- * and attach it.
+ * the XDP objects (reusing them, since all pin by name in one directory)
+ * and attach them: external, then, with the fast path, internal.
  */
 static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *cfg)
 {
-	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDPGW_XDP_PROG_NAME);
-	char msg[256];
 	int err;
 
 	err = nat_objects_open(&in->tc, &in->xdp, cfg);
+	if (!err && cfg->int_ifindex)
+		err = nat_int_open(&in->xint, in->xdp, cfg);
 	if (err)
 		return err;
 	err = nat_tc__load(in->tc);
@@ -124,25 +208,17 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_SETTINGS] = bpf_map__fd(in->tc->maps.settings);
 	in->fd[FD_EVENTS] = bpf_map__fd(in->tc->maps.events);
 	in->fd[FD_FRAGS] = bpf_map__fd(in->tc->maps.frags);
-	/* libxdp loads the object itself: as a dispatcher extension where the
-	 * kernel allows it, else as a plain XDP program.
-	 */
-	xopts.obj = in->xdp->obj;
-	in->xdp_prog = xdp_program__create(&xopts);
-	err = libxdp_get_error(in->xdp_prog);
-	if (err) {
-		in->xdp_prog = NULL;
+	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
+	if (err)
 		return err;
-	}
-	log_hold_libs();
-	err = xdp_program__attach(in->xdp_prog, in->ifindex, XDP_MODE_NATIVE, 0);
-	log_release_libs(err != 0);
-	if (err) {
-		libxdp_strerror(err, msg, sizeof(msg));
-		pr_warn("attaching XDP to %s failed: %s\n", cfg->ifname, msg);
-		return err;
-	}
 	in->xdp_attached = true;
+	if (!in->int_ifindex)
+		return 0;
+	err = attach_xdp(&in->int_prog, in->xint->obj, XDPGW_XDP_INT_PROG_NAME,
+			 in->int_ifindex);
+	if (err)
+		return err;
+	in->int_attached = true;
 	return 0;
 }
 
@@ -188,7 +264,40 @@ static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_co
 {
 	return a->internal_net == b->internal_net && a->internal_mask == b->internal_mask &&
 	       a->ext_addr == b->ext_addr && a->port_min == b->port_min &&
-	       a->port_max == b->port_max && a->max_flows == b->max_flows;
+	       a->port_max == b->port_max && a->max_flows == b->max_flows &&
+	       a->internal_ifindex == b->internal_ifindex;
+}
+
+/* Our XDP program `name` on ifindex, whether libxdp runs it alone or in a
+ * dispatcher. The caller closes the returned multiprog.
+ */
+static struct xdp_program *find_xdp(int ifindex, const char *name,
+				    struct xdp_multiprog **mpp)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+
+	*mpp = NULL;
+	if (libxdp_get_error(mp) || !mp)
+		return NULL;
+	*mpp = mp;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		return p && !strcmp(xdp_program__name(p), name) ? p : NULL;
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+		if (!strcmp(xdp_program__name(p), name))
+			return p;
+	return NULL;
+}
+
+static bool xdp_present(int ifindex, const char *name)
+{
+	struct xdp_multiprog *mp;
+	bool there = find_xdp(ifindex, name, &mp) != NULL;
+
+	xdp_multiprog__close(mp);
+	return there;
 }
 
 /* Take over an instance left attached and pinned by `run --keep`. */
@@ -196,9 +305,11 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 {
 	struct xdpgw_config have, want = cfg->settings;
 	char path[PATH_MAX + 64], net[INET_ADDRSTRLEN], ext[INET_ADDRSTRLEN];
+	char fast[IF_NAMESIZE + 32] = "no fast path";
 	__u32 zero = 0;
 	int i;
 
+	want.internal_ifindex = cfg->int_ifindex;
 	in->adopted = true;
 	for (i = 0; i < INSTANCE_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", in->dir, map_names[i]);
@@ -213,11 +324,24 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 	if (!same_translation(&have, &want)) {
 		inet_ntop(AF_INET, &have.internal_net, net, sizeof(net));
 		inet_ntop(AF_INET, &have.ext_addr, ext, sizeof(ext));
+		if (have.internal_ifindex) {
+			strcpy(fast, "fast path on ");
+			if (!if_indextoname(have.internal_ifindex, fast + strlen(fast)))
+				snprintf(fast, sizeof(fast), "fast path on ifindex %u",
+					 have.internal_ifindex);
+		}
 		pr_warn("interface '%s' has a kept instance translating %s/%d to %s ports %u-%u,\n"
-			"max %u flows; run with the same options, or `xdpgw down --external %s`\n",
+			"max %u flows, %s; run with the same options, or `xdpgw down --external %s`\n",
 			cfg->ifname, net, __builtin_popcount(have.internal_mask), ext,
-			have.port_min, have.port_max, have.max_flows, cfg->ifname);
+			have.port_min, have.port_max, have.max_flows, fast, cfg->ifname);
 		return -EINVAL;
+	}
+	in->int_ifindex = have.internal_ifindex;
+	if (in->int_ifindex && !xdp_present(in->int_ifindex, XDPGW_XDP_INT_PROG_NAME)) {
+		pr_warn("interface '%s': the kept instance's fast path program is gone from %s;\n"
+			"remove the rest with `xdpgw down --external %s`\n", cfg->ifname, fast + 13,
+			cfg->ifname);
+		return -EEXIST;
 	}
 	want.owns_clsact = have.owns_clsact;
 	return write_settings(in, &want);
@@ -233,6 +357,8 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	for (i = 0; i < INSTANCE_NMAPS; i++)
 		in->fd[i] = -1;
 	in->ifindex = cfg->ifindex;
+	in->int_ifindex = cfg->int_ifindex;
+	settings.internal_ifindex = cfg->int_ifindex;
 	snprintf(in->dir, sizeof(in->dir), "%s", cfg->dir);
 	instance_find(cfg->dir, cfg->ifindex, &xdp, &tc, &pins);
 	if (xdp && tc && pins) {
@@ -310,9 +436,17 @@ static void detach_tc(int ifindex, bool destroy_hook)
 	}
 }
 
+static void detach_xdp(struct xdp_program *prog, int ifindex)
+{
+	int err = xdp_program__detach(prog, ifindex, XDP_MODE_NATIVE, 0);
+
+	if (err)
+		pr_warn("detaching XDP from ifindex %d failed: %s\n", ifindex, strerror(-err));
+}
+
 void instance_stop(struct instance *in)
 {
-	int i, err;
+	int i;
 
 	if (in->adopted) {
 		if (!in->keep)
@@ -325,43 +459,21 @@ void instance_stop(struct instance *in)
 	}
 	if (!in->keep && (in->tc_attached || in->tc_hook_created))
 		detach_tc(in->ifindex, in->tc_hook_created);
-	if (!in->keep && in->xdp_attached) {
-		err = xdp_program__detach(in->xdp_prog, in->ifindex, XDP_MODE_NATIVE, 0);
-		if (err)
-			pr_warn("detaching XDP from ifindex %d failed: %s\n", in->ifindex,
-				strerror(-err));
-	}
+	if (!in->keep && in->int_attached)
+		detach_xdp(in->int_prog, in->int_ifindex);
+	if (!in->keep && in->xdp_attached)
+		detach_xdp(in->xdp_prog, in->ifindex);
 	/* libxdp does not close an object it was handed; the skeleton does.
 	 * Closing fds detaches nothing: the attachments hold their programs.
 	 */
+	xdp_program__close(in->int_prog);
 	xdp_program__close(in->xdp_prog);
+	nat_xdp_int__destroy(in->xint);
 	nat_xdp__destroy(in->xdp);
 	nat_tc__destroy(in->tc);
 	if (!in->keep && in->dir_created)
 		instance_unpin(in->dir);
 	memset(in, 0, sizeof(*in));
-}
-
-/* Our XDP program on ifindex, whether libxdp runs it alone or in a
- * dispatcher. The caller closes the returned multiprog.
- */
-static struct xdp_program *find_xdp(int ifindex, struct xdp_multiprog **mpp)
-{
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p;
-
-	*mpp = NULL;
-	if (libxdp_get_error(mp) || !mp)
-		return NULL;
-	*mpp = mp;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		return p && !strcmp(xdp_program__name(p), XDPGW_XDP_PROG_NAME) ? p : NULL;
-	}
-	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
-		if (!strcmp(xdp_program__name(p), XDPGW_XDP_PROG_NAME))
-			return p;
-	return NULL;
 }
 
 static bool tc_present(int ifindex)
@@ -381,41 +493,43 @@ static bool tc_present(int ifindex)
 
 void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins)
 {
-	struct xdp_multiprog *mp;
 	char path[PATH_MAX + 64];
 	struct stat st;
 
-	*xdp = find_xdp(ifindex, &mp) != NULL;
-	xdp_multiprog__close(mp);
+	*xdp = xdp_present(ifindex, XDPGW_XDP_PROG_NAME);
 	*tc = tc_present(ifindex);
 	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_FLOWS, dir);
 	*pins = stat(path, &st) == 0;
 }
 
-/* Did xdpgw create the clsact qdisc (as the instance's settings say)? */
-static bool owns_clsact(const char *dir)
+/* The instance's settings as pinned in dir; zeroes when unreadable. */
+static struct xdpgw_config pinned_settings(const char *dir)
 {
+	struct xdpgw_config s = {};
 	char path[PATH_MAX + 64];
-	struct xdpgw_config s;
 	__u32 zero = 0;
-	int fd, err;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_SETTINGS, dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return false;
-	err = bpf_map_lookup_elem(fd, &zero, &s);
+		return s;
+	if (bpf_map_lookup_elem(fd, &zero, &s))
+		memset(&s, 0, sizeof(s));
 	close(fd);
-	return !err && s.owns_clsact;
+	return s;
 }
 
-int instance_remove(const char *dir, int ifindex)
+/* Detach our program `name` from ifindex, however libxdp attached it.
+ * 1 when it was there and is gone, else 0.
+ */
+static int remove_xdp(int ifindex, const char *name)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p;
-	int removed = 0, err;
+	int err = 0;
 
-	p = find_xdp(ifindex, &mp);
+	p = find_xdp(ifindex, name, &mp);
 	if (p) {
 		err = xdp_multiprog__is_legacy(mp) ?
 			      xdp_multiprog__detach(mp) :
@@ -423,12 +537,21 @@ int instance_remove(const char *dir, int ifindex)
 		if (err)
 			pr_warn("detaching XDP from ifindex %d failed: %s\n", ifindex,
 				strerror(-err));
-		else
-			removed++;
 	}
 	xdp_multiprog__close(mp);
+	return p && !err;
+}
+
+int instance_remove(const char *dir, int ifindex)
+{
+	struct xdpgw_config s = pinned_settings(dir);
+	int removed = 0;
+
+	removed += remove_xdp(ifindex, XDPGW_XDP_PROG_NAME);
+	if (s.internal_ifindex)
+		removed += remove_xdp(s.internal_ifindex, XDPGW_XDP_INT_PROG_NAME);
 	if (tc_present(ifindex)) {
-		detach_tc(ifindex, owns_clsact(dir));
+		detach_tc(ifindex, s.owns_clsact);
 		removed++;
 	}
 	if (instance_unpin(dir) == 0)

@@ -15,10 +15,17 @@
 #define XDPGW_TC_HANDLE 0x78677700
 #define XDPGW_TC_PRIORITY 0x7867
 #define XDPGW_XDP_PROG_NAME "xdpgw_ingress"
+#define XDPGW_XDP_INT_PROG_NAME "xdpgw_internal" /* the fast path's, inside */
 
 struct instance_cfg {
 	const char *ifname;
 	int ifindex;
+	/* The internal interface, where the fast path's XDP program goes;
+	 * 0 for no fast path.
+	 */
+	int int_ifindex;
+	const char *int_ifname; /* --internal-if, else found by cmd_run */
+	bool no_fast_path; /* --no-fast-path */
 	/* The translation and the timeouts; written to the settings map (the
 	 * instance's own owns_clsact is filled in by instance_start).
 	 */
@@ -32,12 +39,16 @@ struct instance_cfg {
 struct instance {
 	struct nat_tc *tc;
 	struct nat_xdp *xdp;
+	struct nat_xdp_int *xint;
 	struct xdp_program *xdp_prog;
+	struct xdp_program *int_prog;
 	int ifindex;
+	int int_ifindex;
 	bool dir_created;
 	bool tc_hook_created;
 	bool tc_attached;
 	bool xdp_attached;
+	bool int_attached;
 	bool adopted; /* found attached and pinned, left by `run --keep` */
 	bool keep; /* on stop, leave programs attached and maps pinned */
 	int fd[INSTANCE_NMAPS]; /* by instance_map_fd's names; owned if adopted */
@@ -46,12 +57,18 @@ struct instance {
 
 struct nat_tc;
 struct nat_xdp;
+struct nat_xdp_int;
 
 /* Open both program objects and apply cfg (rodata, map sizes, pin dir),
  * loading nothing. instance_start uses it; so do the program tests.
  */
 int nat_objects_open(struct nat_tc **tc, struct nat_xdp **xdp,
 		     const struct instance_cfg *cfg);
+/* The same for the fast path's internal program; it and xdp (opened, not
+ * loaded) get one devmap of the two interfaces to redirect to.
+ */
+int nat_int_open(struct nat_xdp_int **xint, struct nat_xdp *xdp,
+		 const struct instance_cfg *cfg);
 
 /*
  * Attach everything or nothing: on error, what was done is undone. When the
@@ -72,7 +89,8 @@ int instance_map_fd(const struct instance *in, const char *name);
  */
 void instance_stop(struct instance *in);
 /* Remove an instance left behind by a process that is gone: detach our XDP
- * program and tc filter from ifindex (and the clsact qdisc if xdpgw made it)
+ * program and tc filter from ifindex (and the clsact qdisc if xdpgw made it),
+ * the fast path's program from the internal interface the settings name,
  * and remove the pins in dir. Returns -ENOENT when there was nothing.
  */
 int instance_remove(const char *dir, int ifindex);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include "nat_tc.skel.h"
+#include "nat_xdp.skel.h"
+#include "nat_xdp_int.skel.h"
+#include "config.h"
+#include "instance.h"
+#include "pin.h"
+#include "check.h"
+#include "prog_env.h"
+
+static int env_load(struct env *e, const struct instance_cfg *cfg)
+{
+	int err;
+
+	err = pin_dir_create(e->dir) ?: nat_objects_open(&e->tc, &e->xdp, cfg);
+	if (!err && cfg->int_ifindex)
+		err = nat_int_open(&e->xint, e->xdp, cfg);
+	if (err)
+		return err;
+	err = nat_tc__load(e->tc) ?: nat_xdp__load(e->xdp) ?: e->xint ? nat_xdp_int__load(e->xint) : 0;
+	if (err)
+		return err;
+	e->fd[TC] = bpf_program__fd(e->tc->progs.xdpgw_egress);
+	e->fd[XDP] = bpf_program__fd(e->xdp->progs.xdpgw_ingress);
+	e->fd[XDP_INT] = e->xint ? bpf_program__fd(e->xint->progs.xdpgw_internal) : -1;
+	e->flows_fd = bpf_map__fd(e->tc->maps.flows);
+	e->rev_fd = bpf_map__fd(e->tc->maps.rev);
+	e->stats_fd = bpf_map__fd(e->tc->maps.stats);
+	/* Pinning by name must have given every object the same maps. */
+	if (bpf_map__fd(e->xdp->maps.flows) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+	     int int_ifindex)
+{
+	static int serial;
+	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
+				    .ifindex = ext_ifindex, .int_ifindex = int_ifindex };
+	char root[PATH_MAX - 64];
+	memset(e, 0, sizeof(*e));
+	e->ext_ifindex = ext_ifindex;
+	e->int_ifindex = int_ifindex;
+	if (pin_root_choose(NULL, path_is_bpffs, root, sizeof(root))) {
+		fprintf(stderr, "no bpffs at %s or %s\n", PIN_ROOT_SYS_BPFFS, PIN_ROOT_RUN);
+		return -ENOENT;
+	}
+	snprintf(e->dir, sizeof(e->dir), "%s/selftest-%d-%d", root, getpid(), serial++);
+	if (parse_prefix(INTERNAL, &cfg.settings.internal_net, &cfg.settings.internal_mask) ||
+	    parse_ipv4(EXT, &cfg.settings.ext_addr) ||
+	    parse_port_range(ports, &cfg.settings.port_min, &cfg.settings.port_max))
+		return -EINVAL;
+	return env_load(e, &cfg);
+}
+
+void env_close(struct env *e)
+{
+	nat_xdp_int__destroy(e->xint);
+	nat_xdp__destroy(e->xdp);
+	nat_tc__destroy(e->tc);
+	if (e->dir[0])
+		instance_unpin(e->dir);
+}
+
+__u64 stat_total(struct env *e, enum xdpgw_stat idx)
+{
+	__u64 vals[1024] = {}, sum = 0;
+	__u32 key = idx;
+	int cpu, ncpu = libbpf_num_possible_cpus();
+
+	if (ncpu > 1024 || bpf_map_lookup_elem(e->stats_fd, &key, vals))
+		return ~0ull;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		sum += vals[cpu];
+	return sum;
+}
+
+int map_count(int fd)
+{
+	struct nat_tuple key, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, &next))
+		return 0;
+	do {
+		key = next;
+		n++;
+	} while (!bpf_map_get_next_key(fd, &key, &next));
+	return n;
+}
+
+int run(struct env *e, enum hook hook, const uint8_t *in, size_t len, uint8_t *out,
+	size_t *out_len)
+{
+	struct xdp_md ctx = { .data_end = len,
+			      .ingress_ifindex = hook == XDP_INT ? e->int_ifindex : e->ext_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
+		    .data_out = out, .data_size_out = PKT_MAX, .repeat = 1);
+	int err;
+
+	if (hook != TC && ctx.ingress_ifindex) { /* the fib lookup routes from there */
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
+	err = bpf_prog_test_run_opts(e->fd[hook], &opts);
+	if (err)
+		return -errno;
+	*out_len = opts.data_size_out;
+	return opts.retval;
+}
+
+/* A frame goes through `hook`; the verdict, the output frame and the single
+ * counter that moved are checked. expect == NULL means "unchanged".
+ */
+bool check_packet(struct env *e, enum hook hook, const uint8_t *in, size_t len,
+			 int verdict, const struct pkt_spec *expect, enum xdpgw_stat stat)
+{
+	uint8_t out[PKT_MAX], want[PKT_MAX];
+	__u64 before[STAT__MAX];
+	size_t out_len, want_len = len;
+	int i, ret;
+	bool ok;
+
+	for (i = 0; i < STAT__MAX; i++)
+		before[i] = stat_total(e, i);
+	ret = run(e, hook, in, len, out, &out_len);
+	ok = ASSERT_EQ(ret, verdict, "verdict");
+	/* A dropped frame's bytes are nobody's business. (Compare per hook:
+	 * TC_ACT_SHOT and XDP_PASS are both 2.)
+	 */
+	if (hook == TC ? verdict == TC_ACT_SHOT : verdict == XDP_DROP)
+		goto counters;
+	if (expect)
+		want_len = pkt_build(expect, want);
+	else
+		memcpy(want, in, len);
+	ok = ASSERT_BYTES(out, out_len, want, want_len, "output frame") && ok;
+	if (expect)
+		ok = ASSERT_TRUE(pkt_csums_ok(out, out_len), "output checksums valid") && ok;
+counters:
+	for (i = 0; i < STAT__MAX; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "counter %s", xdpgw_stat_names[i]);
+		ok = ASSERT_EQ(stat_total(e, i) - before[i], i == (int)stat, what) && ok;
+	}
+	return ok;
+}
+

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * BPF_PROG_TEST_RUN tests of the XDP fast path, both directions: which
+ * packets it takes and which it leaves to the stack, and that what it sends
+ * is byte for byte what the slow path sends (the stack's forwarding, then
+ * tc's translation): every frame is compared with one the test builds from
+ * scratch (pkt.c), and outbound also with tc's own output.
+ *
+ * The fib lookups need routes and neighbours, so the test runs in a network
+ * namespace of its own with two veth pairs standing for the gateway's
+ * interfaces: ext0 (203.0.113.1/24, default via r1 203.0.113.254) and int0
+ * (10.100.20.1/24, web1 10.100.20.57 as a neighbour). Needs root.
+ * Exit status: 0 all passed, 1 a failure, 4 skipped (not root).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include "xdpgw.h"
+#include "log.h"
+#include "pkt.h"
+#include "check.h"
+#include "prog_env.h"
+
+#define KSFT_SKIP 4
+
+static const uint8_t WEB1_MAC[6] = { 0x02, 0, 0, 0, 0x10, 0x39 };
+static const uint8_t INT0_MAC[6] = { 0x02, 0, 0, 0, 0x10, 0x01 };
+static const uint8_t EXT0_MAC[6] = { 0x02, 0, 0, 0, 0xe0, 0x01 };
+static const uint8_t R1_MAC[6] = { 0x02, 0, 0, 0, 0xe0, 0xfe };
+
+#define NO_NEIGH_NET "192.0.2.9" /* routed via 203.0.113.253, never resolved */
+#define SMALL_MTU_NET "198.18.0.1" /* routed with mtu 1280 */
+
+static const char setup_cmds[] =
+	"ip link set lo up && "
+	"ip link add ext0 address 02:00:00:00:e0:01 type veth peer name ext1 && "
+	"ip link add int0 address 02:00:00:00:10:01 type veth peer name int1 && "
+	"for i in ext0 ext1 int0 int1; do ip link set $i up || exit 1; done && "
+	"ip addr add 203.0.113.1/24 dev ext0 && ip addr add 10.100.20.1/24 dev int0 && "
+	"ip neigh add 203.0.113.254 lladdr 02:00:00:00:e0:fe dev ext0 nud permanent && "
+	"ip neigh add 10.100.20.57 lladdr 02:00:00:00:10:39 dev int0 nud permanent && "
+	"ip route add default via 203.0.113.254 && "
+	"ip route add 192.0.2.0/24 via 203.0.113.253 && "
+	"ip route add 198.18.0.0/24 via 203.0.113.254 mtu lock 1280 && "
+	"sysctl -qw net.ipv4.ip_forward=1";
+
+static int netns_setup(void)
+{
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return -errno;
+	}
+	return system(setup_cmds) ? -EIO : 0;
+}
+
+static bool report(bool ok)
+{
+	printf("%s %s\n", ok ? "ok  " : "FAIL", test_name);
+	return ok;
+}
+
+/* The frame s on one hop: its MACs, and its TTL one less once routed. */
+static struct pkt_spec hop(struct pkt_spec s, const uint8_t *dmac, const uint8_t *smac,
+			   bool routed)
+{
+	s.dmac = dmac;
+	s.smac = smac;
+	if (routed)
+		s.ttl = (s.ttl ? s.ttl : 64) - 1;
+	return s;
+}
+
+/* As the internal host sends it to int0; as tc egress on ext0 gets it
+ * after the stack routed it; a reply as r1 hands it to ext0; and as it
+ * leaves int0 for the host.
+ */
+#define from_host(s) hop(s, INT0_MAC, WEB1_MAC, false)
+#define routed_out(s) hop(s, R1_MAC, EXT0_MAC, true)
+#define from_r1(s) hop(s, EXT0_MAC, R1_MAC, false)
+#define routed_in(s) hop(s, WEB1_MAC, INT0_MAC, true)
+
+static uint16_t ext_port_of(struct env *e, const struct pkt_spec *s)
+{
+	struct nat_tuple k = { .sport = htons(s->sport), .dport = htons(s->dport),
+			       .proto = s->proto };
+	struct nat_flow f;
+
+	inet_pton(AF_INET, s->saddr, &k.saddr);
+	inet_pton(AF_INET, s->daddr, &k.daddr);
+	if (bpf_map_lookup_elem(e->flows_fd, &k, &f))
+		return 0;
+	return ntohs(f.ext_port);
+}
+
+/*
+ * The slow path makes the flow: tc translates the routed frame. Returns the
+ * external port (0 on failure); out/out_len get tc's output.
+ */
+static uint16_t slow_first(struct env *e, const struct pkt_spec *host, uint8_t *out,
+			   size_t *out_len)
+{
+	struct pkt_spec routed = routed_out(*host);
+	uint8_t in[PKT_MAX];
+	int verdict;
+
+	verdict = run(e, TC, in, pkt_build(&routed, in), out, out_len);
+	if (!ASSERT_EQ(verdict, TC_ACT_OK, "tc verdict for the flow's first packet"))
+		return 0;
+	return ext_port_of(e, host);
+}
+
+/*
+ * A packet of an established flow out: the fast path redirects it, and what
+ * it sends equals both the reference frame and tc's output for the same
+ * packet routed by the stack.
+ */
+static bool fast_equals_slow(struct env *e, const struct pkt_spec *host, uint16_t ext_port)
+{
+	struct pkt_spec want = routed_out(*host), routed = routed_out(*host);
+	uint8_t in[PKT_MAX], slow[PKT_MAX], fast[PKT_MAX];
+	size_t slow_len, fast_len;
+	bool ok;
+
+	want.saddr = EXT;
+	want.sport = ext_port;
+	ok = ASSERT_EQ(run(e, TC, in, pkt_build(&routed, in), slow, &slow_len), TC_ACT_OK,
+		       "slow path (tc) verdict");
+	ok = check_packet(e, XDP_INT, in, pkt_build(host, in), XDP_REDIRECT, &want,
+			  STAT_FAST_OUT) && ok;
+	ok = ASSERT_EQ(run(e, XDP_INT, in, pkt_build(host, in), fast, &fast_len), XDP_REDIRECT,
+		       "fast path verdict") && ok;
+	return ASSERT_BYTES(fast, fast_len, slow, slow_len, "fast path frame = slow path frame") &&
+	       ok;
+}
+
+static void test_udp(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 5353, INET, 53,
+								   IPPROTO_UDP, .payload_len = 37));
+	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 53, EXT, 0, IPPROTO_UDP,
+								  .payload_len = 120));
+	struct pkt_spec back = routed_in((struct pkt_spec)OUT_PKT(INET, 53, WEB1, 5353,
+								   IPPROTO_UDP, .payload_len = 120));
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	uint16_t port;
+	size_t len;
+	bool ok;
+
+	test_name = "udp, no flow yet: left to the stack untouched";
+	report(check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT));
+
+	test_name = "udp, second packet: fast path, the same bytes as the slow path";
+	port = slow_first(e, &host, out, &len);
+	ok = ASSERT_TRUE(port >= 20000 && port <= 20099, "flow made, port from the range");
+	report(ok && fast_equals_slow(e, &host, port));
+
+	test_name = "udp reply: fast path in, to the host's MAC, TTL - 1";
+	reply.dport = port;
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_REDIRECT, &back,
+			    STAT_FAST_IN));
+
+	test_name = "udp reply with TTL 1: translated, left to the stack (time exceeded)";
+	reply.ttl = 1;
+	back = from_r1((struct pkt_spec)OUT_PKT(INET, 53, WEB1, 5353, IPPROTO_UDP,
+						 .payload_len = 120, .ttl = 1));
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_PASS, &back,
+			    STAT_IN_TRANSLATED));
+
+	test_name = "udp out with TTL 1: left to the stack untouched";
+	host.ttl = 1;
+	report(check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT));
+
+	test_name = "udp without checksum: fast path keeps it 0";
+	host = from_host((struct pkt_spec)OUT_PKT(WEB1, 5354, INET, 53, IPPROTO_UDP,
+						   .payload_len = 9, .udp_no_csum = true));
+	port = slow_first(e, &host, out, &len);
+	report(ASSERT_TRUE(port, "flow made") && fast_equals_slow(e, &host, port));
+}
+
+static void test_tcp(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 40000, INET, 80,
+								   IPPROTO_TCP));
+	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 80, EXT, 0, IPPROTO_TCP,
+								  .tcp_flags = TCP_SYNACK));
+	struct pkt_spec back = from_r1((struct pkt_spec)OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP,
+								 .tcp_flags = TCP_SYNACK));
+	struct pkt_spec routed;
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	uint16_t port;
+	size_t len;
+	bool ok;
+
+	test_name = "tcp syn: the stack and tc make the flow";
+	ok = check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT);
+	port = slow_first(e, &host, out, &len);
+	report(ASSERT_TRUE(port, "flow made") && ok);
+
+	test_name = "tcp syn-ack: translated, left to the stack (handshake)";
+	reply.dport = port;
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_PASS, &back,
+			    STAT_IN_TRANSLATED));
+
+	test_name = "tcp handshake's ack: left to the stack (state syn_recv)";
+	host.tcp_flags = TCP_ACK;
+	ok = check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT);
+	routed = routed_out(host);
+	ok = ASSERT_EQ(run(e, TC, in, pkt_build(&routed, in), out, &len), TC_ACT_OK,
+		       "tc verdict") && ok;
+	report(ok);
+
+	test_name = "tcp data, established: fast path, the same bytes as the slow path";
+	host.payload_len = 1000;
+	report(fast_equals_slow(e, &host, port));
+
+	test_name = "tcp data in, established: fast path";
+	reply.tcp_flags = TCP_ACK;
+	reply.payload_len = 1400;
+	back = routed_in((struct pkt_spec)OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP,
+						   .tcp_flags = TCP_ACK, .payload_len = 1400));
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_REDIRECT, &back,
+			    STAT_FAST_IN));
+
+	test_name = "tcp fin out: left to the stack (tc sees the close)";
+	host.tcp_flags = TCP_FINACK;
+	host.payload_len = 0;
+	report(check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT));
+
+	test_name = "tcp rst in: translated, left to the stack";
+	reply.tcp_flags = TCP_RST;
+	reply.payload_len = 0;
+	back = from_r1((struct pkt_spec)OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP,
+						 .tcp_flags = TCP_RST));
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_PASS, &back,
+			    STAT_IN_TRANSLATED));
+}
+
+static void test_echo(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 777, INET, 0, IPPROTO_ICMP,
+								   .payload_len = 56));
+	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 0, EXT, 0, IPPROTO_ICMP,
+								  .payload_len = 56,
+								  .echo_reply = true));
+	struct pkt_spec back = routed_in((struct pkt_spec)OUT_PKT(INET, 0, WEB1, 0, IPPROTO_ICMP,
+								   .payload_len = 56,
+								   .echo_reply = true));
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	uint16_t port;
+	size_t len;
+
+	test_name = "echo request: identifier translated on the fast path, as by tc";
+	port = slow_first(e, &host, out, &len);
+	report(ASSERT_TRUE(port, "flow made") && fast_equals_slow(e, &host, port));
+
+	/* pkt_build puts sport where the identifier goes, in either kind */
+	test_name = "echo reply: fast path in, identifier given back";
+	reply.sport = port;
+	back.sport = 777;
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_REDIRECT, &back,
+			    STAT_FAST_IN));
+}
+
+/* Flows that exist but that the fib lookup does not let through. */
+static void test_route_misses(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 6000, NO_NEIGH_NET, 53,
+								   IPPROTO_UDP));
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	uint16_t port;
+	size_t len;
+	bool ok;
+
+	test_name = "next hop without a neighbour entry: left to the stack (it resolves)";
+	ok = ASSERT_TRUE(slow_first(e, &host, out, &len), "flow made");
+	report(check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL,
+			    STAT_SLOW_OUT) && ok);
+
+	test_name = "bigger than the route's MTU: left to the stack (it fragments or says so)";
+	host = from_host((struct pkt_spec)OUT_PKT(WEB1, 6001, SMALL_MTU_NET, 53, IPPROTO_UDP,
+						   .payload_len = 1400));
+	port = slow_first(e, &host, out, &len);
+	ok = ASSERT_TRUE(port, "flow made");
+	ok = check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT) &&
+	     ok;
+	report(ok);
+
+	test_name = "the same flow within the MTU: fast path";
+	host.payload_len = 1200;
+	report(fast_equals_slow(e, &host, port));
+}
+
+/*
+ * Give a built TCP frame the checksum a sender leaves for offload
+ * (CHECKSUM_PARTIAL): the folded sum of the pseudo-header alone.
+ */
+static void make_partial(uint8_t *frame)
+{
+	const uint8_t *ip = frame + OFF_IP;
+	uint16_t l4_len = ((ip[2] << 8) | ip[3]) - 20;
+	uint8_t pseudo[12];
+	uint16_t seed;
+
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = ip[9];
+	pseudo[10] = l4_len >> 8;
+	pseudo[11] = l4_len & 0xff;
+	seed = ~inet_csum(pseudo, sizeof(pseudo), 0);
+	frame[OFF_L4 + 16] = seed >> 8;
+	frame[OFF_L4 + 17] = seed & 0xff;
+}
+
+static void test_partial_csum(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 40001, INET, 80,
+								   IPPROTO_TCP));
+	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 80, EXT, 0, IPPROTO_TCP,
+								  .tcp_flags = TCP_SYNACK));
+	struct pkt_spec routed;
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	size_t len, olen;
+	__u64 slow;
+	bool ok;
+
+	test_name = "a second tcp flow, established through the slow path";
+	reply.dport = slow_first(e, &host, out, &olen);
+	ok = ASSERT_TRUE(reply.dport, "flow made");
+	ok = ASSERT_EQ(run(e, XDP, in, pkt_build(&reply, in), out, &olen), XDP_PASS,
+		       "syn-ack verdict") && ok;
+	host.tcp_flags = reply.tcp_flags = TCP_ACK;
+	host.payload_len = reply.payload_len = 100;
+	routed = routed_out(host);
+	ok = ASSERT_EQ(run(e, TC, in, pkt_build(&routed, in), out, &olen), TC_ACT_OK,
+		       "ack verdict") && ok;
+	report(ok);
+
+	test_name = "tcp data out with a checksum left for offload: left to the stack";
+	len = pkt_build(&host, in);
+	make_partial(in);
+	report(check_packet(e, XDP_INT, in, len, XDP_PASS, NULL, STAT_SLOW_OUT));
+
+	test_name = "the same with its checksum finished: fast path";
+	report(fast_equals_slow(e, &host, reply.dport));
+
+	test_name = "tcp data in with a checksum left for offload: slow path";
+	len = pkt_build(&reply, in);
+	make_partial(in);
+	slow = stat_total(e, STAT_IN_TRANSLATED);
+	ok = ASSERT_EQ(run(e, XDP, in, len, out, &olen), XDP_PASS, "verdict");
+	report(ASSERT_EQ(stat_total(e, STAT_IN_TRANSLATED) - slow, 1, "in_translated") && ok);
+}
+
+/* What the fast path never looks further at. */
+static void test_not_ours(struct env *e)
+{
+	struct pkt_spec s = from_host((struct pkt_spec)OUT_PKT("192.168.9.9", 5353, INET, 53,
+								IPPROTO_UDP));
+	uint8_t in[PKT_MAX];
+
+	test_name = "source outside the internal prefix: left to the stack";
+	report(check_packet(e, XDP_INT, in, pkt_build(&s, in), XDP_PASS, NULL, STAT_SLOW_OUT));
+
+	test_name = "first fragment of a flow's datagram: left to the stack";
+	s = from_host((struct pkt_spec)OUT_PKT(WEB1, 5353, INET, 53, IPPROTO_UDP,
+						.payload_len = 3000, .frag_len = 1480));
+	report(check_packet(e, XDP_INT, in, pkt_build(&s, in), XDP_PASS, NULL, STAT_SLOW_OUT));
+}
+
+int main(void)
+{
+	struct env e;
+	int err;
+
+	if (geteuid() != 0) {
+		printf("skip: needs root (a network namespace, BPF_PROG_TEST_RUN)\n");
+		return KSFT_SKIP;
+	}
+	log_setup_libs();
+	if (netns_setup()) {
+		fprintf(stderr, "setting up the test's network namespace failed\n");
+		return 1;
+	}
+	err = env_open(&e, "20000-20099", 1024, if_nametoindex("ext0"),
+		       if_nametoindex("int0"));
+	if (err) {
+		fprintf(stderr, "loading the programs failed: %s\n", strerror(-err));
+		env_close(&e);
+		return 1;
+	}
+	test_udp(&e);
+	test_tcp(&e);
+	test_echo(&e);
+	test_route_misses(&e);
+	test_partial_csum(&e);
+	test_not_ours(&e);
+	env_close(&e);
+	printf("test_prog_fast: %d failed\n", test_failures);
+	return test_failures ? 1 : 0;
+}
