@@ -45,6 +45,20 @@ static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound
 	return state;
 }
 
+static __always_inline __u8 flow_state_next(__u8 state, const struct packet *p, bool outbound)
+{
+	if (p->tuple.proto == IPPROTO_TCP)
+		return tcp_state_next(state, p->tcp_flags, outbound);
+	if (p->tuple.proto == IPPROTO_ICMP)
+		return FLOW_ICMP_ECHO;
+	return outbound && !state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
+}
+
+/* Tries of the state's compare-and-swap before giving up on a change that
+ * keeps racing (the other CPU's change then stands).
+ */
+#define STATE_CAS_TRIES 4
+
 /* Account a packet to its flow (key: the flows map key): counters, last
  * seen, state. A state change is an event for `xdpgw watch`; the first one,
  * from "none", is the flow's "new" event.
@@ -52,7 +66,10 @@ static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound
 static __always_inline void flow_track(struct nat_flow *f, const struct nat_tuple *key,
 				       const struct packet *p, bool outbound)
 {
-	__u8 next;
+	struct nat_flow seen; /* only its port_state word is used */
+	__u32 old;
+	__u8 prev, next;
+	int i;
 
 	if (outbound) {
 		__sync_fetch_and_add(&f->packets_out, 1);
@@ -63,16 +80,23 @@ static __always_inline void flow_track(struct nat_flow *f, const struct nat_tupl
 	}
 	f->last_seen_ns = bpf_ktime_get_ns();
 
-	if (p->tuple.proto == IPPROTO_TCP)
-		next = tcp_state_next(f->state, p->tcp_flags, outbound);
-	else if (p->tuple.proto == IPPROTO_ICMP)
-		next = FLOW_ICMP_ECHO;
-	else
-		next = outbound && !f->state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
-	if (next != f->state) { /* keep the cache line clean when nothing changes */
-		flow_event(f->state ? FLOW_EV_STATE : FLOW_EV_NEW, key, f->ext_addr,
-			   f->ext_port, next, 0);
-		f->state = next;
+	/* A FIN out (tc, one CPU) and a FIN in (XDP, the other) can meet:
+	 * a plain read-modify-write would lose one of them.
+	 */
+	for (i = 0; i < STATE_CAS_TRIES; i++) {
+		old = *(volatile __u32 *)&f->port_state;
+		seen.port_state = old;
+		prev = seen.state;
+		next = flow_state_next(prev, p, outbound);
+		if (next == prev)
+			return; /* keep the cache line clean when nothing changes */
+		seen.state = next;
+		if (__sync_val_compare_and_swap(&f->port_state, old, seen.port_state) != old)
+			continue;
+		/* the first change, from "none", is the flow's "new" event */
+		flow_event(prev ? FLOW_EV_STATE : FLOW_EV_NEW, key, f->ext_addr, f->ext_port,
+			   next, 0);
+		return;
 	}
 }
 
