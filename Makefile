@@ -63,6 +63,8 @@ ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(wildcard user/*.c))
 # BPF programs only the tests and benchmarks load (floors to compare with)
 TEST_BPF_PROGS := $(patsubst selftests/bpf/%.bpf.c,%,$(wildcard selftests/bpf/*.bpf.c))
 TEST_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(TEST_BPF_PROGS))
+# the namespace tests attach some of them with xdp-loader, by object file
+TEST_BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(TEST_BPF_PROGS))
 
 # build: compiler, libraries, skeleton generator; test: the namespace tools
 # (ps and sysctl are procps, which a minimal Debian lacks); libclang-rt-14-dev
@@ -76,7 +78,7 @@ BENCH_PACKAGES := nginx wrk
 
 .DELETE_ON_ERROR:
 # generated files other targets include or link: not intermediates to delete
-.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_BPF_OBJS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
 .PHONY: all clean check demo deps deps-bench vmlinux bench tests fuzz asan
 
 all: $(OUTPUT)/xdpgw
@@ -144,7 +146,7 @@ $(OUTPUT)/asan/xdpgw: $(ASAN_OBJS)
 
 asan: $(OUTPUT)/asan/xdpgw
 
-tests: $(OUTPUT)/xdpgw $(TEST_BINS) $(FUZZ_BINS) $(TEST_SKELS)
+tests: $(OUTPUT)/xdpgw $(TEST_BINS) $(FUZZ_BINS) $(TEST_SKELS) $(TEST_BPF_OBJS)
 
 # New inputs go to $(OUTPUT)/fuzz/corpus; the committed seeds stay as they are.
 fuzz: $(FUZZ_BINS)

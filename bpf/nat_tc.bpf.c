@@ -15,9 +15,11 @@
 #include "maps.h"
 #include "nat.h"
 #include "flow_state.h"
+#include "icmp_prohibited.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
 
 #define IP_CSUM_OFF (ETH_HLEN + offsetof(struct iphdr, check))
 #define IP_SADDR_OFF (ETH_HLEN + offsetof(struct iphdr, saddr))
@@ -76,14 +78,14 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, want);
 }
 
-/* Returns the stat for this packet's outcome; *drop says what to do. */
-static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
+/* Returns the stat for this packet's outcome; *action says what to do. */
+static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 {
 	struct packet p = {};
 	struct nat_flow *f;
 	int ret, err = 0;
 
-	*drop = false;
+	*action = TC_ACT_OK;
 	pull_headers(skb);
 	ret = parse_packet(ctx_ptr(skb, data), ctx_ptr(skb, data_end), skb->len, &p);
 	if (ret == PARSE_NOT_IPV4)
@@ -95,7 +97,7 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 			       ret == PARSE_ICMP_ERROR ? STAT_OUT_PASS : parse_stat(ret);
 
 	/* From here on the packet carries an internal source address. */
-	*drop = true;
+	*action = TC_ACT_SHOT;
 	switch (ret) {
 	case PARSE_OK:
 		/* Of ICMP only echo requests open flows (replies to a ping
@@ -117,7 +119,7 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 		    bpf_skb_store_bytes(skb, IP_SADDR_OFF, (void *)&cfg_ext_addr,
 					sizeof(__be32), 0))
 			return STAT_ERROR;
-		*drop = false;
+		*action = TC_ACT_OK;
 		return STAT_OUT_FRAGMENT;
 	default:
 		return parse_stat(ret);
@@ -130,6 +132,10 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 		if (!f) {
 			ret = err == FLOW_NO_PORT ? STAT_DROP_NO_PORT : STAT_DROP_TABLE_FULL;
 			flow_event(FLOW_EV_REFUSED, &p.tuple, 0, 0, 0, ret);
+			if (ret == STAT_DROP_NO_PORT && !icmp_prohibited(skb, &p)) {
+				stat_inc(STAT_ICMP_PROHIBITED);
+				*action = TC_ACT_REDIRECT;
+			}
 			return ret;
 		}
 		ret = STAT_OUT_NEW_FLOW;
@@ -137,17 +143,17 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, bool *drop)
 	flow_track(f, &p.tuple, &p, true);
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
-	*drop = false;
+	*action = TC_ACT_OK;
 	return ret;
 }
 
 SEC("tc")
 int xdpgw_egress(struct __sk_buff *skb)
 {
-	bool drop;
+	int action;
 
-	stat_inc(snat(skb, &drop));
-	return drop ? TC_ACT_SHOT : TC_ACT_OK;
+	stat_inc(snat(skb, &action));
+	return action;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -178,7 +178,8 @@ struct nat_rev {
 /*
  * Global counters: one per-CPU array slot each. Every packet the programs
  * see bumps exactly one outcome counter (STAT_EXPIRED, kept by the daemon,
- * counts flows); userspace sums over CPUs.
+ * counts flows; STAT_ICMP_PROHIBITED counts errors sent, in addition to a
+ * drop_no_port); userspace sums over CPUs.
  * Malformed packets are counted by kind; on egress one from the internal
  * prefix is dropped, anything else malformed passes untouched.
  */
@@ -210,6 +211,9 @@ enum xdpgw_stat {
 			* established, TTL <= 1, no route or neighbour, ...) */
 	STAT_FAST_IN, /* external XDP: translated and redirected in (fast path) */
 	STAT_EXPIRED, /* flows removed by the daemon's sweep (not a packet) */
+	STAT_ICMP_PROHIBITED, /* ICMP "administratively prohibited" sent back
+			       * for a drop_no_port (RFC 5508; rate-limited;
+			       * an addition, not a packet's outcome) */
 	STAT__MAX,
 };
 
@@ -253,6 +257,7 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_SLOW_OUT] = "slow_out",
 	[STAT_FAST_IN] = "fast_in",
 	[STAT_EXPIRED] = "expired",
+	[STAT_ICMP_PROHIBITED] = "icmp_prohibited",
 };
 #endif
 

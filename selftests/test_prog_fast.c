@@ -378,8 +378,56 @@ static void test_not_ours(struct env *e)
 	report(check_packet(e, XDP_INT, in, pkt_build(&s, in), XDP_PASS, NULL, STAT_SLOW_OUT));
 }
 
+/*
+ * No external port left: the sender is told with an ICMP "administratively
+ * prohibited" from the gateway's address towards it, quoting its packet,
+ * sent out of int0 (RFC 5508); at most ICMP_PROHIBITED_PER_SEC a second.
+ */
+static void test_icmp_prohibited(int ext_ifindex, int int_ifindex)
+{
+	struct pkt_spec first = routed_out((struct pkt_spec)OUT_PKT(WEB1, 7000, INET, 53,
+								     IPPROTO_UDP));
+	struct pkt_spec refused = routed_out((struct pkt_spec)OUT_PKT(WEB1, 7001, INET, 53,
+								       IPPROTO_UDP,
+								       .payload_len = 100));
+	struct pkt_spec error = OUT_PKT("10.100.20.1", 0, WEB1, 0, IPPROTO_ICMP, .err_type = 3,
+					.err_code = 13, .quote = &refused, .quote_len = 28,
+					.dmac = WEB1_MAC, .smac = INT0_MAC);
+	uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
+	size_t len, olen;
+	struct env e;
+	bool ok;
+
+	test_name = "no port left: ICMP admin prohibited to the sender, out of int0";
+	if (!ASSERT_EQ(env_open(&e, "30000-30000", 16, ext_ifindex, int_ifindex), 0, "load")) {
+		env_close(&e);
+		return;
+	}
+	ok = ASSERT_EQ(run(&e, TC, in, pkt_build(&first, in), out, &olen), TC_ACT_OK,
+		       "the first flow takes the one port");
+	len = pkt_build(&refused, in);
+	ok = ASSERT_EQ(run(&e, TC, in, len, out, &olen), TC_ACT_REDIRECT, "verdict") && ok;
+	ok = ASSERT_BYTES(out, olen, want, pkt_build(&error, want), "the ICMP error") && ok;
+	ok = ASSERT_TRUE(pkt_csums_ok(out, olen), "its checksums") && ok;
+	ok = ASSERT_EQ(stat_total(&e, STAT_DROP_NO_PORT), 1, "drop_no_port") && ok;
+	ok = ASSERT_EQ(stat_total(&e, STAT_ICMP_PROHIBITED), 1, "icmp_prohibited") && ok;
+	report(ok);
+
+	test_name = "rate-limited: at once again, the packet is only dropped";
+	ok = ASSERT_EQ(run(&e, TC, in, len, out, &olen), TC_ACT_SHOT, "verdict");
+	ok = ASSERT_EQ(stat_total(&e, STAT_DROP_NO_PORT), 2, "drop_no_port") && ok;
+	report(ASSERT_EQ(stat_total(&e, STAT_ICMP_PROHIBITED), 1, "icmp_prohibited") && ok);
+
+	test_name = "after 1/100 s another error may go";
+	usleep(20000);
+	ok = ASSERT_EQ(run(&e, TC, in, len, out, &olen), TC_ACT_REDIRECT, "verdict");
+	report(ASSERT_EQ(stat_total(&e, STAT_ICMP_PROHIBITED), 2, "icmp_prohibited") && ok);
+	env_close(&e);
+}
+
 int main(void)
 {
+	cpu_set_t cpu0;
 	struct env e;
 	int err;
 
@@ -388,6 +436,10 @@ int main(void)
 		return KSFT_SKIP;
 	}
 	log_setup_libs();
+	/* the ICMP rate limit is per CPU: keep every test run on one */
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	sched_setaffinity(0, sizeof(cpu0), &cpu0);
 	if (netns_setup()) {
 		fprintf(stderr, "setting up the test's network namespace failed\n");
 		return 1;
@@ -406,6 +458,7 @@ int main(void)
 	test_partial_csum(&e);
 	test_not_ours(&e);
 	env_close(&e);
+	test_icmp_prohibited(if_nametoindex("ext0"), if_nametoindex("int0"));
 	printf("test_prog_fast: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

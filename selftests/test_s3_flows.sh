@@ -92,8 +92,11 @@ burst() { ip netns exec "$NS_WEB" python3 "$XG_TOOLS/udp_echo.py" burst "$INET_I
 check_eq "ten flows to one server, opened at once: ten echoes" 10 "$(burst 6000-6009)"
 check_eq "ten distinct external ports in use" 10 \
 	"$(flows_query 'len({f["external"] for f in flows})')"
-check_eq "the eleventh flow gets no reply" 0 "$(burst 6010-6010)"
+check_eq "the eleventh flow gets no reply" 0 "$(burst 6010-6010 2>"$XG_TMP/burst.err")"
+check_eq "... but an ICMP admin prohibited (EHOSTUNREACH), RFC 5508" "unreachable 1" \
+	"$(cat "$XG_TMP/burst.err")"
 check_eq "the eleventh is counted as drop_no_port" 1 "$(xg_stat drop_no_port)"
+check_eq "and the error as icmp_prohibited" 1 "$(xg_stat icmp_prohibited)"
 refused() { [ "$(events 'sum(e["event"] == "refused" for e in ev)' "$W2")" = 1 ]; }
 check "watch: the refusal is reported" wait_for 5 refused
 check_eq "watch: which flow and why" "10.100.20.57:6010 drop_no_port" \

@@ -14,6 +14,7 @@ burst sends one datagram from each source port LO..HI at once, then prints
 how many were echoed within the timeout (one deadline for all of them).
 """
 import argparse
+import errno
 import selectors
 import socket
 import sys
@@ -66,7 +67,7 @@ def burst(args):
         s.send(f"burst-{sport}\n".encode())
         sel.register(s, selectors.EVENT_READ)
     # One deadline for all: the unanswered ones must not wait in turn.
-    echoed, deadline = 0, time.monotonic() + args.timeout
+    echoed, unreachable, deadline = 0, 0, time.monotonic() + args.timeout
     while sel.get_map() and time.monotonic() < deadline:
         for key, _ in sel.select(deadline - time.monotonic()):
             try:
@@ -74,9 +75,15 @@ def burst(args):
                 echoed += 1
             except ConnectionRefusedError:
                 pass
+            except OSError as e:  # an ICMP error the gateway sent back
+                if e.errno != errno.EHOSTUNREACH:
+                    raise
+                unreachable += 1
             sel.unregister(key.fileobj)
             key.fileobj.close()
     print(echoed)
+    if unreachable:
+        print(f"unreachable {unreachable}", file=sys.stderr)
     return 0
 
 
