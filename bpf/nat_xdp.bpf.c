@@ -80,6 +80,30 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p)
 }
 
 /*
+ * An ICMP error about a packet of no flow: is the packet the gateway's own
+ * (a local TCP/UDP socket sent it from the external address)? Then the
+ * stack wants the error (its own path MTU discovery). Errors about an echo
+ * request cannot be told apart (ping sockets are not looked up): passed.
+ */
+static __always_inline bool local_socket(struct xdp_md *ctx, const struct nat_tuple *reply)
+{
+	struct bpf_sock_tuple t = { .ipv4 = { .saddr = reply->saddr, .daddr = reply->daddr,
+					      .sport = reply->sport, .dport = reply->dport } };
+	struct bpf_sock *sk;
+
+	if (reply->proto == IPPROTO_TCP)
+		sk = bpf_sk_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else if (reply->proto == IPPROTO_UDP)
+		sk = bpf_sk_lookup_udp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else
+		return true;
+	if (!sk)
+		return false;
+	bpf_sk_release(sk);
+	return true;
+}
+
+/*
  * An ICMP error to the external address quotes a packet that went out
  * translated (source ext:port). Give it back the internal host's address
  * and port, as that host sent it, and send the error there: the outer
@@ -87,8 +111,8 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p)
  * echo identifier, and its transport checksum where quoted. Every quoted
  * byte is under the outer ICMP checksum, so each change goes there too.
  */
-static __always_inline enum xdpgw_stat dnat_icmp_error(struct packet *p, void *data,
-							void *data_end)
+static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struct packet *p,
+							void *data, void *data_end)
 {
 	struct hdr_cursor c = { .pos = data + p->l4_off + sizeof(struct icmphdr),
 				.end = data_end };
@@ -104,7 +128,7 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct packet *p, void *d
 		return STAT_IN_PASS; /* not about a translated packet */
 	r = bpf_map_lookup_elem(&rev, &q.reply);
 	if (!r)
-		return STAT_IN_NO_FLOW;
+		return local_socket(ctx, &q.reply) ? STAT_IN_NO_FLOW : STAT_DROP_ICMP_NO_FLOW;
 
 	if (q.csum) {
 		before = *q.csum;
@@ -147,7 +171,10 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	case PARSE_ICMP_ERROR:
 		if (p.tuple.daddr != cfg_ext_addr)
 			return STAT_IN_PASS;
-		return dnat_icmp_error(&p, data, data_end);
+		ret = dnat_icmp_error(ctx, &p, data, data_end);
+		if (ret == STAT_DROP_ICMP_NO_FLOW)
+			*action = XDP_DROP;
+		return ret;
 	case PARSE_NOT_IPV4:
 	case PARSE_OTHER_PROTO:
 		return STAT_IN_PASS;

@@ -189,8 +189,9 @@ enum xdpgw_stat {
 	STAT_OUT_PASS, /* egress: not from the internal prefix, untouched */
 	STAT_IN_TRANSLATED, /* ingress: destination rewritten, left to the stack */
 	STAT_IN_PASS, /* ingress: not for the external address, or not TCP/UDP */
-	STAT_IN_NO_FLOW, /* ingress: TCP/UDP/echo reply or ICMP error to the
-			  * external address, about no flow */
+	STAT_IN_NO_FLOW, /* ingress: TCP/UDP/echo reply to the external
+			  * address of no flow, or an ICMP error about a
+			  * packet of the gateway's own sockets (passed) */
 	STAT_IN_ICMP_ERROR, /* ingress: ICMP error about a flow, translated */
 	STAT_DROP_NO_PORT, /* egress: no free external port */
 	STAT_DROP_TABLE_FULL, /* egress: flow table full */
@@ -206,6 +207,8 @@ enum xdpgw_stat {
 	STAT_MALFORMED_L4, /* truncated TCP/UDP header, bad data offset
 			    * or UDP length */
 	STAT_ERROR, /* a helper failed on a packet that was valid */
+	STAT_DROP_ICMP_NO_FLOW, /* ingress: ICMP error about a packet of no flow
+				 * and no local socket (dropped) */
 	STAT_FAST_OUT, /* internal XDP: translated and redirected out (fast path) */
 	STAT_SLOW_OUT, /* internal XDP: left to the stack (new flow, not yet
 			* established, TTL <= 1, no route or neighbour, ...) */
@@ -253,6 +256,7 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_MALFORMED_IP] = "malformed_ip",
 	[STAT_MALFORMED_L4] = "malformed_l4",
 	[STAT_ERROR] = "error",
+	[STAT_DROP_ICMP_NO_FLOW] = "drop_icmp_no_flow",
 	[STAT_FAST_OUT] = "fast_out",
 	[STAT_SLOW_OUT] = "slow_out",
 	[STAT_FAST_IN] = "fast_in",

@@ -378,6 +378,52 @@ static void test_not_ours(struct env *e)
 	report(check_packet(e, XDP_INT, in, pkt_build(&s, in), XDP_PASS, NULL, STAT_SLOW_OUT));
 }
 
+/* A socket of the gateway's own on port (host order), bound to any address. */
+static int own_socket(int type, uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, type, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (type == SOCK_STREAM && listen(fd, 1))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * ICMP errors quoting a packet of no flow: the gateway's own sockets get
+ * theirs (path MTU discovery of its own connections); the rest is dropped.
+ */
+static void test_error_no_flow(struct env *e)
+{
+	static const struct pkt_spec udp_own = OUT_PKT(EXT, 31001, INET, 53, IPPROTO_UDP);
+	static const struct pkt_spec tcp_own = OUT_PKT(EXT, 31002, INET, 80, IPPROTO_TCP);
+	static const struct pkt_spec udp_none = OUT_PKT(EXT, 31003, INET, 53, IPPROTO_UDP);
+	struct pkt_spec err = from_r1((struct pkt_spec)OUT_PKT(R1, 0, EXT, 0, IPPROTO_ICMP,
+								.err_type = 3, .err_code = 4));
+	int ufd = own_socket(SOCK_DGRAM, 31001), tfd = own_socket(SOCK_STREAM, 31002);
+	uint8_t in[PKT_MAX];
+
+	test_name = "error about a packet of the gateway's own UDP socket: passed";
+	err.quote = &udp_own;
+	report(ASSERT_TRUE(ufd >= 0 && tfd >= 0, "own sockets") &&
+	       check_packet(e, XDP, in, pkt_build(&err, in), XDP_PASS, NULL, STAT_IN_NO_FLOW));
+
+	test_name = "error about a packet of the gateway's own TCP socket: passed";
+	err.quote = &tcp_own;
+	report(check_packet(e, XDP, in, pkt_build(&err, in), XDP_PASS, NULL, STAT_IN_NO_FLOW));
+
+	test_name = "error about a packet of no flow and no socket: dropped";
+	err.quote = &udp_none;
+	report(check_packet(e, XDP, in, pkt_build(&err, in), XDP_DROP, NULL,
+			    STAT_DROP_ICMP_NO_FLOW));
+	close(ufd);
+	close(tfd);
+}
+
 /*
  * No external port left: the sender is told with an ICMP "administratively
  * prohibited" from the gateway's address towards it, quoting its packet,
@@ -457,6 +503,7 @@ int main(void)
 	test_route_misses(&e);
 	test_partial_csum(&e);
 	test_not_ours(&e);
+	test_error_no_flow(&e);
 	env_close(&e);
 	test_icmp_prohibited(if_nametoindex("ext0"), if_nametoindex("int0"));
 	printf("test_prog_fast: %d failed\n", test_failures);
