@@ -41,10 +41,14 @@ fails ip netns exec "$NS_WEB" ping -c1 -W1 198.51.100.20
 fails ip netns exec "$NS_WEB" curl -sS --max-time 2 "$URL/"
 
 if [ "$NAT_IMPL" = xdpgw ]; then
-	say "Start xdpgw in gw: XDP on eth0 ingress, tc on eth0 egress, maps pinned."
+	say "Start xdpgw in gw: XDP on eth0 ingress, tc on eth0 egress, XDP on in0 (the" \
+		"fast path; the route to 10.100.20.0/24 names in0), maps pinned. web's and" \
+		"r1's veths get an XDP_PASS program: a veth takes redirected frames only then."
 	printf '$ ip netns exec %s %s run --external eth0 --internal 10.100.20.0/24 &\n' "$NS_GW" "$XDPGW"
 	xg_nat_start || die "xdpgw did not become ready"
+	sed 's/^/    /' "$XG_TMP/xdpgw.log"
 	works ip -n "$NS_GW" link show eth0
+	works ip -n "$NS_GW" link show in0
 	works tc -n "$NS_GW" filter show dev eth0 egress
 	works ls "$(xg_pin_dir)"
 	say "Watch flow events in the background while web makes requests:"
@@ -91,7 +95,16 @@ if [ "$NAT_IMPL" = xdpgw ]; then
 	sed 's/^/    /' "$XG_TMP/watch.log"
 	say "The NAT table as xdpgw lists it: both connections closed (FIN both ways):"
 	works ip netns exec "$NS_GW" "$XDPGW" flows --external eth0
-	say "xdpgw's counters:"
+	say "The fast path: a 20 MB download by web. web and inet send with checksum" \
+		"offload off, as on a wire (over a veth a local socket leaves checksums" \
+		"to offload, and such packets keep to the slow path)."
+	for ns in "$NS_WEB" "$NS_INET"; do ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null; done
+	fwd() { ip netns exec "$NS_GW" awk '/^Ip:/ {n++} n == 2 && /^Ip:/ {print $7; exit}' /proc/net/snmp; }
+	fwd0=$(fwd)
+	works ip netns exec "$NS_WEB" curl -sS --max-time 20 -o /dev/null \
+		-w 'got %{size_download} bytes at %{speed_download} bytes/s\n' "$URL/bytes/20000000"
+	printf '    gw IpForwDatagrams grew by %d meanwhile (the kernel forwarded those)\n' $(($(fwd) - fwd0))
+	say "xdpgw's counters (fast_in/fast_out: forwarded by XDP, never by the stack):"
 	works ip netns exec "$NS_GW" "$XDPGW" stats --external eth0
 	say "The flow table, dumped by bpftool with its BTF field names:"
 	works ip netns exec "$NS_GW" bpftool map dump pinned "$(xg_pin_dir)/flows"
