@@ -510,10 +510,45 @@ s2_build() {
 	xg_run wait_for 5 xg_links_up
 }
 
+# s2_test_setup [TOOLS...] : how every S2 test starts: root, the tools (ip,
+# curl, python3, ss, awk and TOOLS), the binary, the traps, the topology.
+s2_test_setup() {
+	xg_require_root
+	xg_require_tools ip curl python3 ss awk "$@"
+	[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
+	xg_init
+	s2_build
+}
+
 CLIENT_IP=198.51.100.10
 LB_IP=203.0.113.1
 WEB1_IP=10.100.20.57
 WEB2_IP=10.100.20.58
+
+# Run in client; the HTTP status of curl from there (extra curl options
+# first, URL last).
+cl() { ip netns exec "$NS_CLIENT" "$@"; }
+status_of() { cl curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$@" 2>/dev/null; }
+
+# The webs' request log: its length; the backend names of the lines after
+# line $1 whose path starts with $2; how many lines after $1 name $2.
+web_lines() { wc -l <"$XG_TMP/web.log"; }
+web_seq() { awk -v from="$1" -v p="$2" 'NR > from && index($5, p) == 1 { printf "%s ", $1 }' "$XG_TMP/web.log"; }
+web_count() { awk -v from="$1" -v n="$2" 'NR > from && $1 == n { c++ } END { print c + 0 }' "$XG_TMP/web.log"; }
+# web_count_ge FROM NAME N : NAME logged at least N requests after line FROM.
+web_count_ge() { [ "$(web_count "$1" "$2")" -ge "$3" ]; }
+
+# s2_load_start OUT ARGS... : tools/http_client.py load from the client to
+# lb's port 80 with ARGS until s2_load_stop; its summary line goes to OUT.
+s2_load_start() {
+	local out=$1
+	shift
+	rm -f "$XG_TMP/load.stop"
+	xg_bg "$NS_CLIENT" python3 "$XG_TOOLS/http_client.py" load "$LB_IP" 80 --seconds 60 \
+		--stop-file "$XG_TMP/load.stop" "$@" >"$out" 2>&1
+	S2_LOAD_PID=$XG_LASTPID
+}
+s2_load_stop() { touch "$XG_TMP/load.stop"; wait_for 15 xg_dead "$S2_LOAD_PID"; }
 
 # s2_web_start 1|2 : start web1 or web2 (tools/http_backend.py on port 80),
 # logging its requests to $XG_TMP/web.log; sets WEB1_PID or WEB2_PID.

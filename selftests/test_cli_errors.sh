@@ -92,6 +92,24 @@ xdpgw_fails 1 "no xdpgw instance on 'eth0'" stats --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" flows --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" watch --external eth0
 xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0
+
+# ---- a bad --config file: exit 1, FILE:LINE and the option named
+CONF=$XG_TMP/run.conf
+# conf_fails MESSAGE TEXT : `run --config` of a file holding TEXT
+conf_fails() {
+	printf '%b' "$2" >"$CONF"
+	xdpgw_fails 1 "${1//FILE/$CONF}" run --config "$CONF"
+}
+xdpgw_fails 1 "cannot open config $XG_TMP/none.conf" run --config "$XG_TMP/none.conf" "${run_args[@]}"
+conf_fails "FILE:3: ports '9-1': not a range" "external eth0\n# x\nports 9-1\n"
+conf_fails "FILE:1: keep takes no value" "keep yes\n"
+conf_fails "FILE:2: unknown option 'listen'" "external eth0\nlisten 203.0.113.1:80\n"
+conf_fails "FILE:2: unknown section [web]" "external eth0\n[web]\n"
+conf_fails "FILE:2: a section header is [NAME] alone on its line" "external eth0\n[proxy] x\n"
+conf_fails "FILE:4: backend 'web1': expected A.B.C.D:PORT" \
+	"external eth0\n[proxy]\nlisten 203.0.113.1:80\nbackend web1\n"
+conf_fails "FILE: [proxy]: --listen ADDR:PORT is required" \
+	"external eth0\ninternal 10.100.20.0/24\n[proxy]\nbackend 10.100.20.57:80\n"
 check "after every refusal nothing is attached or pinned" nothing_left
 
 # ---- help: complete and successful
@@ -100,6 +118,9 @@ check "xdpgw --help exits 0 and lists the verbs" \
 for verb in run down flows stats watch; do
 	check "xdpgw $verb --help exits 0" bash -c "'$XDPGW' $verb --help | grep -q '^Usage: xdpgw $verb'"
 done
+check "xdpgw run --help tells of --config, [proxy] and SIGHUP" \
+	bash -c "'$XDPGW' run --help | grep -q -- '--config FILE' && '$XDPGW' run --help | grep -q '^    \[proxy\]' &&
+		'$XDPGW' run --help | grep -q SIGHUP"
 
 # ---- a second daemon on the same interface is refused
 xg_nat_start || xg_fatal "xdpgw run failed"

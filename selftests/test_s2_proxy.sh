@@ -25,27 +25,15 @@
 source "$(dirname "$0")/lib.sh" || exit 1
 set -u
 
-xg_require_root
-xg_require_tools ip curl python3 ss awk sha256sum tcpdump
-[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
-xg_init
+s2_test_setup sha256sum tcpdump
 
 CLIENT_TOOL=$XG_TOOLS/http_client.py
 PROXY_LOG=$XG_TMP/proxy.log
 CONF=$XG_TMP/proxy.conf
 
-cl() { ip netns exec "$NS_CLIENT" "$@"; }
 lb() { ip netns exec "$NS_LB" "$@"; }
-# HTTP status of curl from the client (extra curl options first, URL last).
-status_of() { cl curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$@" 2>/dev/null; }
 body_of() { cl curl -sS --max-time 10 "$@" 2>&1; }
 hc() { cl python3 "$CLIENT_TOOL" "$@"; }
-web_lines() { wc -l <"$XG_TMP/web.log"; }
-# Backend names of the web.log lines after line $1 whose path starts with $2.
-web_seq() { awk -v from="$1" -v p="$2" 'NR > from && index($5, p) == 1 { printf "%s ", $1 }' "$XG_TMP/web.log"; }
-web_count() { awk -v from="$1" -v n="$2" 'NR > from && $1 == n { c++ } END { print c + 0 }' "$XG_TMP/web.log"; }
-# web_count_ge FROM NAME N : NAME logged at least N requests after line FROM.
-web_count_ge() { [ "$(web_count "$1" "$2")" -ge "$3" ]; }
 proxy_said() { grep -qF -- "$1" "$PROXY_LOG" "$XG_TMP/proxy.err"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
@@ -59,7 +47,6 @@ proxy_start() {
 }
 
 xg_log "# S2 reverse proxy, namespaces {client,lb,web1,web2}-$XG_ID"
-s2_build
 : >"$XG_TMP/web.log"
 s2_web_start 1
 s2_web_start 2
@@ -193,10 +180,7 @@ check_eq "chunked request body" "len=100000 sha256=$sum" \
 
 # ---------------------------------------------------------------- 4. failover
 xg_log "## kill web1 mid-run: no failed GET, web2 takes all; web1 back is used again"
-rm -f "$XG_TMP/stop"
-xg_bg "$NS_CLIENT" python3 "$CLIENT_TOOL" load "$LB_IP" 80 --clients 2 --new-conn --interval 0.02 \
-	--seconds 60 --stop-file "$XG_TMP/stop" --path /failover >"$XG_TMP/failover.out" 2>&1
-LOAD_PID=$XG_LASTPID
+s2_load_start "$XG_TMP/failover.out" --clients 2 --new-conn --interval 0.02 --path /failover
 from=$(web_lines)
 wait_for 10 web_count_ge "$from" web1 10 || xg_failed "load reached web1" ">= 10" "$(web_count "$from" web1)"
 kill -KILL "$WEB1_PID"
@@ -208,8 +192,7 @@ check "proxy marked web1 down" proxy_said "backend $WEB1_IP:80 down"
 s2_web_start 1
 at_back=$(web_lines)
 wait_for 10 web_count_ge "$at_back" web1 10
-touch "$XG_TMP/stop"
-wait_for 15 xg_dead "$LOAD_PID"
+s2_load_stop
 check "web1 is used again once back" test "$(web_count "$at_back" web1)" -ge 10
 check "... and the proxy said it is up" proxy_said "backend $WEB1_IP:80 is up again"
 check_eq "no failed GET while web1 died and came back" "fail=0" \
@@ -312,10 +295,7 @@ check "both webs served them ($out)" grep -qE 'backends=web1:[0-9]+,web2:[0-9]+ 
 
 # ---------------------------------------------------------------- 10. SIGHUP
 xg_log "## SIGHUP with changed backends drops nothing"
-rm -f "$XG_TMP/stop"
-xg_bg "$NS_CLIENT" python3 "$CLIENT_TOOL" load "$LB_IP" 80 --clients 20 --interval 0.02 \
-	--seconds 60 --stop-file "$XG_TMP/stop" --path /reload >"$XG_TMP/reload.out" 2>&1
-LOAD_PID=$XG_LASTPID
+s2_load_start "$XG_TMP/reload.out" --clients 20 --interval 0.02 --path /reload
 from=$(web_lines)
 wait_for 10 web_count_ge "$from" web1 20
 sed -i "/^backend $WEB1_IP/d" "$CONF"
@@ -331,8 +311,7 @@ wait_for 5 proxy_said "reloaded: 2 backends"
 at_two=$(web_lines)
 check "web1 back in the configuration gets requests" \
 	wait_for 10 web_count_ge "$at_two" web1 20
-touch "$XG_TMP/stop"
-wait_for 15 xg_dead "$LOAD_PID"
+s2_load_stop
 check_eq "20 keep-alive clients through two reloads: none failed, none reconnected" \
 	"fail=0 conns=20" "$(grep -oE 'fail=[0-9]+ conns=[0-9]+' "$XG_TMP/reload.out")"
 check "same proxy process" xg_alive "$PROXY_PID"

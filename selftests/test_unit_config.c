@@ -153,6 +153,8 @@ static void test_instance_dir(void **state)
 }
 
 /* `xdpgw run` argument handling. */
+static struct run_conf conf;
+
 static int parse(struct instance_cfg *cfg, struct common_opts *common, bool *ext_ip, ...)
 {
 	char *argv[16];
@@ -170,7 +172,8 @@ static int parse(struct instance_cfg *cfg, struct common_opts *common, bool *ext
 	cfg->settings.port_max = XDPGW_DEFAULT_PORT_MAX;
 	cfg->settings.max_flows = XDPGW_DEFAULT_MAX_FLOWS;
 	*ext_ip = false;
-	return run_parse_args(argc, argv, common, cfg, ext_ip);
+	memset(&conf, 0, sizeof(conf));
+	return run_parse_args(argc, argv, common, cfg, ext_ip, &conf);
 }
 
 static void test_run_args(void **state)

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "proxy.h"
 
 /* Exit codes: only verbs (called from main) turn -errno into these. */
 #define EXIT_OK 0
@@ -31,12 +33,23 @@ struct common_opts {
 	int verbose;
 };
 
+/* What `xdpgw run --config FILE` read besides the NAT's options. */
+struct run_conf {
+	const char *path; /* NULL: no file */
+	char *text; /* the file, which the options read from it point into */
+	bool have_proxy; /* it has a [proxy] section ... */
+	struct proxy_cfg proxy; /* ... checked, to run in the same daemon */
+	uint64_t nat_hash; /* of the NAT's lines: a change applies at the next run */
+};
+
 struct instance_cfg;
-/* Parse `xdpgw run`'s arguments into common and cfg (which holds the
- * defaults). Returns -1 to go on, else the exit code (help or usage error).
+/* Parse `xdpgw run`'s arguments, and the file of --config (which they
+ * override), into common and cfg (which holds the defaults) and conf (zeroed;
+ * the caller frees conf->text). Returns -1 to go on, else the exit code
+ * (help, usage error, or a bad file).
  */
 int run_parse_args(int argc, char **argv, struct common_opts *common,
-		   struct instance_cfg *cfg, bool *have_ext_ip);
+		   struct instance_cfg *cfg, bool *have_ext_ip, struct run_conf *conf);
 
 /* What a verb that works on an existing instance may be given. */
 struct verb_args {

@@ -2,8 +2,12 @@
 /* xdpgw proxy: the HTTP reverse proxy and load balancer. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 #include "cli.h"
 #include "log.h"
 #include "proxy.h"
@@ -27,8 +31,9 @@ static const char proxy_usage[] =
 	"                              fewest requests in flight per weight\n"
 	"  --workers N                 event loops sharing the port (default 1)\n"
 	"  --config FILE               options as \"name value\" lines (# comments),\n"
-	"                              re-read on SIGHUP; backends add up with the\n"
-	"                              command line's\n"
+	"                              at the top or under [proxy] ([nat], which is\n"
+	"                              `xdpgw run`'s, is skipped); re-read on SIGHUP;\n"
+	"                              backends add up with the command line's\n"
 	"  --max-conns N               clients at once; more get a 503 (10000)\n"
 	"  --max-header-size BYTES     request head: 431 beyond (16384)\n"
 	"  --max-uri BYTES             request target: 414 beyond (8192)\n"
@@ -106,6 +111,73 @@ int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, ch
 	return proxy_cfg_check(cfg, err, errlen);
 }
 
+static void reload(struct proxy_group *g, const char *config_path, int argc, char **argv)
+{
+	struct proxy_cfg cfg;
+	char err[512];
+
+	if (proxy_cfg_build(&cfg, config_path, argc, argv, err, sizeof(err)))
+		pr_warn("reload: %s; keeping the running configuration\n", err);
+	else
+		proxy_reload(g, &cfg);
+}
+
+/* Wait for a signal or a worker's end; SIGHUP reloads. 0 or -errno. */
+static int wait_signals(struct proxy_group *g, int sfd, const char *config_path, int argc,
+			char **argv)
+{
+	struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {proxy_exit_fd(g), POLLIN, 0}};
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[1].revents) {
+			pr_warn("a worker stopped; stopping\n");
+			return -EIO;
+		}
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGHUP) {
+			pr_info("signal %d: finishing requests in flight\n", si.ssi_signo);
+			return 0;
+		}
+		reload(g, config_path, argc, argv);
+	}
+}
+
+/* Run the proxy until SIGTERM or SIGINT. 0 or -errno. */
+static int serve(const struct proxy_cfg *cfg, const char *config_path, int argc, char **argv)
+{
+	struct proxy_group *g;
+	sigset_t mask;
+	int sfd, err, stop;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* blocked, so that only the signalfd sees them (the workers block all) */
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		err = -errno;
+		pr_warn("signalfd: %s\n", strerror(errno));
+		return err;
+	}
+	g = proxy_start(cfg, &err);
+	if (g) {
+		err = wait_signals(g, sfd, config_path, argc, argv);
+		stop = proxy_stop(g);
+		err = err ?: stop;
+	}
+	close(sfd);
+	return err;
+}
+
 int cmd_proxy(int argc, char **argv)
 {
 	const char *config_path = NULL;
@@ -142,5 +214,5 @@ int cmd_proxy(int argc, char **argv)
 		/* a file that cannot be read or is wrong is a failure, not usage */
 		return config_path && strstr(err, config_path) ? EXIT_FAIL : EXIT_USAGE;
 	}
-	return proxy_run(&cfg, config_path, argc, argv) ? EXIT_FAIL : EXIT_OK;
+	return serve(&cfg, config_path, argc, argv) ? EXIT_FAIL : EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -13,11 +14,13 @@
 #include <unistd.h>
 #include "xdpgw.h"
 #include "cli.h"
+#include "conf_file.h"
 #include "config.h"
 #include "flow.h"
 #include "iface.h"
 #include "instance.h"
 #include "log.h"
+#include "proxy.h"
 #include "route.h"
 #include "stats.h"
 #include "sweep.h"
@@ -26,6 +29,7 @@
 
 static const char run_usage[] =
 	"Usage: xdpgw run --external IF --internal CIDR [OPTIONS]\n"
+	"       xdpgw run --config FILE [OPTIONS]\n"
 	"\n"
 	"Translate TCP, UDP and ICMP echo from the internal prefix leaving IF to\n"
 	"IF's address (NAPT), and replies and ICMP errors back. Stays in the\n"
@@ -55,8 +59,29 @@ static const char run_usage[] =
 	"                          next `run` (nothing expires meanwhile)\n"
 	"      --pin-root DIR      bpffs directory for pins (default /sys/fs/bpf/xdpgw,\n"
 	"                          else /run/xdpgw); maps go to DIR/NETNS/IF/\n"
+	"      --config FILE       options from FILE, as below; those on the command\n"
+	"                          line win over the file's\n"
 	"  -v, --verbose           more output; twice for libbpf/libxdp debug\n"
-	"  -h, --help              this text\n";
+	"  -h, --help              this text\n"
+	"\n"
+	"FILE has \"name value\" lines (# starts a comment): at its top or under\n"
+	"[nat], the options above without their dashes (\"keep\" alone for --keep);\n"
+	"under [proxy], the options of `xdpgw proxy` (see its --help). With a\n"
+	"[proxy] section the HTTP proxy runs in this daemon: it starts once the NAT\n"
+	"is attached, and on SIGINT or SIGTERM it finishes the requests in flight\n"
+	"before the NAT is detached. SIGHUP reads FILE again: its [proxy] section\n"
+	"replaces the proxy's backends and settings without dropping a connection\n"
+	"(a bad FILE keeps the running ones); changed NAT options apply at the next\n"
+	"run. For example:\n"
+	"\n"
+	"    external eth0\n"
+	"    internal 10.100.20.0/24\n"
+	"    timeout udp_unreplied=10\n"
+	"\n"
+	"    [proxy]\n"
+	"    listen 203.0.113.1:80\n"
+	"    backend 10.100.20.57:80\n"
+	"    backend 10.100.20.58:80,weight=2\n";
 
 enum {
 	OPT_EXT_IP = 256,
@@ -67,6 +92,7 @@ enum {
 	OPT_KEEP,
 	OPT_INT_IF,
 	OPT_NO_FAST_PATH,
+	OPT_CONFIG,
 };
 
 static const struct option run_options[] = {
@@ -80,6 +106,7 @@ static const struct option run_options[] = {
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "internal-if", required_argument, NULL, OPT_INT_IF },
 	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -93,69 +120,186 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-int run_parse_args(int argc, char **argv, struct common_opts *common,
-		   struct instance_cfg *cfg, bool *have_ext_ip)
+/* Where run's options go, from the command line and from the file. */
+struct run_opts {
+	struct common_opts *common;
+	struct instance_cfg *cfg;
+	bool *have_ext_ip;
+	bool have_internal;
+	struct run_conf *conf;
+};
+
+/* The entry of run_options with this name, or else this val. */
+static const struct option *run_option(const char *name, int val)
 {
-	const char *internal = NULL;
+	const struct option *o;
+
+	for (o = run_options; o->name; o++)
+		if (name ? !strcmp(o->name, name) : o->val == val)
+			return o;
+	return NULL;
+}
+
+/*
+ * Apply one of run's options, named without its dashes, from the command
+ * line or the file (value NULL for a flag). Returns 0, or -EINVAL after
+ * writing why, naming the option, into err.
+ */
+static int run_set_option(struct run_opts *o, const char *name, const char *value, char *err,
+			  size_t errlen)
+{
+	const struct option *opt = run_option(name, 0);
+	struct xdpgw_config *s = &o->cfg->settings;
+	const char *bad = NULL;
+
+	if (!opt || opt->val == 'v' || opt->val == 'h' || opt->val == OPT_CONFIG) {
+		snprintf(err, errlen, "unknown option '%s'", name);
+		return -EINVAL;
+	}
+	if (!value != (opt->has_arg == no_argument)) {
+		snprintf(err, errlen, value ? "%s takes no value" : "%s needs a value", name);
+		return -EINVAL;
+	}
+	switch (opt->val) {
+	case 'e':
+		o->common->ifname = value;
+		break;
+	case 'i':
+		o->have_internal = true;
+		if (parse_prefix(value, &s->internal_net, &s->internal_mask))
+			bad = "not an IPv4 prefix A.B.C.D/LEN with the host bits zero";
+		break;
+	case OPT_EXT_IP:
+		*o->have_ext_ip = true;
+		if (parse_ipv4(value, &s->ext_addr))
+			bad = "not an IPv4 address";
+		break;
+	case OPT_PORTS:
+		if (parse_port_range(value, &s->port_min, &s->port_max))
+			bad = "not a range LO-HI within 1-65535";
+		break;
+	case OPT_MAX_FLOWS:
+		if (parse_u32(value, 1, 1u << 26, &s->max_flows))
+			bad = "not a number from 1 to 67108864";
+		break;
+	case OPT_PIN_ROOT:
+		o->common->pin_root = value;
+		break;
+	case OPT_KEEP:
+		o->cfg->keep = true;
+		break;
+	case OPT_INT_IF:
+		o->cfg->int_ifname = value;
+		break;
+	case OPT_NO_FAST_PATH:
+		o->cfg->no_fast_path = true;
+		break;
+	case OPT_TIMEOUT:
+		if (timeout_parse(value, s))
+			bad = "not STATE=SECONDS with a state `xdpgw run --help` lists";
+		break;
+	}
+	if (bad)
+		snprintf(err, errlen, "%s '%s': %s", name, value, bad);
+	return bad ? -EINVAL : 0;
+}
+
+/* FNV-1a over a string and its terminating NUL. */
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	do
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	while (*s++);
+	return h;
+}
+
+static int run_file_line(void *ctx, const char *section, const char *name, const char *value,
+			 char *err, size_t errlen)
+{
+	struct run_opts *o = ctx;
+
+	if (!strcmp(section, "proxy")) {
+		o->conf->have_proxy = true;
+		return name ? proxy_cfg_set(&o->conf->proxy, name, value, err, errlen) : 0;
+	}
+	if (*section && strcmp(section, "nat")) {
+		snprintf(err, errlen, "unknown section [%s]: [nat] or [proxy]", section);
+		return -EINVAL;
+	}
+	if (!name)
+		return 0;
+	o->conf->nat_hash = hash_str(hash_str(o->conf->nat_hash, name), value ?: "");
+	return run_set_option(o, name, value, err, errlen);
+}
+
+/* Read o->conf->path: the NAT's lines into o, [proxy] into conf->proxy. */
+static int run_conf_read(struct run_opts *o, char *err, size_t errlen)
+{
+	struct run_conf *conf = o->conf;
+	char msg[256];
+	int ret;
+
+	proxy_cfg_defaults(&conf->proxy);
+	conf->have_proxy = false;
+	conf->nat_hash = 0xcbf29ce484222325ull;
+	ret = conf_file_read(conf->path, run_file_line, o, &conf->text, err, errlen);
+	if (ret || !conf->have_proxy)
+		return ret;
+	ret = proxy_cfg_check(&conf->proxy, msg, sizeof(msg));
+	if (ret)
+		snprintf(err, errlen, "%s: [proxy]: %s", conf->path, msg);
+	return ret;
+}
+
+/* --help, an unknown option and --config come first: the file is read
+ * before the other options, which win over it. */
+static int run_scan_args(int argc, char **argv, const char **config)
+{
 	int opt;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "e:i:vh", run_options, NULL)) != -1) {
-		switch (opt) {
-		case 'e':
-			common->ifname = optarg;
-			break;
-		case 'i':
-			internal = optarg;
-			if (parse_prefix(optarg, &cfg->settings.internal_net,
-					 &cfg->settings.internal_mask))
-				return usage_error("--internal '%s': not an IPv4 prefix A.B.C.D/LEN with the host bits zero", optarg);
-			break;
-		case OPT_EXT_IP:
-			if (parse_ipv4(optarg, &cfg->settings.ext_addr))
-				return usage_error("--external-ip '%s': not an IPv4 address", optarg);
-			*have_ext_ip = true;
-			break;
-		case OPT_PORTS:
-			if (parse_port_range(optarg, &cfg->settings.port_min, &cfg->settings.port_max))
-				return usage_error("--ports '%s': not a range LO-HI within 1-65535", optarg);
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_u32(optarg, 1, 1u << 26, &cfg->settings.max_flows))
-				return usage_error("--max-flows '%s': not a number from 1 to 67108864", optarg);
-			break;
-		case OPT_PIN_ROOT:
-			common->pin_root = optarg;
-			break;
-		case OPT_KEEP:
-			cfg->keep = true;
-			break;
-		case OPT_INT_IF:
-			cfg->int_ifname = optarg;
-			break;
-		case OPT_NO_FAST_PATH:
-			cfg->no_fast_path = true;
-			break;
-		case OPT_TIMEOUT:
-			if (timeout_parse(optarg, &cfg->settings))
-				return usage_error("--timeout '%s': not STATE=SECONDS with a state listed below", optarg);
-			break;
-		case 'v':
-			common->verbose++;
-			break;
-		case 'h':
+		if (opt == 'h') {
 			fputs(run_usage, stdout);
 			return EXIT_OK;
-		default:
+		}
+		if (opt == '?') {
 			fputs(run_usage, stderr);
 			return EXIT_USAGE;
 		}
+		if (opt == OPT_CONFIG)
+			*config = optarg;
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int run_parse_args(int argc, char **argv, struct common_opts *common,
+		   struct instance_cfg *cfg, bool *have_ext_ip, struct run_conf *conf)
+{
+	struct run_opts o = { common, cfg, have_ext_ip, false, conf };
+	char err[512];
+	int opt, ret;
+
+	ret = run_scan_args(argc, argv, &conf->path);
+	if (ret >= 0)
+		return ret;
+	if (conf->path && run_conf_read(&o, err, sizeof(err))) {
+		fprintf(stderr, "xdpgw run: %s\n", err);
+		return EXIT_FAIL;
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "e:i:vh", run_options, NULL)) != -1) {
+		if (opt == 'v')
+			common->verbose++;
+		else if (opt != OPT_CONFIG &&
+			 run_set_option(&o, run_option(NULL, opt)->name, optarg, err, sizeof(err)))
+			return usage_error("--%s", err);
+	}
 	if (!common->ifname)
 		return usage_error("%s", "--external IF is required");
-	if (!internal)
+	if (!o.have_internal)
 		return usage_error("%s", "--internal CIDR is required");
 	if (cfg->int_ifname && cfg->no_fast_path)
 		return usage_error("%s", "--internal-if names the fast path's interface: not with --no-fast-path");
@@ -210,7 +354,8 @@ static int find_internal_if(struct instance_cfg *cfg, char *name)
 	return 0;
 }
 
-/* Block SIGINT/SIGTERM and return a signalfd for them. */
+/* Block SIGINT/SIGTERM/SIGHUP and return a signalfd for them. Blocked
+ * before the proxy's threads exist, they reach only the signalfd. */
 static int stop_signal_fd(void)
 {
 	sigset_t set;
@@ -218,6 +363,7 @@ static int stop_signal_fd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	return signalfd(-1, &set, SFD_CLOEXEC);
@@ -251,9 +397,40 @@ static void sweep(const struct instance *in, const struct instance_cfg *cfg,
 		 (unsigned long long)res.scanned, (unsigned long long)res.expired);
 }
 
-/* The daemon's loop: sweep every SWEEP_INTERVAL_S until SIGINT/SIGTERM. */
+/* SIGHUP: the file again, all of it checked; [proxy] goes to the proxy. */
+static void reload(const struct run_conf *conf, struct proxy_group *pg)
+{
+	struct run_conf nc = { .path = conf->path };
+	struct common_opts common = {};
+	struct instance_cfg cfg = {};
+	bool ext_ip = false;
+	struct run_opts o = { &common, &cfg, &ext_ip, false, &nc };
+	char err[512];
+
+	if (!conf->path) {
+		pr_info("xdpgw: SIGHUP: no --config file to read again\n");
+		return;
+	}
+	if (run_conf_read(&o, err, sizeof(err))) {
+		pr_warn("reload: %s; keeping the running configuration\n", err);
+		goto out;
+	}
+	if (nc.nat_hash != conf->nat_hash)
+		pr_warn("reload: %s: the NAT's options changed; they apply at the next run\n",
+			conf->path);
+	if (nc.have_proxy != conf->have_proxy)
+		pr_warn("reload: %s: [proxy] %s; that applies at the next run\n", conf->path,
+			nc.have_proxy ? "added" : "removed");
+	else if (pg)
+		proxy_reload(pg, &nc.proxy);
+out:
+	free(nc.text);
+}
+
+/* The daemon's loop: sweep every SWEEP_INTERVAL_S until SIGINT/SIGTERM,
+ * reload on SIGHUP, stop if the proxy (pg, if any) breaks. */
 static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd,
-		 struct sweeper *sw)
+		 struct sweeper *sw, const struct run_conf *conf, struct proxy_group *pg)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got;
 	struct signalfd_siginfo si;
@@ -264,18 +441,24 @@ static int serve(const struct instance *in, const struct instance_cfg *cfg, int 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (tfd < 0 || ep < 0) {
 		ret = -errno;
+		pr_warn("%s: event loop failed: %s\n", cfg->ifname, strerror(-ret));
 		goto out;
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	if (pg) {
+		ev.data.fd = proxy_exit_fd(pg);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	for (;;) {
 		n = epoll_wait(ep, &got, 1, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			ret = -errno;
+			pr_warn("%s: event loop failed: %s\n", cfg->ifname, strerror(-ret));
 			break;
 		}
 		if (got.data.fd == tfd) {
@@ -283,10 +466,20 @@ static int serve(const struct instance *in, const struct instance_cfg *cfg, int 
 				sweep(in, cfg, sw);
 			continue;
 		}
-		if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			pr_info("xdpgw: %s received, detaching\n", strsignal(si.ssi_signo));
+		if (got.data.fd != sfd) {
+			pr_warn("a proxy worker stopped; stopping\n");
+			ret = -EIO;
 			break;
 		}
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			reload(conf, pg);
+			continue;
+		}
+		pr_info("xdpgw: %s received, %sdetaching\n", strsignal(si.ssi_signo),
+			pg ? "finishing the proxy's requests in flight, then " : "");
+		break;
 	}
 out:
 	if (tfd >= 0)
@@ -296,7 +489,7 @@ out:
 	return ret;
 }
 
-int cmd_run(int argc, char **argv)
+static int run_main(int argc, char **argv, struct run_conf *conf)
 {
 	struct instance_cfg cfg = {
 		.settings.port_min = XDPGW_DEFAULT_PORT_MIN,
@@ -307,13 +500,15 @@ int cmd_run(int argc, char **argv)
 	struct common_opts common = {};
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	char int_ifname[IF_NAMESIZE], fast[IF_NAMESIZE + 32] = "no fast path";
+	char listen_addr[24];
 	bool have_ext_ip = false;
+	struct proxy_group *pg = NULL;
 	struct instance in;
 	struct sweeper *sw;
 	int ret, sfd, lock;
 
 	timeouts_default(&cfg.settings);
-	ret = run_parse_args(argc, argv, &common, &cfg, &have_ext_ip);
+	ret = run_parse_args(argc, argv, &common, &cfg, &have_ext_ip, conf);
 	if (ret >= 0)
 		return ret;
 	cli_set_verbosity(common.verbose);
@@ -372,11 +567,14 @@ int cmd_run(int argc, char **argv)
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));
-		in.keep = in.adopted; /* leave a kept instance as it was found */
-		instance_stop(&in);
-		close(sfd);
-		close(lock);
-		return EXIT_FAIL;
+		goto undo;
+	}
+	if (conf->have_proxy && !(pg = proxy_start(&conf->proxy, &ret))) {
+		proxy_fmt_addr(&conf->proxy.listen, listen_addr, sizeof(listen_addr));
+		pr_warn("interface '%s': the proxy on %s did not start (%s); detaching\n",
+			cfg.ifname, listen_addr, strerror(-ret));
+		sweeper_close(sw);
+		goto undo;
 	}
 	in.keep = cfg.keep;
 	inet_ntop(AF_INET, &set->ext_addr, ext, sizeof(ext));
@@ -388,10 +586,10 @@ int cmd_run(int argc, char **argv)
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
 		set->max_flows, fast, dir);
 
-	ret = serve(&in, &cfg, sfd, sw);
+	ret = serve(&in, &cfg, sfd, sw, conf, pg);
+	if (pg && proxy_stop(pg) && !ret)
+		ret = -EIO;
 	sweeper_close(sw);
-	if (ret)
-		pr_warn("%s: event loop failed: %s\n", cfg.ifname, strerror(-ret));
 	if (in.keep)
 		pr_info("xdpgw: %s: --keep: programs stay attached, maps stay pinned in %s\n",
 			cfg.ifname, dir);
@@ -399,4 +597,19 @@ int cmd_run(int argc, char **argv)
 	close(sfd);
 	close(lock);
 	return ret ? EXIT_FAIL : EXIT_OK;
+undo:
+	in.keep = in.adopted; /* leave a kept instance as it was found */
+	instance_stop(&in);
+	close(sfd);
+	close(lock);
+	return EXIT_FAIL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_conf conf = {};
+	int ret = run_main(argc, argv, &conf);
+
+	free(conf.text);
+	return ret;
 }

@@ -176,6 +176,9 @@ static int attach_xdp(struct xdp_program **progp, struct bpf_object *obj, const 
 		libxdp_strerror(err, msg, sizeof(msg));
 		if_indextoname(ifindex, ifname);
 		pr_warn("attaching XDP program %s to %s failed: %s\n", name, ifname, msg);
+		if (!strcmp(name, XDPGW_XDP_INT_PROG_NAME))
+			pr_warn("(the fast path needs native XDP on %s: name another interface with\n"
+				"--internal-if, or run with --no-fast-path)\n", ifname);
 		xdp_program__close(prog);
 		return err;
 	}

@@ -4,8 +4,8 @@
  * its own listening socket on the shared port (SO_REUSEPORT), its own
  * backends (balancer state, keep-alive pools, health) and its own timer
  * wheel; workers share nothing but the connection count and the
- * configuration, which the main thread replaces on SIGHUP. The main thread
- * only waits on a signalfd.
+ * configuration, which the caller's thread replaces (proxy_reload). Signals
+ * are the caller's: the workers block them all.
  *
  * Sockets are edge-triggered and registered once: a connection keeps "may
  * read" and "may write" flags, set by events and cleared by EAGAIN, and one
@@ -24,7 +24,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -34,7 +33,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -173,6 +171,7 @@ struct worker {
 	const struct proxy_cfg *cfg;
 	_Atomic(struct shared_cfg *) pending;
 	atomic_bool stop;
+	bool failed; /* stopped on its own */
 	struct balancer bal;
 	struct timer_wheel tw;
 	uint64_t now; /* ms, CLOCK_MONOTONIC, once per loop turn */
@@ -1688,6 +1687,7 @@ static void *worker_main(void *arg)
 		n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
 			pr_warn("worker %d: epoll_wait: %s\n", w->id, strerror(errno));
+			w->failed = true;
 			break;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1836,18 +1836,175 @@ static void kick(struct worker *w)
 	kick_fd(w->ctlfd);
 }
 
-static void reload(struct worker **ws, unsigned int nw, struct proxy_cfg *cur,
-		   const char *config_path, int argc, char **argv)
+/* ---------------------------------------------------------------- group */
+
+struct proxy_group {
+	struct worker *ws[PROXY_MAX_WORKERS];
+	unsigned int nw, started;
+	int exitfd;
+	struct proxy_cfg cur;
+};
+
+/* Two descriptors per client at most (it and its upstream): take what the
+ * hard limit allows, as nginx's worker_rlimit_nofile would. */
+static void raise_nofile(void)
 {
-	struct proxy_cfg nc;
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* What a worker's thread, if it ran, has not closed itself. */
+static void worker_free(struct worker *w, bool ran)
+{
+	if (!ran) {
+		if (w->lfd >= 0)
+			close(w->lfd);
+		if (w->epfd >= 0)
+			close(w->epfd);
+		cfg_put(atomic_exchange(&w->pending, NULL));
+	}
+	if (w->ctlfd >= 0)
+		close(w->ctlfd);
+	free(w);
+}
+
+/* A worker with its listening socket and a reference to sc, not running. */
+static struct worker *worker_new(struct proxy_group *g, unsigned int id, struct shared_cfg *sc,
+				 const char *name, int *err)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	w->id = id;
+	w->lev = (struct evsrc){EV_LISTEN, w};
+	w->cev = (struct evsrc){EV_CONTROL, w};
+	w->exitfd = g->exitfd;
+	w->lfd = -1;
+	snprintf(w->listen_name, sizeof(w->listen_name), "%s", name);
+	atomic_fetch_add(&sc->refs, 1);
+	atomic_init(&w->pending, sc);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->ctlfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->epfd < 0 || w->ctlfd < 0) {
+		*err = -errno;
+		pr_warn("epoll/eventfd: %s\n", strerror(errno));
+		worker_free(w, false);
+		return NULL;
+	}
+	w->lfd = listen_on(&g->cur.listen);
+	if (w->lfd < 0) {
+		*err = w->lfd;
+		pr_warn("cannot listen on %s: %s\n", name, strerror(-*err));
+		worker_free(w, false);
+		return NULL;
+	}
+	return w;
+}
+
+/* Stop the workers that run (they finish their requests), free them all. */
+static int group_end(struct proxy_group *g)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < g->started; i++) {
+		atomic_store(&g->ws[i]->stop, true);
+		kick(g->ws[i]);
+	}
+	for (i = 0; i < g->nw && g->ws[i]; i++) {
+		if (i < g->started) {
+			pthread_join(g->ws[i]->th, NULL);
+			if (g->ws[i]->failed)
+				err = -EIO;
+		}
+		worker_free(g->ws[i], i < g->started);
+	}
+	if (g->exitfd >= 0)
+		close(g->exitfd);
+	free(g);
+	return err;
+}
+
+/* Each worker inherits the mask: all signals blocked. */
+static int start_threads(struct proxy_group *g)
+{
+	sigset_t all, old;
+	int err = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (; g->started < g->nw; g->started++) {
+		if (pthread_create(&g->ws[g->started]->th, NULL, worker_main, g->ws[g->started])) {
+			pr_warn("cannot start worker %u\n", g->started);
+			err = -EAGAIN;
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
+{
+	struct proxy_group *g = calloc(1, sizeof(*g));
 	struct shared_cfg *sc;
-	char err[512], a[24], b[24];
+	char name[24];
+	unsigned int i;
+	int err = 0;
+
+	if (!g) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	g->cur = *cfg;
+	g->nw = cfg->workers;
+	raise_nofile();
+	signal(SIGPIPE, SIG_IGN);
+	proxy_fmt_addr(&cfg->listen, name, sizeof(name));
+	g->exitfd = eventfd(0, EFD_CLOEXEC);
+	if (g->exitfd < 0) {
+		err = -errno;
+		pr_warn("eventfd: %s\n", strerror(errno));
+		goto fail;
+	}
+	sc = cfg_new(cfg, 1);
+	if (!sc) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < g->nw && !err; i++)
+		g->ws[i] = worker_new(g, i, sc, name, &err);
+	cfg_put(sc);
+	if (err || (err = start_threads(g)))
+		goto fail;
+	pr_info("proxy on %s: %u backends, %s, %u workers\n", name, cfg->nbackends,
+		cfg->balance == BALANCE_LEASTCONN ? "leastconn" : "roundrobin", g->nw);
+	return g;
+fail:
+	group_end(g);
+	*errp = err;
+	return NULL;
+}
+
+int proxy_exit_fd(const struct proxy_group *g)
+{
+	return g->exitfd;
+}
+
+void proxy_reload(struct proxy_group *g, const struct proxy_cfg *cfg)
+{
+	struct proxy_cfg nc = *cfg, *cur = &g->cur;
+	struct shared_cfg *sc;
+	char a[24], b[24];
 	unsigned int i;
 
-	if (proxy_cfg_build(&nc, config_path, argc, argv, err, sizeof(err))) {
-		pr_warn("reload: %s; keeping the running configuration\n", err);
-		return;
-	}
 	if (memcmp(&nc.listen, &cur->listen, sizeof(nc.listen))) {
 		proxy_fmt_addr(&cur->listen, a, sizeof(a));
 		proxy_fmt_addr(&nc.listen, b, sizeof(b));
@@ -1859,152 +2016,24 @@ static void reload(struct worker **ws, unsigned int nw, struct proxy_cfg *cur,
 		pr_warn("reload: the number of workers cannot change; keeping %u\n", cur->workers);
 		nc.workers = cur->workers;
 	}
-	sc = cfg_new(&nc, nw);
+	sc = cfg_new(&nc, g->nw);
 	if (!sc) {
 		pr_warn("reload: out of memory\n");
 		return;
 	}
 	*cur = nc;
-	for (i = 0; i < nw; i++) {
-		cfg_put(atomic_exchange(&ws[i]->pending, sc));
-		kick(ws[i]);
+	for (i = 0; i < g->nw; i++) {
+		cfg_put(atomic_exchange(&g->ws[i]->pending, sc));
+		kick(g->ws[i]);
 	}
 	pr_info("reloaded: %u backends, %s\n", nc.nbackends,
 		nc.balance == BALANCE_LEASTCONN ? "leastconn" : "roundrobin");
 }
 
-int proxy_run(const struct proxy_cfg *cfg0, const char *config_path, int argc, char **argv)
+int proxy_stop(struct proxy_group *g)
 {
-	struct worker *ws[PROXY_MAX_WORKERS] = {};
-	struct proxy_cfg cur = *cfg0;
-	struct shared_cfg *sc;
-	unsigned int i, nw = cfg0->workers, started = 0, exited = 0;
-	int sfd = -1, exitfd = -1, err = 0;
-	char name[24];
-	struct rlimit rl;
-	sigset_t mask;
+	int err = group_end(g);
 
-	/* two descriptors per client at most (it and its upstream): take
-	 * what the hard limit allows, as nginx's worker_rlimit_nofile would */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	/* blocked before any thread exists, so only the signalfd sees them */
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	exitfd = eventfd(0, EFD_CLOEXEC);
-	if (sfd < 0 || exitfd < 0) {
-		err = -errno;
-		pr_warn("signalfd/eventfd: %s\n", strerror(errno));
-		goto out;
-	}
-	proxy_fmt_addr(&cur.listen, name, sizeof(name));
-	sc = cfg_new(&cur, nw);
-	if (!sc) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nw; i++) {
-		struct worker *w = calloc(1, sizeof(*w));
-
-		if (!w) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		ws[i] = w;
-		w->id = i;
-		w->lev = (struct evsrc){EV_LISTEN, w};
-		w->cev = (struct evsrc){EV_CONTROL, w};
-		w->exitfd = exitfd;
-		w->epfd = epoll_create1(EPOLL_CLOEXEC);
-		w->ctlfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		snprintf(w->listen_name, sizeof(w->listen_name), "%s", name);
-		atomic_init(&w->pending, sc);
-		if (w->epfd < 0 || w->ctlfd < 0) {
-			err = -errno;
-			pr_warn("epoll/eventfd: %s\n", strerror(errno));
-			goto fail;
-		}
-		w->lfd = listen_on(&cur.listen);
-		if (w->lfd < 0) {
-			err = w->lfd;
-			pr_warn("cannot listen on %s: %s\n", name, strerror(-err));
-			goto fail;
-		}
-	}
-	for (i = 0; i < nw; i++) {
-		if (pthread_create(&ws[i]->th, NULL, worker_main, ws[i])) {
-			pr_warn("cannot start worker %u\n", i);
-			err = -EAGAIN;
-			break;
-		}
-		started++;
-	}
-	if (started == nw)
-		pr_info("proxy on %s: %u backends, %s, %u workers\n", name, cur.nbackends,
-			cur.balance == BALANCE_LEASTCONN ? "leastconn" : "roundrobin", nw);
-	while (started == nw && !err) {
-		struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {exitfd, POLLIN, 0}};
-		struct signalfd_siginfo si;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (pfd[1].revents) {
-			pr_warn("a worker stopped; stopping\n");
-			err = -EIO;
-			break;
-		}
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			reload(ws, nw, &cur, config_path, argc, argv);
-			continue;
-		}
-		pr_info("signal %d: finishing requests in flight\n", si.ssi_signo);
-		break;
-	}
-	for (i = 0; i < started; i++) {
-		atomic_store(&ws[i]->stop, true);
-		kick(ws[i]);
-	}
-	for (i = 0; i < started; i++) {
-		pthread_join(ws[i]->th, NULL);
-		exited++;
-	}
-fail:
-	for (i = 0; i < nw; i++) {
-		struct worker *w = ws[i];
-
-		if (!w)
-			continue;
-		if (i >= started) {
-			/* never ran: its listener and its reference are still here */
-			if (w->lfd > 0)
-				close(w->lfd);
-			if (w->epfd >= 0)
-				close(w->epfd);
-			cfg_put(atomic_exchange(&w->pending, NULL));
-		}
-		if (w->ctlfd >= 0)
-			close(w->ctlfd);
-		free(w);
-	}
-	(void)exited;
-out:
-	if (sfd >= 0)
-		close(sfd);
-	if (exitfd >= 0)
-		close(exitfd);
 	if (!err)
 		pr_info("proxy stopped\n");
 	return err;

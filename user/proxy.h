@@ -58,7 +58,8 @@ void proxy_cfg_defaults(struct proxy_cfg *cfg);
  * value. Returns 0, or -EINVAL after writing why into err. */
 int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, char *err,
 		  size_t errlen);
-/* Apply every "name value" line of a file (# starts a comment). Returns 0,
+/* Apply every "name value" line of a file (# starts a comment) at its top
+ * and under [proxy]; [nat], which is `xdpgw run`'s, is skipped. Returns 0,
  * or -errno after writing "FILE:LINE: why" into err. */
 int proxy_cfg_load(struct proxy_cfg *cfg, const char *path, char *err, size_t errlen);
 /* The whole configuration is usable (a listen address, a backend, ...). */
@@ -141,10 +142,19 @@ bool backend_ok(struct backend *be);
 
 /* ---------------------------------------------------------------- run */
 
-/* Run the proxy until SIGTERM or SIGINT; SIGHUP re-reads config_path (if
- * any) and then the arguments in reload_argv, replacing backends and
- * settings without dropping connections. Returns 0 or -errno. */
-int proxy_run(const struct proxy_cfg *cfg, const char *config_path, int argc, char **argv);
+struct proxy_group;
+
+/* Listen and start cfg->workers event loops. Signals are the caller's: the
+ * workers block them all. NULL, with -errno in *err, after saying why. */
+struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *err);
+/* Readable once a worker has stopped on its own: the proxy is broken. */
+int proxy_exit_fd(const struct proxy_group *g);
+/* New backends and settings for new requests, dropping no connection; the
+ * listen address and the number of workers stay as they are. */
+void proxy_reload(struct proxy_group *g, const struct proxy_cfg *cfg);
+/* Stop accepting, finish the requests in flight (at most drain-timeout),
+ * free g. 0, or -EIO when a worker had stopped on its own. */
+int proxy_stop(struct proxy_group *g);
 /* Build a configuration: defaults, then the file (if any), then argv's
  * options. Used at start and on SIGHUP. Returns 0, -EINVAL (message in err). */
 int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, char **argv,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conf_file.h"
 #include "config.h"
 #include "proxy.h"
 
@@ -224,44 +225,26 @@ int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, ch
 	return -EINVAL;
 }
 
+/* A line of the file of `xdpgw proxy`: at the top or under [proxy]; [nat]
+ * is for `xdpgw run`, so that one file serves both. */
+static int proxy_file_line(void *ctx, const char *section, const char *name, const char *value,
+			   char *err, size_t errlen)
+{
+	if (!strcmp(section, "nat"))
+		return 0;
+	if (*section && strcmp(section, "proxy")) {
+		snprintf(err, errlen, "unknown section [%s]: [proxy] or [nat]", section);
+		return -EINVAL;
+	}
+	return name ? proxy_cfg_set(ctx, name, value, err, errlen) : 0;
+}
+
 int proxy_cfg_load(struct proxy_cfg *cfg, const char *path, char *err, size_t errlen)
 {
-	char line[512], msg[256];
-	FILE *f = fopen(path, "re");
-	int lineno = 0, ret = 0;
+	char *text;
+	int ret = conf_file_read(path, proxy_file_line, cfg, &text, err, errlen);
 
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open config %s: %s", path, strerror(errno));
-		return ret;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *name, *value, *end;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-			ret = -EINVAL;
-			break;
-		}
-		if ((end = strchr(p, '#')))
-			*end = '\0';
-		name = strtok_r(p, " \t\r\n", &end);
-		if (!name)
-			continue;
-		value = strtok_r(NULL, " \t\r\n", &end);
-		if (value && strtok_r(NULL, " \t\r\n", &end)) {
-			snprintf(err, errlen, "%s:%d: one value per line", path, lineno);
-			ret = -EINVAL;
-			break;
-		}
-		if (proxy_cfg_set(cfg, name, value, msg, sizeof(msg))) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-			ret = -EINVAL;
-			break;
-		}
-	}
-	fclose(f);
+	free(text);
 	return ret;
 }
 
