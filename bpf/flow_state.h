@@ -78,7 +78,10 @@ static __always_inline void flow_track(struct nat_flow *f, const struct nat_tupl
 		__sync_fetch_and_add(&f->packets_in, 1);
 		__sync_fetch_and_add(&f->bytes_in, p->ip_len);
 	}
-	f->last_seen_ns = bpf_ktime_get_ns();
+	/* The sweep works in seconds: the coarse clock (CLOCK_MONOTONIC_COARSE,
+	 * a tick behind at most) is enough and cheaper per packet.
+	 */
+	f->last_seen_ns = bpf_ktime_get_coarse_ns();
 
 	/* A FIN out (tc, one CPU) and a FIN in (XDP, the other) can meet:
 	 * a plain read-modify-write would lose one of them.

@@ -67,7 +67,7 @@ static __always_inline struct nat_flow *flow_create(const struct nat_tuple *out,
 	struct nat_rev rv = { .orig = *out };
 	__u32 range = (__u32)cfg_port_max - cfg_port_min + 1;
 	__u32 port = bpf_ntohs(out->sport);
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct nat_flow f = {};
 	struct nat_flow *fp;
 	int i, ret;

@@ -62,8 +62,8 @@ struct nat_flow {
 		 */
 		__u32 port_state;
 	};
-	__u64 created_ns; /* bpf_ktime_get_ns() at creation */
-	__u64 last_seen_ns; /* either direction */
+	__u64 created_ns; /* CLOCK_MONOTONIC (coarse) at creation */
+	__u64 last_seen_ns; /* either direction, CLOCK_MONOTONIC (coarse) */
 	__u64 packets_out;
 	__u64 bytes_out; /* IP total length, outbound */
 	__u64 packets_in;
