@@ -13,6 +13,7 @@
 #include "config.h"
 #include "instance.h"
 #include "pin.h"
+#include "stats.h"
 #include "check.h"
 #include "prog_env.h"
 
@@ -82,6 +83,32 @@ __u64 stat_total(struct env *e, enum xdpgw_stat idx)
 	for (cpu = 0; cpu < ncpu; cpu++)
 		sum += vals[cpu];
 	return sum;
+}
+
+double prog_cost(int prog, const uint8_t *frame, size_t len, __u32 n, bool xdp,
+		 int ingress_ifindex)
+{
+	/* With a context, the test run takes the frame's extent from it. */
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ingress_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .repeat = n);
+	uint8_t out[PKT_MAX];
+
+	o.data_out = out;
+	o.data_size_out = sizeof(out);
+	if (xdp) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	if (bpf_prog_test_run_opts(prog, &o))
+		return -1;
+	return o.duration;
+}
+
+__u64 stat_read_one(int stats_fd, enum xdpgw_stat idx)
+{
+	__u64 t[STAT__MAX];
+
+	return stats_read(stats_fd, t) ? ~0ull : t[idx];
 }
 
 int map_count(int fd)

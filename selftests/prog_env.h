@@ -56,6 +56,14 @@ int map_count(int fd);
  */
 int run(struct env *e, enum hook hook, const uint8_t *in, size_t len, uint8_t *out,
 	size_t *out_len);
+/* The kernel's mean ns per run of prog on frame, repeated n times; an XDP
+ * program gets the frame arriving on ingress_ifindex (0: none). -1 on error.
+ * For the benchmarks.
+ */
+double prog_cost(int prog, const uint8_t *frame, size_t len, __u32 n, bool xdp,
+		 int ingress_ifindex);
+/* One counter of a stats map fd, summed over CPUs; ~0 when unreadable. */
+__u64 stat_read_one(int stats_fd, enum xdpgw_stat idx);
 /* A frame goes through `hook`; the verdict, the output frame and the single
  * counter that moved are checked. expect == NULL means "unchanged".
  */

@@ -41,6 +41,7 @@
 #include "instance.h"
 #include "pin.h"
 #include "pkt.h"
+#include "prog_env.h"
 #include "stats.h"
 
 #define HOST "10.100.20.57" /* internal host, and (self-mapping) the ext address */
@@ -49,32 +50,11 @@
 static __u32 runs = 1000000;
 static int bench_ifindex;
 
-/* Mean ns per run of prog on frame, repeated n times; -1 on error. */
 static double cost(int prog, const uint8_t *frame, size_t len, __u32 n, bool xdp)
 {
-	/* With a context, the test run takes the frame's extent from it. */
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = bench_ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-		    .repeat = n);
-	uint8_t out[PKT_MAX];
-
-	o.data_out = out;
-	o.data_size_out = sizeof(out);
-	if (xdp) {
-		o.ctx_in = &ctx;
-		o.ctx_size_in = sizeof(ctx);
-	}
-	if (bpf_prog_test_run_opts(prog, &o))
-		return -1;
-	return o.duration;
+	return prog_cost(prog, frame, len, n, xdp, bench_ifindex);
 }
 
-static __u64 counter(int stats_fd, enum xdpgw_stat idx)
-{
-	__u64 t[STAT__MAX];
-
-	return stats_read(stats_fd, t) ? ~0ull : t[idx];
-}
 
 struct row {
 	const char *name;
@@ -167,14 +147,14 @@ static void fast_rows(struct instance_cfg cfg, struct pkt_spec out, struct pkt_s
 	stats_fd = bpf_map__fd(tc->maps.stats);
 	cost(bpf_program__fd(tc->progs.xdpgw_egress), frame, pkt_build(&out, frame), 1, false);
 
-	before = counter(stats_fd, STAT_FAST_OUT);
+	before = stat_read_one(stats_fd, STAT_FAST_OUT);
 	ns = fast_cost(bpf_program__fd(xint->progs.xdpgw_internal), &out, inside);
 	record("xdp fast path out: translate, fib, redirect", ns,
-	       counter(stats_fd, STAT_FAST_OUT) - before == runs);
-	before = counter(stats_fd, STAT_FAST_IN);
+	       stat_read_one(stats_fd, STAT_FAST_OUT) - before == runs);
+	before = stat_read_one(stats_fd, STAT_FAST_IN);
 	ns = fast_cost(bpf_program__fd(xdp->progs.xdpgw_ingress), &in, ext);
 	record("xdp fast path in: translate, fib, redirect", ns,
-	       counter(stats_fd, STAT_FAST_IN) - before == runs);
+	       stat_read_one(stats_fd, STAT_FAST_IN) - before == runs);
 	bench_ifindex = inside;
 out:
 	nat_xdp_int__destroy(xint);
@@ -257,33 +237,33 @@ int main(int argc, char **argv)
 
 	len = pkt_build(&out, frame);
 	cost(tc_fd, frame, len, 1, false); /* creates the flow */
-	before = counter(stats_fd, STAT_OUT_TRANSLATED);
+	before = stat_read_one(stats_fd, STAT_OUT_TRANSLATED);
 	ns = cost(tc_fd, frame, len, runs, false);
 	record("tc egress: translate, established flow", ns,
-	       counter(stats_fd, STAT_OUT_TRANSLATED) - before == runs);
+	       stat_read_one(stats_fd, STAT_OUT_TRANSLATED) - before == runs);
 
 	len = pkt_build(&in, frame);
-	before = counter(stats_fd, STAT_IN_TRANSLATED);
+	before = stat_read_one(stats_fd, STAT_IN_TRANSLATED);
 	ns = cost(xdp_fd, frame, len, runs, true);
 	record("xdp ingress: reverse translate", ns,
-	       counter(stats_fd, STAT_IN_TRANSLATED) - before == runs);
+	       stat_read_one(stats_fd, STAT_IN_TRANSLATED) - before == runs);
 	runs -= runs % FAST_BATCH;
 	fast_rows(cfg, out, in);
 
 	len = pkt_build(&other, frame);
-	before = counter(stats_fd, STAT_OUT_PASS);
+	before = stat_read_one(stats_fd, STAT_OUT_PASS);
 	ns = cost(tc_fd, frame, len, runs, false);
 	record("tc egress: pass-through, not from inside", ns,
-	       counter(stats_fd, STAT_OUT_PASS) - before == runs);
-	before = counter(stats_fd, STAT_IN_PASS);
+	       stat_read_one(stats_fd, STAT_OUT_PASS) - before == runs);
+	before = stat_read_one(stats_fd, STAT_IN_PASS);
 	ns = cost(xdp_fd, frame, len, runs, true);
 	record("xdp ingress: pass-through, not for us", ns,
-	       counter(stats_fd, STAT_IN_PASS) - before == runs);
+	       stat_read_one(stats_fd, STAT_IN_PASS) - before == runs);
 
 	/* Creation cannot repeat on one buffer: distinct packets, once each,
 	 * at most as many as the table holds.
 	 */
-	before = counter(stats_fd, STAT_OUT_NEW_FLOW);
+	before = stat_read_one(stats_fd, STAT_OUT_NEW_FLOW);
 	sum = 0;
 	for (i = 0; i < 100000 && i < (int)cfg.settings.max_flows - 2; i++) {
 		out.sport = 10000 + i % 50000;
@@ -292,7 +272,7 @@ int main(int argc, char **argv)
 		sum += cost(tc_fd, frame, len, 1, false);
 	}
 	record("tc egress: new flow (port claimed, two inserts)", i ? sum / i : -1,
-	       counter(stats_fd, STAT_OUT_NEW_FLOW) - before == (__u64)i);
+	       stat_read_one(stats_fd, STAT_OUT_NEW_FLOW) - before == (__u64)i);
 
 	/* rows[0] is the pass floor, rows[1] the router when it was measured */
 	printf("%-46s %8s %9s %11s\n", "path (runs: repeat count, ns/packet)", "ns/pkt",

@@ -50,6 +50,7 @@
 #include "instance.h"
 #include "pin.h"
 #include "pkt.h"
+#include "prog_env.h"
 #include "stats.h"
 #include "sweep.h"
 
@@ -120,7 +121,7 @@ static int fill(struct nat *nat, __u32 n, __u64 now)
 }
 
 /* Entries in a hash map with 16-byte keys, counted with batch lookups. */
-static long map_count(int fd, __u32 value_size)
+static long entries_in(int fd, __u32 value_size)
 {
 	const __u32 chunk = 65536;
 	void *keys = malloc(chunk * sizeof(struct nat_tuple)), *vals = malloc(chunk * value_size);
@@ -215,32 +216,6 @@ static double print_memory(const struct nat *nat, long vmalloc_kb)
 
 /* ---------------------------------------------------------------- cost */
 
-/* Mean ns a run of prog on frame, repeated n times, as the kernel times
- * it; -1 on error.
- */
-static double test_run(int prog, const uint8_t *frame, size_t len, __u32 n, bool xdp)
-{
-	struct xdp_md ctx = { .data_end = len };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .repeat = n);
-	uint8_t out[PKT_MAX];
-
-	o.data_out = out;
-	o.data_size_out = sizeof(out);
-	if (xdp) {
-		o.ctx_in = &ctx;
-		o.ctx_size_in = sizeof(ctx);
-	}
-	if (bpf_prog_test_run_opts(prog, &o))
-		return -1;
-	return o.duration;
-}
-
-static __u64 counter(int stats_fd, enum xdpgw_stat idx)
-{
-	__u64 t[STAT__MAX];
-
-	return stats_read(stats_fd, t) ? ~0ull : t[idx];
-}
 
 /* The frame of flow id's packet: out (internal -> remote) or its reply. */
 static size_t flow_frame(__u32 id, bool out, uint8_t *frame)
@@ -275,7 +250,7 @@ static double path_cost(const struct nat *nat, bool out, bool spread, __u32 n, b
 {
 	enum xdpgw_stat idx = out ? STAT_OUT_TRANSLATED : STAT_IN_TRANSLATED;
 	int prog = floor ? pass_fd : out ? nat->tc_fd : nat->xdp_fd;
-	__u64 before = counter(nat->stats_fd, idx);
+	__u64 before = stat_read_one(nat->stats_fd, idx);
 	bool xdp = floor || !out;
 	uint8_t frame[PKT_MAX];
 	double sum = 0, ns;
@@ -284,14 +259,14 @@ static double path_cost(const struct nat *nat, bool out, bool spread, __u32 n, b
 
 	if (!spread) {
 		len = flow_frame(0, out, frame);
-		sum = test_run(prog, frame, len, n, xdp) * n;
+		sum = prog_cost(prog, frame, len, n, xdp, 0) * n;
 	}
 	for (i = 0; spread && i < n && sum >= 0; i++) {
 		len = flow_frame(rand_below(nat->flows), out, frame);
-		ns = test_run(prog, frame, len, 1, xdp);
+		ns = prog_cost(prog, frame, len, 1, xdp, 0);
 		sum = ns < 0 ? -1 : sum + ns;
 	}
-	if (sum < 0 || (!floor && counter(nat->stats_fd, idx) - before != n))
+	if (sum < 0 || (!floor && stat_read_one(nat->stats_fd, idx) - before != n))
 		return -1;
 	return sum / n;
 }
@@ -427,8 +402,8 @@ static int sweeps(const struct nat *nat, double *scan_s, double *expire_s)
 			      now + 6ull * 24 * 3600 * 1000000000ull);
 	sweeper_close(sw);
 	printf("left after the sweep: %ld flows, %ld rev entries\n\n",
-	       map_count(nat->flows_fd, sizeof(struct nat_flow)),
-	       map_count(nat->rev_fd, sizeof(struct nat_rev)));
+	       entries_in(nat->flows_fd, sizeof(struct nat_flow)),
+	       entries_in(nat->rev_fd, sizeof(struct nat_rev)));
 	return *scan_s < 0 || *expire_s < 0 ? -1 : 0;
 }
 
@@ -478,8 +453,8 @@ static int nat_make(struct nat *nat, const char *root, int i, __u32 n)
 	if (nat_load(nat, dir))
 		return -1;
 	if (fill(nat, n, monotonic_ns()) ||
-	    map_count(nat->flows_fd, sizeof(struct nat_flow)) != n ||
-	    map_count(nat->rev_fd, sizeof(struct nat_rev)) != n) {
+	    entries_in(nat->flows_fd, sizeof(struct nat_flow)) != n ||
+	    entries_in(nat->rev_fd, sizeof(struct nat_rev)) != n) {
 		fprintf(stderr, "bench_scale: filling the maps with %u flows failed\n", n);
 		return -1;
 	}
@@ -502,7 +477,7 @@ static int setup(char *root, size_t len)
 }
 
 /* The two tables, memory, costs in turns, the sweep. */
-static int run(const char *root, struct nat nat[NCOLS])
+static int run_rounds(const char *root, struct nat nat[NCOLS])
 {
 	double per_flow, scan_s, expire_s, t0;
 	long vm0;
@@ -560,7 +535,7 @@ int main(int argc, char **argv)
 	fl = floors__open_and_load();
 	if (fl) {
 		pass_fd = bpf_program__fd(fl->progs.floor_pass);
-		err = run(root, nat);
+		err = run_rounds(root, nat);
 	} else {
 		fprintf(stderr, "bench_scale: loading the floor program failed\n");
 	}
