@@ -22,7 +22,7 @@ static int env_load(struct env *e, const struct instance_cfg *cfg)
 	int err;
 
 	err = pin_dir_create(e->dir) ?: nat_objects_open(&e->tc, &e->xdp, cfg);
-	if (!err && cfg->int_ifindex)
+	if (!err && cfg->settings.internal_ifindex)
 		err = nat_int_open(&e->xint, e->xdp, cfg);
 	if (err)
 		return err;
@@ -46,7 +46,8 @@ int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 {
 	static int serial;
 	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
-				    .ifindex = ext_ifindex, .int_ifindex = int_ifindex };
+				    .ifindex = ext_ifindex,
+				    .settings.internal_ifindex = int_ifindex };
 	char root[PATH_MAX - 64];
 	memset(e, 0, sizeof(*e));
 	e->ext_ifindex = ext_ifindex;

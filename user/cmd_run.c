@@ -308,7 +308,7 @@ int run_parse_args(int argc, char **argv, struct common_opts *common,
 
 /*
  * The fast path's interface: --internal-if, else the one the main routing
- * table sends the internal prefix to. Fills cfg->int_ifindex and
+ * table sends the internal prefix to. Fills cfg->settings.internal_ifindex and
  * int_ifname (into name); 0, or -1 after saying why.
  */
 static int find_internal_if(struct instance_cfg *cfg, char *name)
@@ -350,7 +350,7 @@ static int find_internal_if(struct instance_cfg *cfg, char *name)
 			net, __builtin_popcount(s->internal_mask), cfg->ifname);
 		return -1;
 	}
-	cfg->int_ifindex = ifindex;
+	cfg->settings.internal_ifindex = ifindex;
 	return 0;
 }
 
@@ -579,7 +579,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	in.keep = cfg.keep;
 	inet_ntop(AF_INET, &set->ext_addr, ext, sizeof(ext));
 	inet_ntop(AF_INET, &set->internal_net, net, sizeof(net));
-	if (cfg.int_ifindex)
+	if (cfg.settings.internal_ifindex)
 		snprintf(fast, sizeof(fast), "fast path from %s", cfg.int_ifname);
 	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows, %s; maps in %s\n",
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",

@@ -90,7 +90,7 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 		   &xdp->rodata->cfg_ext_addr, &xdp->rodata->cfg_port_min,
 		   &xdp->rodata->cfg_port_max);
 	xdp->rodata->cfg_ext_ifindex = cfg->ifindex;
-	xdp->rodata->cfg_int_ifindex = cfg->int_ifindex;
+	xdp->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
 	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows);
 	if (err) {
@@ -107,7 +107,7 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 static int share_tx_ports(struct nat_xdp *xdp, struct nat_xdp_int *xint,
 			  const struct instance_cfg *cfg)
 {
-	int ifindexes[2] = { cfg->ifindex, cfg->int_ifindex };
+	int ifindexes[2] = { cfg->ifindex, cfg->settings.internal_ifindex };
 	int fd, i, err = 0;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "tx_ports", sizeof(__u32), sizeof(__u32),
@@ -142,7 +142,7 @@ int nat_int_open(struct nat_xdp_int **xintp, struct nat_xdp *xdp,
 		   &xint->rodata->cfg_internal_mask, &xint->rodata->cfg_ext_addr,
 		   &xint->rodata->cfg_port_min, &xint->rodata->cfg_port_max);
 	xint->rodata->cfg_ext_ifindex = cfg->ifindex;
-	xint->rodata->cfg_int_ifindex = cfg->int_ifindex;
+	xint->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
 	err = size_maps(xint->maps.flows, xint->maps.rev, cfg->settings.max_flows) ?:
 	      share_tx_ports(xdp, xint, cfg);
 	if (err) {
@@ -195,7 +195,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	int err;
 
 	err = nat_objects_open(&in->tc, &in->xdp, cfg);
-	if (!err && cfg->int_ifindex)
+	if (!err && cfg->settings.internal_ifindex)
 		err = nat_int_open(&in->xint, in->xdp, cfg);
 	if (err)
 		return err;
@@ -308,11 +308,10 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 {
 	struct xdpgw_config have, want = cfg->settings;
 	char path[PATH_MAX + 64], net[INET_ADDRSTRLEN], ext[INET_ADDRSTRLEN];
-	char fast[IF_NAMESIZE + 32] = "no fast path";
+	char int_ifname[IF_NAMESIZE + 16] = "";
 	__u32 zero = 0;
 	int i;
 
-	want.internal_ifindex = cfg->int_ifindex;
 	in->adopted = true;
 	for (i = 0; i < INSTANCE_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", in->dir, map_names[i]);
@@ -324,25 +323,22 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 	}
 	if (bpf_map_lookup_elem(in->fd[FD_SETTINGS], &zero, &have))
 		return -errno;
+	in->int_ifindex = have.internal_ifindex;
+	if (in->int_ifindex && !if_indextoname(in->int_ifindex, int_ifname))
+		snprintf(int_ifname, sizeof(int_ifname), "ifindex %d", in->int_ifindex);
 	if (!same_translation(&have, &want)) {
 		inet_ntop(AF_INET, &have.internal_net, net, sizeof(net));
 		inet_ntop(AF_INET, &have.ext_addr, ext, sizeof(ext));
-		if (have.internal_ifindex) {
-			strcpy(fast, "fast path on ");
-			if (!if_indextoname(have.internal_ifindex, fast + strlen(fast)))
-				snprintf(fast, sizeof(fast), "fast path on ifindex %u",
-					 have.internal_ifindex);
-		}
 		pr_warn("interface '%s' has a kept instance translating %s/%d to %s ports %u-%u,\n"
-			"max %u flows, %s; run with the same options, or `xdpgw down --external %s`\n",
+			"max %u flows, %s%s; run with the same options, or `xdpgw down --external %s`\n",
 			cfg->ifname, net, __builtin_popcount(have.internal_mask), ext,
-			have.port_min, have.port_max, have.max_flows, fast, cfg->ifname);
+			have.port_min, have.port_max, have.max_flows,
+			in->int_ifindex ? "fast path on " : "no fast path", int_ifname, cfg->ifname);
 		return -EINVAL;
 	}
-	in->int_ifindex = have.internal_ifindex;
 	if (in->int_ifindex && !xdp_present(in->int_ifindex, XDPGW_XDP_INT_PROG_NAME)) {
 		pr_warn("interface '%s': the kept instance's fast path program is gone from %s;\n"
-			"remove the rest with `xdpgw down --external %s`\n", cfg->ifname, fast + 13,
+			"remove the rest with `xdpgw down --external %s`\n", cfg->ifname, int_ifname,
 			cfg->ifname);
 		return -EEXIST;
 	}
@@ -360,8 +356,7 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	for (i = 0; i < INSTANCE_NMAPS; i++)
 		in->fd[i] = -1;
 	in->ifindex = cfg->ifindex;
-	in->int_ifindex = cfg->int_ifindex;
-	settings.internal_ifindex = cfg->int_ifindex;
+	in->int_ifindex = cfg->settings.internal_ifindex;
 	snprintf(in->dir, sizeof(in->dir), "%s", cfg->dir);
 	instance_find(cfg->dir, cfg->ifindex, &xdp, &tc, &pins);
 	if (xdp && tc && pins) {

@@ -20,14 +20,11 @@
 struct instance_cfg {
 	const char *ifname;
 	int ifindex;
-	/* The internal interface, where the fast path's XDP program goes;
-	 * 0 for no fast path.
-	 */
-	int int_ifindex;
 	const char *int_ifname; /* --internal-if, else found by cmd_run */
 	bool no_fast_path; /* --no-fast-path */
-	/* The translation and the timeouts; written to the settings map (the
-	 * instance's own owns_clsact is filled in by instance_start).
+	/* The translation, the timeouts and the fast path's internal
+	 * interface (internal_ifindex, 0 for none); written to the settings
+	 * map (the instance's own owns_clsact is filled in by instance_start).
 	 */
 	struct xdpgw_config settings;
 	bool keep; /* --keep */

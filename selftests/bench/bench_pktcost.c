@@ -137,7 +137,7 @@ static void fast_rows(struct instance_cfg cfg, struct pkt_spec out, struct pkt_s
 	snprintf(dir, sizeof(dir), "%s-fast", cfg.dir);
 	cfg.dir = dir;
 	cfg.ifindex = ext;
-	cfg.int_ifindex = inside;
+	cfg.settings.internal_ifindex = inside;
 	if (pin_dir_create(dir) || nat_objects_open(&tc, &xdp, &cfg) ||
 	    nat_int_open(&xint, xdp, &cfg) || nat_tc__load(tc) || nat_xdp__load(xdp) ||
 	    nat_xdp_int__load(xint)) {
