@@ -21,6 +21,13 @@ static __always_inline __u16 csum16_add(__u16 a, __u16 b)
 	return (s & 0xffff) + (s >> 16);
 }
 
+/* A 32-bit one's complement sum folded to 16 bits (not complemented). */
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
+}
+
 /* RFC 1624 eqn 3 for one 16-bit word m -> m'. */
 static __always_inline __u16 csum16_replace(__u16 check, __u16 from, __u16 to)
 {

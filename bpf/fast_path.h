@@ -22,9 +22,6 @@
 #include "maps.h"
 #include "flow_state.h"
 
-#define AF_INET 2
-#define ETH_ALEN 6
-
 /* The way out: the external and the internal interface, keyed by ifindex,
  * for bpf_redirect_map. The loader creates it and hands it to both XDP
  * objects (not pinned by name: libbpf 1.1 cannot reuse a pinned devmap, the
@@ -58,9 +55,7 @@ static __always_inline bool l4_csum_partial(const struct packet *p)
 	sum = (p->ip->saddr >> 16) + (p->ip->saddr & 0xffff) + (p->ip->daddr >> 16) +
 	      (p->ip->daddr & 0xffff) + bpf_htons(p->tuple.proto) +
 	      bpf_htons(p->ip_len - p->ip->ihl * 4);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return *p->csum == (__u16)sum;
+	return *p->csum == csum_fold(sum);
 }
 
 /* A packet the fast path may take: of a flow whose state it cannot change. */

@@ -14,8 +14,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "parse.h"
+#include "csum.h"
 
-#define AF_INET 2
 #define ICMP_PROHIBITED_PER_SEC 100 /* per CPU */
 #define ICMP_MAX_CPUS 1024
 #define QUOTE_MAX (60 + 8) /* the IP header with options, 8 bytes of L4 */
@@ -27,17 +27,11 @@ static __always_inline bool icmp_rate_ok(void)
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
 
-	if (cpu >= ICMP_MAX_CPUS || now - icmp_last_ns[cpu] < 1000000000ull / ICMP_PROHIBITED_PER_SEC)
+	if (cpu >= ICMP_MAX_CPUS ||
+	    (__s64)(now - icmp_last_ns[cpu]) < 1000000000ll / ICMP_PROHIBITED_PER_SEC)
 		return false;
 	icmp_last_ns[cpu] = now;
 	return true;
-}
-
-static __always_inline __u16 csum_fold32(__u32 sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
 }
 
 /* The error, built in front of the quote. */
@@ -87,12 +81,12 @@ static __always_inline int icmp_prohibited(struct __sk_buff *skb, const struct p
 	h.ip.protocol = IPPROTO_ICMP;
 	h.ip.saddr = fib.ipv4_src;
 	h.ip.daddr = p->tuple.saddr;
-	h.ip.check = csum_fold32(bpf_csum_diff(NULL, 0, (void *)&h.ip, sizeof(h.ip), 0));
+	h.ip.check = (__u16)~csum_fold(bpf_csum_diff(NULL, 0, (void *)&h.ip, sizeof(h.ip), 0));
 	h.icmp.type = ICMP_T_DEST_UNREACH;
 	h.icmp.code = 13; /* communication administratively prohibited */
 	sum = bpf_csum_diff(NULL, 0, (void *)&h.icmp, sizeof(h.icmp), 0);
 	sum = bpf_csum_diff(NULL, 0, (void *)quote, qlen, sum);
-	h.icmp.checksum = csum_fold32(sum);
+	h.icmp.checksum = (__u16)~csum_fold(sum);
 
 	if (bpf_skb_change_tail(skb, sizeof(h) + qlen, 0) ||
 	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0) ||

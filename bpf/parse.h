@@ -13,6 +13,8 @@
 #include "xdpgw.h"
 
 #define ETH_HLEN 14
+#define ETH_ALEN 6
+#define AF_INET 2
 #define ETH_P_IP 0x0800
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff

@@ -11,8 +11,6 @@
 #include "parse.h"
 #include "csum.h"
 
-#define AF_INET 2
-#define ETH_ALEN 6
 
 __u64 routed; /* packets the router forwarded (its path counter) */
 int last_fib_ret; /* the last bpf_fib_lookup result, to say why not */
