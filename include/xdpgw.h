@@ -29,6 +29,23 @@
 #define XDPGW_DEFAULT_PORT_MAX 65535
 
 /*
+ * An address or port field in network order, with a byte view beside it:
+ * `bpftool map dump` prints every member of a union, so an address reads
+ * [10,100,20,57] and a port its two bytes, high first ([136,132] is
+ * 136 * 256 + 132 = 34948). The code uses the word; the bytes cost nothing.
+ */
+#define XDPGW_ADDR(name)                                                       \
+	union {                                                                \
+		__be32 name;                                                   \
+		__u8 name##_bytes[4];                                          \
+	}
+#define XDPGW_PORT(name)                                                       \
+	union {                                                                \
+		__be16 name;                                                   \
+		__u8 name##_bytes[2];                                          \
+	}
+
+/*
  * A connection as it appears on the wire in one direction. Used as the key
  * of both NAT maps:
  *  - flows: the outbound packet's tuple, internal host -> remote host,
@@ -37,10 +54,10 @@
  *    before translation. Owning a rev entry is what owns an external port.
  */
 struct nat_tuple {
-	__be32 saddr;
-	__be32 daddr;
-	__be16 sport;
-	__be16 dport;
+	XDPGW_ADDR(saddr);
+	XDPGW_ADDR(daddr);
+	XDPGW_PORT(sport);
+	XDPGW_PORT(dport);
 	__u8 proto; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP (echo: the
 		     * identifier stands where a port would) */
 	__u8 pad[3]; /* zero: keys are compared bytewise */
@@ -50,10 +67,10 @@ struct nat_tuple {
  * was seen of the flow. Counters are updated with atomic adds.
  */
 struct nat_flow {
-	__be32 ext_addr; /* source address written on the way out */
+	XDPGW_ADDR(ext_addr); /* source address written on the way out */
 	union {
 		struct {
-			__be16 ext_port; /* source port written on the way out */
+			XDPGW_PORT(ext_port); /* source port written on the way out */
 			__u8 state; /* enum flow_state */
 			__u8 pad;
 		};
@@ -150,8 +167,8 @@ struct flow_event {
  * the internal address its first fragment was translated to.
  */
 struct frag_key {
-	__be32 saddr;
-	__be32 daddr;
+	XDPGW_ADDR(saddr);
+	XDPGW_ADDR(daddr);
 	__be16 id; /* IP identification */
 	__u8 proto;
 	__u8 pad;

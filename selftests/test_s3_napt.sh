@@ -123,6 +123,14 @@ if xdpgw_mode; then
 	dump=$(gw bpftool map dump pinned "$(xg_pin_dir)/flows" 2>&1)
 	check "bpftool dump of flows names \"saddr\"" grep -q '"saddr"' <<<"$dump"
 	check "bpftool dump of flows names \"ext_port\"" grep -q '"ext_port"' <<<"$dump"
+	# addresses as bytes: the held flow's source and its external address
+	check "bpftool dump shows web's address as bytes" \
+		grep -q "\"saddr_bytes\": \[${WEB_IP//./,}$" <<<"$dump"
+	check "bpftool dump shows the external address as bytes" \
+		grep -q "\"ext_addr_bytes\": \[${GW_EXT_IP//./,}$" <<<"$dump"
+	hi=$((ext_port >> 8)) lo=$((ext_port & 255))
+	check "bpftool dump shows external port $ext_port as bytes [$hi,$lo]" \
+		grep -q "\"ext_port_bytes\": \[$hi,$lo$" <<<"$dump"
 	check_positive "xdpgw stats: out_translated" "$(xdpgw_stat out_translated)"
 	check_positive "xdpgw stats: in_translated" "$(xdpgw_stat in_translated)"
 	check_positive "xdpgw stats: out_new_flow" "$(xdpgw_stat out_new_flow)"
