@@ -8,6 +8,8 @@
 # make fuzz       fuzz the HTTP parser for FUZZ_TIME seconds (libFuzzer)
 # make asan       xdpgw built with ASan+UBSan, in $(OUTPUT)/asan
 # make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
+# make install    the binary, xdpgw(8), the systemd unit and an example config
+#                 (PREFIX=/usr/local, DESTDIR=; make uninstall removes them)
 # make V=1        show the commands
 
 OUTPUT ?= .output
@@ -68,18 +70,19 @@ TEST_BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(TEST_BPF_PROGS))
 
 # build: compiler, libraries, skeleton generator; test: the namespace tools
 # (ps and sysctl are procps, which a minimal Debian lacks); libclang-rt-14-dev
-# is libFuzzer's runtime; valgrind for test_s2_proxy
+# is libFuzzer's runtime; valgrind for test_s2_proxy; man-db and systemd check
+# what make install puts (test_install)
 DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev bpftool libcmocka-dev libclang-rt-14-dev \
 	xdp-tools iproute2 ethtool iputils-ping traceroute tcpdump curl python3 \
-	netcat-openbsd nftables procps util-linux valgrind
+	netcat-openbsd nftables procps util-linux valgrind man-db systemd
 # only for `make bench` (selftests/bench/proxy.sh): the peer and the load
 BENCH_PACKAGES := nginx wrk
 
 .DELETE_ON_ERROR:
 # generated files other targets include or link: not intermediates to delete
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_BPF_OBJS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
-.PHONY: all clean check demo deps deps-bench vmlinux bench tests fuzz asan
+.PHONY: all clean check demo deps deps-bench vmlinux bench tests fuzz asan install uninstall
 
 all: $(OUTPUT)/xdpgw
 
@@ -195,6 +198,30 @@ deps:
 
 deps-bench: deps
 	$(call apt_install,$(BENCH_PACKAGES))
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+# What install puts where; uninstall removes exactly these.
+INSTALLED := $(SBINDIR)/xdpgw $(MANDIR)/man8/xdpgw.8 $(UNITDIR)/xdpgw@.service \
+	$(SYSCONFDIR)/xdpgw/example.conf
+
+# The BPF objects are inside the binary (skeletons): one file to install.
+install: $(OUTPUT)/xdpgw
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(OUTPUT)/xdpgw $(DESTDIR)$(SBINDIR)/xdpgw
+	$(Q)install -D -m 0644 docs/xdpgw.8 $(DESTDIR)$(MANDIR)/man8/xdpgw.8
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' docs/xdpgw@.service > $(DESTDIR)$(UNITDIR)/xdpgw@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/xdpgw@.service
+	$(Q)install -D -m 0644 docs/example.conf $(DESTDIR)$(SYSCONFDIR)/xdpgw/example.conf
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/xdpgw 2>/dev/null || true
 
 vmlinux:
 	$(call msg,GEN,vmlinux/vmlinux.h)
