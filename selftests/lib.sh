@@ -245,11 +245,11 @@ xg_bg() {
 xg_alive() { kill -0 "$1" 2>/dev/null; }
 xg_dead() { ! kill -0 "$1" 2>/dev/null; }
 
-# xg_stop PID [TIMEOUT_S] : SIGTERM, wait for exit (SIGKILL after the
-# deadline). Returns the process's exit status.
+# xg_stop PID [TIMEOUT_S] [SIGNAL] : SIGNAL (default TERM), wait for exit
+# (SIGKILL after the deadline). Returns the process's exit status.
 xg_stop() {
 	local pid=$1 rc p keep=()
-	kill -TERM "$pid" 2>/dev/null
+	kill -"${3:-TERM}" "$pid" 2>/dev/null
 	if ! wait_for "${2:-5}" xg_dead "$pid"; then
 		kill -KILL "$pid" 2>/dev/null
 		wait_for 2 xg_dead "$pid"

@@ -12,6 +12,9 @@
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+/* `run` stopped by SIGUSR2: the instance stays for the next run (75 is
+ * EX_TEMPFAIL; the systemd unit restarts on it). */
+#define EXIT_HANDOVER 75
 
 struct verb {
 	const char *name;

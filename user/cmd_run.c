@@ -34,7 +34,8 @@ static const char run_usage[] =
 	"Translate TCP, UDP and ICMP echo from the internal prefix leaving IF to\n"
 	"IF's address (NAPT), and replies and ICMP errors back. Stays in the\n"
 	"foreground; SIGINT or SIGTERM detaches everything and removes the pinned\n"
-	"maps, unless --keep.\n"
+	"maps, unless --keep. SIGUSR2 hands the instance over: it stays attached\n"
+	"and pinned, as with --keep, and run exits 75 (for an upgrade).\n"
 	"An instance left by `run --keep` is taken over, flows and all, when\n"
 	"the options ask for the same translation.\n"
 	"\n"
@@ -354,8 +355,8 @@ static int find_internal_if(struct instance_cfg *cfg, char *name)
 	return 0;
 }
 
-/* Block SIGINT/SIGTERM/SIGHUP and return a signalfd for them. Blocked
- * before the proxy's threads exist, they reach only the signalfd. */
+/* Block SIGINT/SIGTERM/SIGHUP/SIGUSR2 and return a signalfd for them.
+ * Blocked before the proxy's threads exist, they reach only the signalfd. */
 static int stop_signal_fd(void)
 {
 	sigset_t set;
@@ -364,6 +365,7 @@ static int stop_signal_fd(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	return signalfd(-1, &set, SFD_CLOEXEC);
@@ -427,8 +429,12 @@ out:
 	free(nc.text);
 }
 
+/* serve's return for SIGUSR2: stop, leaving the instance to the next run. */
+#define SERVE_HANDOVER 1
+
 /* The daemon's loop: sweep every SWEEP_INTERVAL_S until SIGINT/SIGTERM,
- * reload on SIGHUP, stop if the proxy (pg, if any) breaks. */
+ * reload on SIGHUP, hand over on SIGUSR2, stop if the proxy (pg, if any)
+ * breaks. 0, SERVE_HANDOVER or -errno. */
 static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd,
 		 struct sweeper *sw, const struct run_conf *conf, struct proxy_group *pg)
 {
@@ -476,6 +482,13 @@ static int serve(const struct instance *in, const struct instance_cfg *cfg, int 
 		if (si.ssi_signo == SIGHUP) {
 			reload(conf, pg);
 			continue;
+		}
+		if (si.ssi_signo == SIGUSR2) {
+			pr_info("xdpgw: %s received, %shanding the instance over\n",
+				strsignal(si.ssi_signo),
+				pg ? "finishing the proxy's requests in flight, then " : "");
+			ret = SERVE_HANDOVER;
+			break;
 		}
 		pr_info("xdpgw: %s received, %sdetaching\n", strsignal(si.ssi_signo),
 			pg ? "finishing the proxy's requests in flight, then " : "");
@@ -587,15 +600,19 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		set->max_flows, fast, dir);
 
 	ret = serve(&in, &cfg, sfd, sw, conf, pg);
-	if (pg && proxy_stop(pg) && !ret)
+	if (pg && proxy_stop(pg) && ret <= 0)
 		ret = -EIO;
 	sweeper_close(sw);
+	if (ret == SERVE_HANDOVER)
+		in.keep = true; /* as --keep, for the run that follows */
 	if (in.keep)
 		pr_info("xdpgw: %s: --keep: programs stay attached, maps stay pinned in %s\n",
 			cfg.ifname, dir);
 	instance_stop(&in);
 	close(sfd);
 	close(lock);
+	if (ret == SERVE_HANDOVER)
+		return EXIT_HANDOVER;
 	return ret ? EXIT_FAIL : EXIT_OK;
 undo:
 	in.keep = in.adopted; /* leave a kept instance as it was found */
