@@ -339,10 +339,19 @@ xg_peer_of() { awk -v t="$2" '$3 == t {ip = $1} END {print ip}' "$1"; }
 # ---------------------------------------------------------------- NAT
 
 # Mount a bpffs at /run/xdpgw in the root mount namespace: `ip netns exec`
-# remounts /sys, so /sys/fs/bpf is empty there, but /run is shared. Left
-# mounted at exit (shared by all runs).
+# remounts /sys, so /sys/fs/bpf is empty there, but /run is shared. A run
+# that mounted it unmounts it at exit if no pin is left in it (another run
+# may still be using it).
+XG_BPFFS_MOUNTED=0
 xg_bpffs() {
-	mkdir -p "$XG_PIN_ROOT" && { mountpoint -q "$XG_PIN_ROOT" || mount -t bpf bpf "$XG_PIN_ROOT"; }
+	mkdir -p "$XG_PIN_ROOT" || return 1
+	mountpoint -q "$XG_PIN_ROOT" && return 0
+	mount -t bpf bpf "$XG_PIN_ROOT" && XG_BPFFS_MOUNTED=1
+}
+xg_bpffs_release() {
+	[ "$XG_BPFFS_MOUNTED" = 1 ] && [ -z "$(ls -A "$XG_PIN_ROOT" 2>/dev/null)" ] &&
+		umount "$XG_PIN_ROOT" && rmdir "$XG_PIN_ROOT" 2>/dev/null
+	XG_BPFFS_MOUNTED=0
 }
 
 xg_pin_dir() { echo "$XG_PIN_ROOT/$NS_GW/eth0"; }
@@ -466,6 +475,7 @@ xg_cleanup() {
 	for ns in "${XG_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	XG_NS=() XG_PIDS=()
 	[ -n "${NS_GW:-}" ] && rm -rf "${XG_PIN_ROOT:?}/$NS_GW"
+	xg_bpffs_release
 	if [ -n "$XG_TMP" ]; then
 		if [ "$XG_FAIL" -eq 0 ] && [ $rc -eq 0 ]; then
 			rm -rf "$XG_TMP"

@@ -30,9 +30,11 @@ run_one() {
 
 # The program and namespace tests pin maps; a bpffs outside /sys stays
 # visible inside `ip netns exec` (which remounts /sys).
+# Unmounted at the end if this run mounted it and no pin is left in it.
+mounted=0
 if [[ $(id -u) == 0 ]]; then
 	mkdir -p /run/xdpgw
-	mountpoint -q /run/xdpgw || mount -t bpf bpf /run/xdpgw
+	mountpoint -q /run/xdpgw || { mount -t bpf bpf /run/xdpgw && mounted=1; }
 fi
 
 # Built test binaries; their .o and .d files sit beside them.
@@ -43,6 +45,9 @@ for t in selftests/test_*.sh; do
 	run_one "$(basename "$t" .sh)" bash "$t"
 done
 
+if ((mounted)) && [[ -z $(ls -A /run/xdpgw) ]]; then
+	umount /run/xdpgw && rmdir /run/xdpgw
+fi
 echo
 ((failed)) && echo "failed: ${failed_names[*]}"
 echo "$passed passed, $failed failed, $skipped skipped"
