@@ -72,7 +72,7 @@ void tls_server_rotate_tickets(struct tls_server *s);
  * are cleared on WANT_READ/WANT_WRITE only: OpenSSL may hold decrypted bytes
  * that no epoll event will announce. */
 enum tls_io {
-	TLS_IO_MOVED,	   /* bytes moved (*n > 0), or the step is complete */
+	TLS_IO_MOVED = 0,  /* bytes moved (*n > 0), or the step is complete */
 	TLS_IO_WANT_READ,  /* retry once the socket is readable */
 	TLS_IO_WANT_WRITE, /* retry once the socket is writable */
 	TLS_IO_CLOSED,	   /* the peer closed: close_notify, EOF or RST */

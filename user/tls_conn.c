@@ -25,7 +25,7 @@ struct tls_conn {
 	int fd;
 	int sys_err;	 /* errno of the last failed recv/send, 0 none */
 	bool eof;	 /* recv returned 0 */
-	bool dead;	 /* SSL_ERROR_SSL/SYSCALL: no more I/O, no close_notify */
+	uint8_t end;	 /* 0; after SSL_ERROR_SSL/SYSCALL: CLOSED or FAILED, for good */
 	bool hs_done;
 	const char *why; /* static text: why the last call failed */
 };
@@ -151,29 +151,30 @@ static enum tls_io outcome(struct tls_conn *t, int ret)
 	case SSL_ERROR_ZERO_RETURN: /* close_notify */
 		return TLS_IO_CLOSED;
 	case SSL_ERROR_SYSCALL:
-		t->dead = true;
 		err = ERR_peek_error();
 		ERR_clear_error();
+		t->end = TLS_IO_CLOSED;
 		if (!err && (!t->sys_err || t->sys_err == ECONNRESET || t->sys_err == EPIPE))
-			return TLS_IO_CLOSED;
+			return t->end;
 		t->why = t->sys_err ? strerror(t->sys_err) : ERR_reason_error_string(err);
 		break;
 	default:
-		t->dead = true;
 		err = ERR_peek_last_error();
 		ERR_clear_error();
+		t->end = TLS_IO_CLOSED;
 		if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
 		    ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			return TLS_IO_CLOSED;
+			return t->end;
 		/* a reset while OpenSSL was sending an alert of its own */
 		if (t->sys_err == ECONNRESET || t->sys_err == EPIPE)
-			return TLS_IO_CLOSED;
+			return t->end;
 		t->why = ERR_reason_error_string(err);
 		break;
 	}
 	if (!t->why)
 		t->why = "unknown TLS error";
-	return TLS_IO_FAILED;
+	t->end = TLS_IO_FAILED;
+	return t->end;
 }
 
 /* Every call starts with an empty error queue, or SSL_get_error misreads. */
@@ -181,7 +182,7 @@ static bool usable(struct tls_conn *t)
 {
 	ERR_clear_error();
 	t->sys_err = 0;
-	return !t->dead;
+	return !t->end;
 }
 
 enum tls_io tls_handshake(struct tls_conn *t)
@@ -191,7 +192,7 @@ enum tls_io tls_handshake(struct tls_conn *t)
 	if (t->hs_done)
 		return TLS_IO_MOVED;
 	if (!usable(t))
-		return TLS_IO_FAILED;
+		return t->end;
 	ret = SSL_do_handshake(t->ssl);
 	if (ret == 1) {
 		t->hs_done = true;
@@ -211,7 +212,7 @@ enum tls_io tls_read(struct tls_conn *t, void *buf, size_t len, size_t *n)
 
 	*n = 0;
 	if (!usable(t))
-		return TLS_IO_FAILED;
+		return t->end;
 	ret = SSL_read_ex(t->ssl, buf, len, n);
 	if (SSL_is_init_finished(t->ssl))
 		t->hs_done = true;
@@ -223,10 +224,10 @@ enum tls_io tls_write(struct tls_conn *t, const void *buf, size_t len, size_t *n
 	int ret;
 
 	*n = 0;
+	if (!usable(t))
+		return t->end;
 	if (!len)
 		return TLS_IO_MOVED;
-	if (!usable(t))
-		return TLS_IO_FAILED;
 	ret = SSL_write_ex(t->ssl, buf, len, n);
 	if (SSL_is_init_finished(t->ssl))
 		t->hs_done = true;

@@ -145,8 +145,7 @@ static int read_key(const char *path, const char *cert_path, struct pair *p, cha
 			snprintf(err, errlen, "key %s: encrypted; give it without a passphrase",
 				 path);
 		else
-			snprintf(err, errlen, "key %s: no PEM private key in it (%s)", path,
-				 ssl_why());
+			snprintf(err, errlen, "key %s: no PEM private key in it", path);
 		ERR_clear_error();
 		return -EINVAL;
 	}
