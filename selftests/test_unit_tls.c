@@ -823,13 +823,26 @@ static void test_peer_close(void **state)
 	echo(&l);
 	rst(l.cfd);
 	l.cfd = -1;
-	signal(SIGPIPE, SIG_DFL); /* MSG_NOSIGNAL, or the test dies here */
 	for (i = 0; i < 4 && r == TLS_IO_MOVED; i++)
 		r = tls_write(l.srv, big, sizeof(big), &n);
-	signal(SIGPIPE, SIG_IGN);
 	assert_int_equal(r, TLS_IO_CLOSED);
 	assert_string_equal(tls_conn_error(l.srv), "");
 	assert_int_equal(tls_read(l.srv, buf, 1, &n), TLS_IO_CLOSED);
+	link_close(&l);
+
+	/* ... whose reset was already reported (to a plain recv): EPIPE, and
+	 * SIGPIPE unless the layer sends with MSG_NOSIGNAL */
+	link_open(&l, s, cctx, NULL);
+	handshake_ok(&l);
+	echo(&l);
+	rst(l.cfd);
+	l.cfd = -1;
+	while (recv(l.sfd, buf, sizeof(buf), 0) < 0 && errno == EAGAIN)
+		wait_io(&l);
+	assert_int_equal(errno, ECONNRESET);
+	signal(SIGPIPE, SIG_DFL); /* the test dies here without MSG_NOSIGNAL */
+	assert_int_equal(tls_write(l.srv, "x", 1, &n), TLS_IO_CLOSED);
+	signal(SIGPIPE, SIG_IGN);
 	link_close(&l);
 
 	/* EOF without close_notify */
