@@ -97,17 +97,20 @@ static void write_pem(const char *file, X509 *x, EVP_PKEY *key)
 }
 
 /* ca.pem; X.pem and X.key for leaves a (www.example.com), b
- * (shop.example.com, *.example.net), c (*.example.com), old (expired). */
+ * (shop.example.com, *.example.net), c (*.example.com), old (expired), all
+ * ECDSA P-256, and rsa (RSA 2048, rsa.example.com). */
 static void make_certs(void)
 {
 	static const struct {
 		const char *name, *sans;
 		long from, to;
+		bool rsa;
 	} leaves[] = {
 		{"a", "DNS:www.example.com", -3600, 86400},
 		{"b", "DNS:shop.example.com,DNS:*.example.net", -3600, 86400},
 		{"c", "DNS:*.example.com", -3600, 86400},
 		{"old", "DNS:old.example.com", -3 * 86400, -86400},
+		{"rsa", "DNS:rsa.example.com", -3600, 86400, true},
 	};
 	EVP_PKEY *ca_key = EVP_EC_gen("P-256");
 	X509 *ca = make_cert(ca_key, "xdpgw test CA", NULL, NULL, NULL, -3600, 86400);
@@ -116,7 +119,7 @@ static void make_certs(void)
 
 	write_pem("ca.pem", ca, NULL);
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-		EVP_PKEY *key = EVP_EC_gen("P-256");
+		EVP_PKEY *key = leaves[i].rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
 		X509 *x = make_cert(key, leaves[i].name, leaves[i].sans, ca, ca_key,
 				    leaves[i].from, leaves[i].to);
 
@@ -406,7 +409,7 @@ static void test_sni_picks_pair(void **state)
 
 static void test_versions(void **state)
 {
-	struct tls_server *s = server_of("a");
+	struct tls_server *s = server_of("a rsa");
 	struct tls_cfg cfg13 = cfg_of("a");
 	SSL_CTX *c11 = client_ctx(TLS1_1_VERSION, TLS1_1_VERSION, NULL);
 	SSL_CTX *c12 = client_ctx(TLS1_2_VERSION, TLS1_2_VERSION, NULL);
@@ -426,6 +429,19 @@ static void test_versions(void **state)
 	link_open(&l, s, c12, "www.example.com");
 	handshake_ok(&l);
 	assert_string_equal(tls_conn_version(l.srv), "TLSv1.2");
+	echo(&l);
+	link_close(&l);
+
+	/* an RSA certificate, chosen by SNI, with either version */
+	link_open(&l, s, c12, "rsa.example.com");
+	handshake_ok(&l);
+	assert_string_equal(peer_cn(&l), "rsa");
+	assert_memory_equal(SSL_CIPHER_get_name(SSL_get_current_cipher(l.cli)), "ECDHE-RSA-", 10);
+	echo(&l);
+	link_close(&l);
+	link_open(&l, s, c13, "rsa.example.com");
+	handshake_ok(&l);
+	assert_string_equal(peer_cn(&l), "rsa");
 	echo(&l);
 	link_close(&l);
 
@@ -450,6 +466,21 @@ static void test_versions(void **state)
 	link_close(&l);
 
 	tls_server_free(s13);
+
+	/* the TLS 1.2 cipher list is the configured one */
+	cfg13 = cfg_of("rsa");
+	assert_int_equal(tls_cfg_set(&cfg13, "tls-ciphers", "ECDHE-RSA-CHACHA20-POLY1305", err,
+				     sizeof(err)),
+			 0);
+	s13 = tls_server_new(&cfg13, err, sizeof(err));
+	assert_non_null(s13);
+	link_open(&l, s13, c12, NULL);
+	handshake_ok(&l);
+	assert_string_equal(SSL_CIPHER_get_name(SSL_get_current_cipher(l.cli)),
+			    "ECDHE-RSA-CHACHA20-POLY1305");
+	link_close(&l);
+	tls_server_free(s13);
+
 	SSL_CTX_free(c11);
 	SSL_CTX_free(c12);
 	SSL_CTX_free(c13);
@@ -773,6 +804,17 @@ static void test_garbage(void **state)
 		assert_int_equal(tls_shutdown(l.srv), TLS_IO_CLOSED);
 		link_close(&l);
 	}
+	/* a ClientHello that stops half-way waits (the caller's timeout ends
+	 * it) and is freed cleanly */
+	link_open(&l, s, NULL, NULL);
+	assert_int_equal(send(l.cfd, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11, 0), 11);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(tls_handshake(l.srv), TLS_IO_WANT_READ);
+		wait_io(&l);
+	}
+	assert_false(tls_handshake_done(l.srv));
+	link_close(&l);
+
 	handshake_ok(&good);
 	echo(&good);
 	link_close(&good);
