@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 #include <openssl/err.h>
@@ -220,6 +221,9 @@ static void link_open(struct link *l, struct tls_server *s, SSL_CTX *cctx, const
 		    errno == EINPROGRESS);
 	l->sfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
 	assert_true(l->sfd >= 0);
+	/* as the proxy's sockets: no Nagle wait behind a small record */
+	setsockopt(l->cfd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	setsockopt(l->sfd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	if (cctx) {
 		l->cli = SSL_new(cctx);
 		SSL_set_fd(l->cli, l->cfd);
