@@ -121,8 +121,8 @@ static void make_certs(void)
 	write_pem("ca.pem", ca, NULL);
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		EVP_PKEY *key = leaves[i].rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-		X509 *x = make_cert(key, leaves[i].name, leaves[i].sans, ca, ca_key,
-				    leaves[i].from, leaves[i].to);
+		X509 *x = make_cert(key, leaves[i].name, leaves[i].sans, ca, ca_key, leaves[i].from,
+				    leaves[i].to);
 
 		snprintf(file, sizeof(file), "%s.pem", leaves[i].name);
 		write_pem(file, x, NULL);
@@ -473,9 +473,9 @@ static void test_versions(void **state)
 
 	/* the TLS 1.2 cipher list is the configured one */
 	cfg13 = cfg_of("rsa");
-	assert_int_equal(tls_cfg_set(&cfg13, "tls-ciphers", "ECDHE-RSA-CHACHA20-POLY1305", err,
-				     sizeof(err)),
-			 0);
+	assert_int_equal(
+		tls_cfg_set(&cfg13, "tls-ciphers", "ECDHE-RSA-CHACHA20-POLY1305", err, sizeof(err)),
+		0);
 	s13 = tls_server_new(&cfg13, err, sizeof(err));
 	assert_non_null(s13);
 	link_open(&l, s13, c12, NULL);
@@ -621,8 +621,7 @@ static void test_load_errors(void **state)
 
 	cfg = cfg_of("a");
 	snprintf(cfg.pairs[0].key, sizeof(cfg.pairs[0].key), "%s", path("a.pem"));
-	snprintf(want, sizeof(want), "key %s: no PEM private key in it",
-		 path("a.pem"));
+	snprintf(want, sizeof(want), "key %s: no PEM private key in it", path("a.pem"));
 	expect_error(&cfg, want);
 
 	cfg = cfg_of("a");
@@ -638,15 +637,14 @@ static void test_load_errors(void **state)
 	expect_error(&cfg, want);
 
 	cfg = cfg_of("a");
-	assert_int_equal(tls_cfg_set(&cfg, "tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:BOGUS:!aNULL",
-				     err, sizeof(err)),
+	assert_int_equal(tls_cfg_set(&cfg, "tls-ciphers",
+				     "ECDHE-RSA-AES128-GCM-SHA256:BOGUS:!aNULL", err, sizeof(err)),
 			 0);
 	expect_error(&cfg, "tls-ciphers: 'BOGUS' is not a TLS 1.2 cipher this OpenSSL knows and "
 			   "allows");
 	cfg = cfg_of("a");
-	assert_int_equal(tls_cfg_set(&cfg, "tls-ciphers", "TLS_AES_128_GCM_SHA256", err,
-				     sizeof(err)),
-			 0);
+	assert_int_equal(
+		tls_cfg_set(&cfg, "tls-ciphers", "TLS_AES_128_GCM_SHA256", err, sizeof(err)), 0);
 	expect_error(&cfg, "tls-ciphers: 'TLS_AES_128_GCM_SHA256' is not a TLS 1.2 cipher this "
 			   "OpenSSL knows and allows (TLS 1.3 suites go in tls-ciphersuites)");
 	cfg = cfg_of("a");
@@ -776,7 +774,10 @@ static void test_reload(void **state)
  * disturbed. */
 static void test_garbage(void **state)
 {
-#define C(b, why) {b, sizeof(b) - 1, why}
+#define C(b, why)                                                                                  \
+	{                                                                                          \
+		b, sizeof(b) - 1, why                                                              \
+	}
 	static const struct {
 		const char *bytes;
 		size_t len;
@@ -1047,11 +1048,11 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sni_picks_pair),	  cmocka_unit_test(test_versions),
-		cmocka_unit_test(test_alpn),		  cmocka_unit_test(test_resumption),
-		cmocka_unit_test(test_load_errors),	  cmocka_unit_test(test_expired_warns),
-		cmocka_unit_test(test_reload),		  cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_peer_close),	  cmocka_unit_test(test_write_backpressure),
+		cmocka_unit_test(test_sni_picks_pair), cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_alpn),	       cmocka_unit_test(test_resumption),
+		cmocka_unit_test(test_load_errors),    cmocka_unit_test(test_expired_warns),
+		cmocka_unit_test(test_reload),	       cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_peer_close),     cmocka_unit_test(test_write_backpressure),
 		cmocka_unit_test(test_idle_memory),
 	};
 

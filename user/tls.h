@@ -34,9 +34,9 @@ struct tls_pair_cfg {
 struct tls_cfg {
 	struct tls_pair_cfg pairs[TLS_MAX_PAIRS]; /* [0]: no SNI or no match */
 	unsigned int npairs;
-	uint16_t min_version;	 /* TLS_V12 or TLS_V13 */
-	char ciphers[512];	 /* TLS 1.2, OpenSSL's cipher list syntax */
-	char ciphersuites[256];	 /* TLS 1.3 */
+	uint16_t min_version;	  /* TLS_V12 or TLS_V13 */
+	char ciphers[512];	  /* TLS 1.2, OpenSSL's cipher list syntax */
+	char ciphersuites[256];	  /* TLS 1.3 */
 	uint32_t ticket_rotate_s; /* a new ticket key this often */
 };
 
@@ -44,8 +44,7 @@ void tls_cfg_defaults(struct tls_cfg *cfg);
 /* Apply one option: tls-cert (starts a pair), tls-key (ends it), tls-min,
  * tls-ciphers, tls-ciphersuites. 0; -EINVAL with why in err; -ENOENT (err
  * untouched) for a name that is not one of these. */
-int tls_cfg_set(struct tls_cfg *cfg, const char *name, const char *value, char *err,
-		size_t errlen);
+int tls_cfg_set(struct tls_cfg *cfg, const char *name, const char *value, char *err, size_t errlen);
 /* Every pair complete. Files are read by tls_server_new, not here. */
 int tls_cfg_check(const struct tls_cfg *cfg, char *err, size_t errlen);
 

@@ -15,7 +15,8 @@
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-#define DEFAULT_CIPHERSUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define DEFAULT_CIPHERSUITES                                                                       \
+	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define DEFAULT_TICKET_ROTATE_S 3600
 
 void tls_cfg_defaults(struct tls_cfg *cfg)
@@ -65,8 +66,7 @@ static int set_pair(struct tls_cfg *cfg, bool cert, const char *v, char *err, si
 	return set_str(last->key, sizeof(last->key), "tls-key", v, err, errlen);
 }
 
-int tls_cfg_set(struct tls_cfg *cfg, const char *name, const char *value, char *err,
-		size_t errlen)
+int tls_cfg_set(struct tls_cfg *cfg, const char *name, const char *value, char *err, size_t errlen)
 {
 	bool cert = !strcmp(name, "tls-cert");
 

@@ -23,9 +23,9 @@
 struct tls_conn {
 	SSL *ssl;
 	int fd;
-	int sys_err;	 /* errno of the last failed recv/send, 0 none */
-	bool eof;	 /* recv returned 0 */
-	uint8_t end;	 /* 0; after SSL_ERROR_SSL/SYSCALL: CLOSED or FAILED, for good */
+	int sys_err; /* errno of the last failed recv/send, 0 none */
+	bool eof;    /* recv returned 0 */
+	uint8_t end; /* 0; after SSL_ERROR_SSL/SYSCALL: CLOSED or FAILED, for good */
 	bool hs_done;
 	const char *why; /* static text: why the last call failed */
 };
@@ -87,9 +87,9 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 static void bio_meth_init(void)
 {
 	bio_meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "xdpgw socket");
-	if (bio_meth && (!BIO_meth_set_read(bio_meth, bio_read) ||
-			 !BIO_meth_set_write(bio_meth, bio_write) ||
-			 !BIO_meth_set_ctrl(bio_meth, bio_ctrl))) {
+	if (bio_meth &&
+	    (!BIO_meth_set_read(bio_meth, bio_read) || !BIO_meth_set_write(bio_meth, bio_write) ||
+	     !BIO_meth_set_ctrl(bio_meth, bio_ctrl))) {
 		BIO_meth_free(bio_meth);
 		bio_meth = NULL;
 	}

@@ -73,7 +73,7 @@ static const char *ssl_why(void)
 
 struct pair {
 	X509 *cert;
-	STACK_OF(X509) *chain;
+	struct stack_st_X509 *chain; /* STACK_OF(X509) */
 	EVP_PKEY *key;
 };
 
@@ -219,8 +219,9 @@ static int set_ciphers(SSL_CTX *ctx, const char *list, bool tls13, char *err, si
 		ok = tls13 ? SSL_CTX_set_ciphersuites(ctx, tok) : SSL_CTX_set_cipher_list(ctx, tok);
 		if (!ok) {
 			ERR_clear_error();
-			snprintf(err, errlen, "%s: '%s' is not a %s this OpenSSL knows and allows%s",
-				 opt, tok, tls13 ? "TLS 1.3 cipher suite" : "TLS 1.2 cipher",
+			snprintf(err, errlen,
+				 "%s: '%s' is not a %s this OpenSSL knows and allows%s", opt, tok,
+				 tls13 ? "TLS 1.3 cipher suite" : "TLS 1.2 cipher",
 				 !tls13 && !strncmp(tok, "TLS_", 4) ? " (TLS 1.3 suites go in "
 								      "tls-ciphersuites)"
 								    : "");
@@ -282,8 +283,7 @@ static int on_sni(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
-static SSL_CTX *ctx_new(const struct tls_cfg *cfg, struct tls_tickets *tk, char *err,
-			size_t errlen)
+static SSL_CTX *ctx_new(const struct tls_cfg *cfg, struct tls_tickets *tk, char *err, size_t errlen)
 {
 	static const unsigned char sid_ctx[] = "xdpgw";
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());

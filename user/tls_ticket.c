@@ -30,7 +30,7 @@ struct tls_tickets {
 	atomic_int refs;
 	pthread_mutex_t lock;
 	uint32_t rotate_s;
-	uint64_t rotated_s; /* CLOCK_MONOTONIC */
+	uint64_t rotated_s;		     /* CLOCK_MONOTONIC */
 	struct ticket_key keys[TICKET_KEYS]; /* [0] seals; all open */
 	unsigned int nkeys;
 };
