@@ -90,6 +90,12 @@ void tls_conn_free(struct tls_conn *t);
 enum tls_io tls_handshake(struct tls_conn *t);
 bool tls_handshake_done(const struct tls_conn *t);
 enum tls_io tls_read(struct tls_conn *t, void *buf, size_t len, size_t *n);
+/* After a read that moved fewer bytes than asked: true when OpenSSL holds
+ * nothing more and its last recv emptied the socket. An edge-triggered loop
+ * may then clear "may read" as after WANT_READ, saving the recv that would
+ * say EAGAIN. A short read alone does not say so: a recv brings several
+ * records, a read returns one. */
+bool tls_read_drained(const struct tls_conn *t);
 /* After WANT_WRITE the same first bytes must be offered again (at least as
  * many): OpenSSL has already sealed them into a record. */
 enum tls_io tls_write(struct tls_conn *t, const void *buf, size_t len, size_t *n);
@@ -113,6 +119,9 @@ const char *tls_conn_error(const struct tls_conn *t);
 /* The same calls for plain and TLS connections (t NULL: recv/sendmsg on fd,
  * errors mapped alike), so the proxy keeps one code path. */
 enum tls_io stream_read(int fd, struct tls_conn *t, void *buf, size_t len, size_t *n);
+/* stream_read asked for len and moved n: nothing is left to read (plain: a
+ * short read; TLS: tls_read_drained). */
+bool stream_drained(const struct tls_conn *t, size_t len, size_t n);
 enum tls_io stream_writev(int fd, struct tls_conn *t, const struct iovec *iov, int iovcnt,
 			  size_t *n);
 

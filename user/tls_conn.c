@@ -23,9 +23,10 @@
 struct tls_conn {
 	SSL *ssl;
 	int fd;
-	int sys_err; /* errno of the last failed recv/send, 0 none */
-	bool eof;    /* recv returned 0 */
-	uint8_t end; /* 0; after SSL_ERROR_SSL/SYSCALL: CLOSED or FAILED, for good */
+	int sys_err;  /* errno of the last failed recv/send, 0 none */
+	bool eof;     /* recv returned 0 */
+	bool drained; /* the last recv returned less than asked */
+	uint8_t end;  /* 0; after SSL_ERROR_SSL/SYSCALL: CLOSED or FAILED, for good */
 	bool hs_done;
 	const char *why; /* static text: why the last call failed */
 };
@@ -41,6 +42,7 @@ static int bio_read(BIO *b, char *buf, int len)
 	ssize_t n = recv(t->fd, buf, len, 0);
 
 	BIO_clear_retry_flags(b);
+	t->drained = n >= 0 && n < len;
 	if (n > 0)
 		return n;
 	if (n == 0) {
@@ -219,6 +221,11 @@ enum tls_io tls_read(struct tls_conn *t, void *buf, size_t len, size_t *n)
 	return ret == 1 ? TLS_IO_MOVED : outcome(t, ret);
 }
 
+bool tls_read_drained(const struct tls_conn *t)
+{
+	return t->drained && !SSL_has_pending(t->ssl);
+}
+
 enum tls_io tls_write(struct tls_conn *t, const void *buf, size_t len, size_t *n)
 {
 	int ret;
@@ -321,6 +328,11 @@ enum tls_io stream_read(int fd, struct tls_conn *t, void *buf, size_t len, size_
 	if (t)
 		return tls_read(t, buf, len, n);
 	return sock_outcome(recv(fd, buf, len, 0), true, n);
+}
+
+bool stream_drained(const struct tls_conn *t, size_t len, size_t n)
+{
+	return n < len && (!t || tls_read_drained(t));
 }
 
 enum tls_io stream_writev(int fd, struct tls_conn *t, const struct iovec *iov, int iovcnt,
