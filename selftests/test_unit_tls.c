@@ -132,6 +132,29 @@ static void make_certs(void)
 		X509_free(x);
 		EVP_PKEY_free(key);
 	}
+	/* weak: RSA 1024, below Debian's security level; enc.key: a's key
+	 * under a passphrase */
+	{
+		EVP_PKEY *key = EVP_RSA_gen(1024), *a;
+		X509 *x = make_cert(key, "weak", "DNS:weak.example.com", ca, ca_key, -3600, 86400);
+		FILE *f;
+
+		write_pem("weak.pem", x, NULL);
+		write_pem("weak.key", NULL, key);
+		X509_free(x);
+		EVP_PKEY_free(key);
+		f = fopen(path("a.key"), "r");
+		assert_non_null(f);
+		a = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		assert_non_null(a);
+		f = fopen(path("enc.key"), "w");
+		assert_non_null(f);
+		assert_int_equal(
+			PEM_write_PrivateKey(f, a, EVP_aes_256_cbc(), NULL, 0, NULL, "secret"), 1);
+		fclose(f);
+		EVP_PKEY_free(a);
+	}
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
 }
@@ -628,6 +651,21 @@ static void test_load_errors(void **state)
 	cfg = cfg_of("a");
 	snprintf(cfg.pairs[0].cert, sizeof(cfg.pairs[0].cert), "%s", dir);
 	snprintf(want, sizeof(want), "certificate %s: not a regular file", dir);
+	expect_error(&cfg, want);
+
+	cfg = cfg_of("a");
+	snprintf(cfg.pairs[0].cert, sizeof(cfg.pairs[0].cert), "%s", path("a.key"));
+	snprintf(want, sizeof(want), "certificate %s: no PEM certificate in it", path("a.key"));
+	expect_error(&cfg, want);
+
+	cfg = cfg_of("a");
+	snprintf(cfg.pairs[0].key, sizeof(cfg.pairs[0].key), "%s", path("enc.key"));
+	snprintf(want, sizeof(want), "key %s: encrypted; give it without a passphrase",
+		 path("enc.key"));
+	expect_error(&cfg, want);
+
+	cfg = cfg_of("weak");
+	snprintf(want, sizeof(want), "certificate %s: ee key too small", path("weak.pem"));
 	expect_error(&cfg, want);
 
 	/* the second pair is checked as well as the first */
