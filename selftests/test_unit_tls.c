@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -809,6 +811,56 @@ static void test_reload(void **state)
 	SSL_CTX_free(cctx);
 }
 
+struct reloader {
+	struct tls_server *s;
+	atomic_bool stop;
+	int reloads;
+	char err[256]; /* cmocka's asserts belong to the main thread */
+};
+
+static void *reload_loop(void *arg)
+{
+	struct reloader *r = arg;
+	struct tls_cfg a = cfg_of("a"), b = cfg_of("b");
+	while (!atomic_load(&r->stop) &&
+	       !tls_server_reload(r->s, r->reloads % 2 ? &a : &b, r->err, sizeof(r->err)))
+		r->reloads++;
+	return NULL;
+}
+
+/* Reloads in another thread while connections come and go (the proxy's
+ * main thread on SIGHUP and its workers). */
+static void test_reload_concurrent(void **state)
+{
+	SSL_CTX *cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
+	struct reloader r = {.s = server_of("a")};
+	struct link l[4];
+	pthread_t th;
+	int i, k;
+
+	(void)state;
+	assert_int_equal(pthread_create(&th, NULL, reload_loop, &r), 0);
+	for (i = 0; i < 50; i++) {
+		for (k = 0; k < 4; k++)
+			link_open(&l[k], r.s, cctx, NULL);
+		for (k = 0; k < 4; k++) {
+			handshake_ok(&l[k]);
+			assert_true(strchr("ab", peer_cn(&l[k])[0]));
+		}
+		for (k = 0; k < 4; k++) {
+			echo(&l[k]);
+			link_close(&l[k]);
+		}
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(th, NULL);
+	assert_string_equal(r.err, "");
+	assert_true(r.reloads > 1);
+	print_message("# %d reloads during 200 connections\n", r.reloads);
+	tls_server_free(r.s);
+	SSL_CTX_free(cctx);
+}
+
 /* Not a ClientHello: FAILED at once, with OpenSSL's reason; nobody else
  * disturbed. */
 static void test_garbage(void **state)
@@ -1185,12 +1237,19 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sni_picks_pair), cmocka_unit_test(test_versions),
-		cmocka_unit_test(test_alpn),	       cmocka_unit_test(test_resumption),
-		cmocka_unit_test(test_load_errors),    cmocka_unit_test(test_expired_warns),
-		cmocka_unit_test(test_reload),	       cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_peer_close),     cmocka_unit_test(test_write_backpressure),
-		cmocka_unit_test(test_read_drained),   cmocka_unit_test(test_read_drained_boundary),
+		cmocka_unit_test(test_sni_picks_pair),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_alpn),
+		cmocka_unit_test(test_resumption),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_expired_warns),
+		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_reload_concurrent),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_peer_close),
+		cmocka_unit_test(test_write_backpressure),
+		cmocka_unit_test(test_read_drained),
+		cmocka_unit_test(test_read_drained_boundary),
 		cmocka_unit_test(test_idle_memory),
 	};
 
