@@ -391,6 +391,28 @@ static void echo(struct link *l)
 	assert_memory_equal(buf, "pong", 4);
 }
 
+/* A handshake both sides give up, the server with why (NULL: any). */
+static void expect_refused(struct tls_server *s, SSL_CTX *cctx, const char *sni, const char *why)
+{
+	struct link l;
+
+	link_open(&l, s, cctx, sni);
+	handshake(&l);
+	assert_int_equal(l.sres, TLS_IO_FAILED);
+	assert_true(l.cfail);
+	if (why)
+		assert_string_equal(tls_conn_error(l.srv), why);
+	link_close(&l);
+}
+
+/* A connection with its handshake done and one exchange made. */
+static void link_ready(struct link *l, struct tls_server *s, SSL_CTX *cctx, const char *sni)
+{
+	link_open(l, s, cctx, sni);
+	handshake_ok(l);
+	echo(l);
+}
+
 static const char *peer_cn(struct link *l)
 {
 	static char cn[64];
@@ -403,6 +425,31 @@ static const char *peer_cn(struct link *l)
 }
 
 /* ---------------------------------------------------------------- tests */
+
+/* Most tests: a server with pair a, a client for TLS 1.2 and 1.3. */
+struct fixture {
+	SSL_CTX *cctx;
+	struct tls_server *s;
+};
+
+static int with_server_a(void **state)
+{
+	static struct fixture fx;
+
+	fx.cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
+	fx.s = server_of("a");
+	*state = &fx;
+	return 0;
+}
+
+static int free_server(void **state)
+{
+	struct fixture *fx = *state;
+
+	SSL_CTX_free(fx->cctx);
+	tls_server_free(fx->s);
+	return 0;
+}
 
 /* The pair whose names match SNI; exact names before wildcards; else the
  * first; the chosen certificate verifies for the name. */
@@ -475,22 +522,13 @@ static void test_versions(void **state)
 	echo(&l);
 	link_close(&l);
 
-	link_open(&l, s, c11, "www.example.com");
-	handshake(&l);
-	assert_int_equal(l.sres, TLS_IO_FAILED);
-	assert_true(l.cfail);
-	assert_string_equal(tls_conn_error(l.srv), "unsupported protocol");
-	link_close(&l);
+	expect_refused(s, c11, "www.example.com", "unsupported protocol");
 
 	/* --tls-min 1.3 refuses a TLS 1.2 client */
 	assert_int_equal(tls_cfg_set(&cfg13, "tls-min", "1.3", err, sizeof(err)), 0);
 	s13 = tls_server_new(&cfg13, err, sizeof(err));
 	assert_non_null(s13);
-	link_open(&l, s13, c12, "www.example.com");
-	handshake(&l);
-	assert_int_equal(l.sres, TLS_IO_FAILED);
-	assert_true(l.cfail);
-	link_close(&l);
+	expect_refused(s13, c12, "www.example.com", "unsupported protocol");
 	link_open(&l, s13, c13, "www.example.com");
 	handshake_ok(&l);
 	link_close(&l);
@@ -537,11 +575,7 @@ static void test_alpn(void **state)
 	link_close(&l);
 
 	/* a client that speaks only h2 is told no_application_protocol */
-	link_open(&l, s, h2, "www.example.com");
-	handshake(&l);
-	assert_int_equal(l.sres, TLS_IO_FAILED);
-	assert_true(l.cfail);
-	link_close(&l);
+	expect_refused(s, h2, "www.example.com", "no application protocol");
 
 	link_open(&l, s, none, "www.example.com");
 	handshake_ok(&l);
@@ -628,54 +662,66 @@ static void expect_error(struct tls_cfg *cfg, const char *want)
 	assert_string_equal(err, want);
 }
 
+/* want with each {name} replaced by the path of that test file, {} by the
+ * directory. */
+static const char *expand(const char *want)
+{
+	static char out[512];
+	size_t n = 0;
+
+	while (*want && n < sizeof(out) - 1) {
+		const char *close = *want == '{' ? strchr(want, '}') : NULL;
+
+		if (close) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(close - want - 1), want + 1);
+			n += snprintf(out + n, sizeof(out) - n, "%s", name[0] ? path(name) : dir);
+			want = close + 1;
+		} else {
+			out[n++] = *want++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static void test_load_errors(void **state)
 {
+	/* the pairs, then one file put in place of a pair's cert or key */
+	static const struct {
+		const char *pairs;
+		int pair;
+		char field;	  /* 'c' or 'k' */
+		const char *file; /* "" the directory; NULL nothing replaced */
+		const char *want;
+	} files[] = {
+		{"a", 0, 'c', "nope.pem", "certificate {nope.pem}: No such file or directory"},
+		{"a", 0, 'k', "b.key", "key {b.key} does not match certificate {a.pem}"},
+		{"a", 0, 'k', "a.pem", "key {a.pem}: no PEM private key in it"},
+		{"a", 0, 'c', "", "certificate {}: not a regular file"},
+		{"a", 0, 'c', "a.key", "certificate {a.key}: no PEM certificate in it"},
+		{"a", 0, 'k', "enc.key", "key {enc.key}: encrypted; give it without a passphrase"},
+		{"weak", 0, 0, NULL, "certificate {weak.pem}: ee key too small"},
+		/* the second pair is checked as well as the first */
+		{"a b", 1, 'c', "c.pem", "key {b.key} does not match certificate {c.pem}"},
+	};
 	struct tls_cfg cfg;
-	char err[256], want[512];
+	char err[256];
+	size_t i;
 
 	(void)state;
-	cfg = cfg_of("a");
-	snprintf(cfg.pairs[0].cert, sizeof(cfg.pairs[0].cert), "%s", path("nope.pem"));
-	snprintf(want, sizeof(want), "certificate %s: No such file or directory", path("nope.pem"));
-	expect_error(&cfg, want);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		cfg = cfg_of(files[i].pairs);
+		if (files[i].file) {
+			struct tls_pair_cfg *pc = &cfg.pairs[files[i].pair];
+			char *field = files[i].field == 'c' ? pc->cert : pc->key;
 
-	cfg = cfg_of("a");
-	snprintf(cfg.pairs[0].key, sizeof(cfg.pairs[0].key), "%s", path("b.key"));
-	snprintf(want, sizeof(want), "key %s does not match certificate %s", path("b.key"),
-		 path("a.pem"));
-	expect_error(&cfg, want);
-
-	cfg = cfg_of("a");
-	snprintf(cfg.pairs[0].key, sizeof(cfg.pairs[0].key), "%s", path("a.pem"));
-	snprintf(want, sizeof(want), "key %s: no PEM private key in it", path("a.pem"));
-	expect_error(&cfg, want);
-
-	cfg = cfg_of("a");
-	snprintf(cfg.pairs[0].cert, sizeof(cfg.pairs[0].cert), "%s", dir);
-	snprintf(want, sizeof(want), "certificate %s: not a regular file", dir);
-	expect_error(&cfg, want);
-
-	cfg = cfg_of("a");
-	snprintf(cfg.pairs[0].cert, sizeof(cfg.pairs[0].cert), "%s", path("a.key"));
-	snprintf(want, sizeof(want), "certificate %s: no PEM certificate in it", path("a.key"));
-	expect_error(&cfg, want);
-
-	cfg = cfg_of("a");
-	snprintf(cfg.pairs[0].key, sizeof(cfg.pairs[0].key), "%s", path("enc.key"));
-	snprintf(want, sizeof(want), "key %s: encrypted; give it without a passphrase",
-		 path("enc.key"));
-	expect_error(&cfg, want);
-
-	cfg = cfg_of("weak");
-	snprintf(want, sizeof(want), "certificate %s: ee key too small", path("weak.pem"));
-	expect_error(&cfg, want);
-
-	/* the second pair is checked as well as the first */
-	cfg = cfg_of("a b");
-	snprintf(cfg.pairs[1].cert, sizeof(cfg.pairs[1].cert), "%s", path("c.pem"));
-	snprintf(want, sizeof(want), "key %s does not match certificate %s", path("b.key"),
-		 path("c.pem"));
-	expect_error(&cfg, want);
+			snprintf(field, TLS_PATH_MAX, "%s",
+				 files[i].file[0] ? path(files[i].file) : dir);
+		}
+		expect_error(&cfg, expand(files[i].want));
+	}
 
 	cfg = cfg_of("a");
 	assert_int_equal(tls_cfg_set(&cfg, "tls-ciphers",
@@ -881,12 +927,12 @@ static void test_garbage(void **state)
 		C("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b", "wrong version number"),
 	};
 #undef C
-	SSL_CTX *cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
-	struct tls_server *s = server_of("a");
+	struct fixture *fx = *state;
+	SSL_CTX *cctx = fx->cctx;
+	struct tls_server *s = fx->s;
 	struct link good, l;
 	size_t i;
 
-	(void)state;
 	link_open(&good, s, cctx, "www.example.com");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		link_open(&l, s, NULL, NULL);
@@ -914,8 +960,6 @@ static void test_garbage(void **state)
 	handshake_ok(&good);
 	echo(&good);
 	link_close(&good);
-	SSL_CTX_free(cctx);
-	tls_server_free(s);
 }
 
 static void rst(int fd)
@@ -931,19 +975,17 @@ static void rst(int fd)
  * peer is CLOSED too, and raises no SIGPIPE. */
 static void test_peer_close(void **state)
 {
-	SSL_CTX *cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
-	struct tls_server *s = server_of("a");
+	struct fixture *fx = *state;
+	SSL_CTX *cctx = fx->cctx;
+	struct tls_server *s = fx->s;
 	char big[65536] = {0}, buf[16];
 	enum tls_io r = TLS_IO_MOVED;
 	struct link l;
 	size_t n;
 	int i;
 
-	(void)state;
 	/* RST in the middle of a stream */
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	cli_write(&l, "half a request");
 	rst(l.cfd);
 	l.cfd = -1;
@@ -956,9 +998,7 @@ static void test_peer_close(void **state)
 	link_close(&l);
 
 	/* a write into a reset connection */
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	rst(l.cfd);
 	l.cfd = -1;
 	for (i = 0; i < 4 && r == TLS_IO_MOVED; i++)
@@ -970,9 +1010,7 @@ static void test_peer_close(void **state)
 
 	/* ... whose reset was already reported (to a plain recv): EPIPE, and
 	 * SIGPIPE unless the layer sends with MSG_NOSIGNAL */
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	rst(l.cfd);
 	l.cfd = -1;
 	while (recv(l.sfd, buf, sizeof(buf), 0) < 0 && errno == EAGAIN)
@@ -984,9 +1022,7 @@ static void test_peer_close(void **state)
 	link_close(&l);
 
 	/* EOF without close_notify */
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	shutdown(l.cfd, SHUT_WR);
 	assert_int_equal(srv_read(&l, buf, 1), TLS_IO_CLOSED);
 	assert_string_equal(tls_conn_error(l.srv), "");
@@ -1003,9 +1039,7 @@ static void test_peer_close(void **state)
 	link_close(&l);
 
 	/* close_notify both ways */
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	assert_true(SSL_shutdown(l.cli) >= 0);
 	assert_int_equal(srv_read(&l, buf, 1), TLS_IO_CLOSED);
 	assert_int_equal(tls_shutdown(l.srv), TLS_IO_MOVED);
@@ -1013,30 +1047,23 @@ static void test_peer_close(void **state)
 	link_close(&l);
 
 	/* and the server's close_notify first */
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	assert_int_equal(tls_shutdown(l.srv), TLS_IO_MOVED);
 	assert_int_equal(cli_read(&l, buf, 1), SSL_ERROR_ZERO_RETURN);
 	link_close(&l);
-
-	SSL_CTX_free(cctx);
-	tls_server_free(s);
 }
 
 /* A short read means "drained" only when OpenSSL holds no more records. */
 static void test_read_drained(void **state)
 {
-	SSL_CTX *cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
-	struct tls_server *s = server_of("a");
+	struct fixture *fx = *state;
+	SSL_CTX *cctx = fx->cctx;
+	struct tls_server *s = fx->s;
 	char buf[100];
 	struct link l;
 	size_t n;
 
-	(void)state;
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	/* two records, both in the server's socket before it reads */
 	cli_write(&l, "abc");
 	cli_write(&l, "defg");
@@ -1052,8 +1079,6 @@ static void test_read_drained(void **state)
 	assert_true(stream_drained(NULL, sizeof(buf), 3));
 	assert_false(stream_drained(NULL, 3, 3));
 	link_close(&l);
-	SSL_CTX_free(cctx);
-	tls_server_free(s);
 }
 
 static int queued(int fd)
@@ -1087,9 +1112,7 @@ static void test_read_drained_boundary(void **state)
 	int w;
 
 	(void)state;
-	link_open(&l, s, cctx, NULL);
-	handshake_ok(&l);
-	echo(&l);
+	link_ready(&l, s, cctx, NULL);
 	cli_write_n(&l, 100);
 	ovh = queued(l.sfd) - 100;
 	assert_int_equal(srv_read(&l, buf, 100), TLS_IO_MOVED);
@@ -1126,8 +1149,9 @@ static void test_read_drained_boundary(void **state)
  * client that reads only when the server is blocked, every byte checked. */
 static void test_write_backpressure(void **state)
 {
-	SSL_CTX *cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
-	struct tls_server *s = server_of("a");
+	struct fixture *fx = *state;
+	SSL_CTX *cctx = fx->cctx;
+	struct tls_server *s = fx->s;
 	const size_t total = 4 << 20;
 	unsigned char *data = malloc(total), *got = malloc(total);
 	size_t sent = 0, recvd = 0, n, i;
@@ -1135,7 +1159,6 @@ static void test_write_backpressure(void **state)
 	unsigned int blocked = 0;
 	struct link l;
 
-	(void)state;
 	assert_non_null(data);
 	assert_non_null(got);
 	for (i = 0; i < total; i++)
@@ -1170,8 +1193,6 @@ static void test_write_backpressure(void **state)
 	link_close(&l);
 	free(data);
 	free(got);
-	SSL_CTX_free(cctx);
-	tls_server_free(s);
 }
 
 /* Heap of an idle server connection after a request (RELEASE_BUFFERS):
@@ -1179,14 +1200,14 @@ static void test_write_backpressure(void **state)
 static void test_idle_memory(void **state)
 {
 	enum { N = 200 };
-	SSL_CTX *cctx = client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL);
-	struct tls_server *s = server_of("a");
+	struct fixture *fx = *state;
+	SSL_CTX *cctx = fx->cctx;
+	struct tls_server *s = fx->s;
 	static struct link l[N];
 	struct mallinfo2 before, after;
 	size_t per;
 	int i;
 
-	(void)state;
 	before = mallinfo2();
 	for (i = 0; i < N; i++) {
 		link_open(&l[i], s, cctx, "www.example.com");
@@ -1201,8 +1222,6 @@ static void test_idle_memory(void **state)
 	for (i = 0; i < N; i++)
 		link_close(&l[i]);
 	assert_true(per < 20480); /* without RELEASE_BUFFERS: 33 KB more */
-	SSL_CTX_free(cctx);
-	tls_server_free(s);
 }
 
 static int setup(void **state)
@@ -1245,12 +1264,13 @@ int main(void)
 		cmocka_unit_test(test_expired_warns),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_reload_concurrent),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_peer_close),
-		cmocka_unit_test(test_write_backpressure),
-		cmocka_unit_test(test_read_drained),
+		cmocka_unit_test_setup_teardown(test_garbage, with_server_a, free_server),
+		cmocka_unit_test_setup_teardown(test_peer_close, with_server_a, free_server),
+		cmocka_unit_test_setup_teardown(test_write_backpressure, with_server_a,
+						free_server),
+		cmocka_unit_test_setup_teardown(test_read_drained, with_server_a, free_server),
 		cmocka_unit_test(test_read_drained_boundary),
-		cmocka_unit_test(test_idle_memory),
+		cmocka_unit_test_setup_teardown(test_idle_memory, with_server_a, free_server),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
