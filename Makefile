@@ -23,11 +23,12 @@ PKG_CONFIG ?= pkg-config
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS_PC := libbpf libxdp
+# openssl: libssl and libcrypto for the proxy's TLS (user/tls_*.c)
+LIBS_PC := libbpf libxdp openssl
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -MMD -MP
 CPPFLAGS += -Iinclude -I$(OUTPUT) $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lssl -lcrypto)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-Wall -Werror -MMD -MP -Iinclude -Ibpf -Ivmlinux
@@ -71,9 +72,10 @@ TEST_BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(TEST_BPF_PROGS))
 # build: compiler, libraries, skeleton generator; test: the namespace tools
 # (ps and sysctl are procps, which a minimal Debian lacks); libclang-rt-14-dev
 # is libFuzzer's runtime; valgrind for test_s2_proxy; man-db and systemd check
-# what make install puts (test_install)
+# what make install puts (test_install); libssl-dev for the proxy's TLS and
+# openssl (the CLI) for the tests' certificates and s_client
 DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf-dev \
-	zlib1g-dev bpftool libcmocka-dev libclang-rt-14-dev \
+	zlib1g-dev bpftool libcmocka-dev libclang-rt-14-dev libssl-dev openssl \
 	xdp-tools iproute2 ethtool iputils-ping traceroute tcpdump curl python3 \
 	netcat-openbsd nftables procps util-linux valgrind man-db systemd
 # only for `make bench` (selftests/bench/proxy.sh): the peer and the load
