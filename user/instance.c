@@ -24,8 +24,9 @@
 static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FLOWS, XDPGW_MAP_REV,	   XDPGW_MAP_STATS,
 	XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS, XDPGW_MAP_FRAGS,
+	XDPGW_MAP_FAST_DIRS,
 };
-enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS };
+enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS };
 
 int instance_unpin(const char *dir)
 {
@@ -215,6 +216,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	if (err)
 		return err;
 	in->xdp_attached = true;
+	in->fd[FD_FAST_DIRS] = bpf_map__fd(in->xdp->maps.fast_dirs); /* made by its load */
 	if (!in->int_ifindex)
 		return 0;
 	err = attach_xdp(&in->int_prog, in->xint->obj, XDPGW_XDP_INT_PROG_NAME,
