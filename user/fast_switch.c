@@ -146,7 +146,7 @@ static void say(const struct fast_dir_state *d, const char *again)
 		pr_info("xdpgw: fast path %s %s -> %s: on%s (%s)\n", dir_names[d->dir], d->from,
 			d->to, again, d->why);
 	else
-		pr_warn("xdpgw: fast path %s %s -> %s: off: %s\n", dir_names[d->dir], d->from,
+		pr_warn("fast path %s %s -> %s: off: %s\n", dir_names[d->dir], d->from,
 			d->to, d->why);
 }
 
@@ -180,7 +180,7 @@ int fast_switch_start(struct fast_switch *fs, int map_fd, int ext_ifindex, int i
 			return err;
 		}
 		if (!look(fs, &fs->d[i]))
-			pr_warn("xdpgw: fast path %s %s -> %s: off: cannot inspect %s\n",
+			pr_warn("fast path %s %s -> %s: off: cannot inspect %s\n",
 				dir_names[i], fs->d[i].from, fs->d[i].to, fs->d[i].to);
 		else
 			say(&fs->d[i], "");
