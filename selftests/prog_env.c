@@ -12,6 +12,7 @@
 #include "nat_xdp_int.skel.h"
 #include "config.h"
 #include "instance.h"
+#include "fast_switch.h"
 #include "pin.h"
 #include "stats.h"
 #include "check.h"
@@ -47,10 +48,7 @@ static int env_load(struct env *e, const struct instance_cfg *cfg)
 
 int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state)
 {
-	__u32 key = dir, val = state;
-
-	return bpf_map_update_elem(bpf_map__fd(e->xdp->maps.fast_dirs), &key, &val, 0) ? -errno :
-											  0;
+	return fast_dir_write(bpf_map__fd(e->xdp->maps.fast_dirs), dir, state);
 }
 
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,

@@ -105,11 +105,16 @@ static __u64 dir_drops(const struct fast_dir_state *d)
 	return rx + tx;
 }
 
+int fast_dir_write(int map_fd, enum fast_dir dir, enum fast_state state)
+{
+	__u32 key = dir, val = state;
+
+	return bpf_map_update_elem(map_fd, &key, &val, 0) ? -errno : 0;
+}
+
 static int write_state(const struct fast_switch *fs, const struct fast_dir_state *d)
 {
-	__u32 key = d->dir, val = d->state;
-
-	return bpf_map_update_elem(fs->map_fd, &key, &val, 0) ? -errno : 0;
+	return fast_dir_write(fs->map_fd, d->dir, d->state);
 }
 
 /* Look at one direction; true when its state changed (map written). */
@@ -120,7 +125,7 @@ static bool look(struct fast_switch *fs, struct fast_dir_state *d)
 	__u64 drops = dir_drops(d);
 	int err;
 
-	err = egress_inspect(d->to_ifindex, &e);
+	err = egress_inspect(d->to_ifindex, false, &e);
 	if (err) {
 		pr_debug("fast path %s: cannot inspect %s: %s\n", dir_names[d->dir], d->to,
 			 strerror(-err));
@@ -132,6 +137,8 @@ static bool look(struct fast_switch *fs, struct fast_dir_state *d)
 	if (next == d->state)
 		return false;
 	d->state = next;
+	if (e.is_veth && e.features_known)
+		egress_inspect(d->to_ifindex, true, &e); /* the peer, to name it */
 	explain(d, &e);
 	err = write_state(fs, d);
 	if (err)

@@ -31,6 +31,9 @@ struct fast_switch {
 	struct fast_dir_state d[FAST_DIR__MAX];
 };
 
+/* Set one direction's switch in map fast_dirs (map_fd). 0 or -errno. */
+int fast_dir_write(int map_fd, enum fast_dir dir, enum fast_state state);
+
 /* The next state of a direction, from the egress's verdict and whether
  * the drop counters grew since the last look.
  */

@@ -336,7 +336,7 @@ static void inspect_peer(const struct link_info *li, struct egress_info *e)
 		close(nsfd);
 }
 
-int egress_inspect(int ifindex, struct egress_info *e)
+int egress_inspect(int ifindex, bool peer_details, struct egress_info *e)
 {
 	struct link_info li;
 	__u64 features = 0;
@@ -353,7 +353,7 @@ int egress_inspect(int ifindex, struct egress_info *e)
 		e->ndo_xmit = features & NETDEV_XDP_ACT_NDO_XMIT;
 	}
 	e->is_veth = li.is_veth;
-	if (li.is_veth && li.link > 0)
+	if (li.is_veth && li.link > 0 && (peer_details || !e->features_known))
 		inspect_peer(&li, e);
 	return 0;
 }

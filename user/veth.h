@@ -37,8 +37,11 @@ struct egress_info {
 	int peer_gro; /* 1 on, 0 off, -1 unknown */
 };
 
-/* What can be learned about ifindex as a redirect target. 0 or -errno. */
-int egress_inspect(int ifindex, struct egress_info *e);
+/* What can be learned about ifindex as a redirect target. The peer of a
+ * veth is looked at only when the xdp-features do not answer, or when
+ * peer_details asks (to name it and its NAPI in a message). 0 or -errno.
+ */
+int egress_inspect(int ifindex, bool peer_details, struct egress_info *e);
 
 enum egress_verdict { EGRESS_TAKES, EGRESS_REFUSES, EGRESS_UNKNOWN };
 /* Whether redirected frames get through, from what egress_inspect learned. */
