@@ -38,6 +38,26 @@ struct {
 const volatile __u32 cfg_ext_ifindex = 0;
 const volatile __u32 cfg_int_ifindex = 0;
 
+/* Each direction's switch (enum fast_state by enum fast_dir), set by the
+ * daemon at run time; pinned, so both XDP objects read the same one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, FAST_DIR__MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fast_dirs SEC(".maps");
+
+/* The direction that redirects into want_ifindex is switched on. */
+static __always_inline bool fast_dir_on(__u32 want_ifindex)
+{
+	__u32 dir = want_ifindex == cfg_ext_ifindex ? FAST_DIR_OUT : FAST_DIR_IN;
+	__u32 *state = bpf_map_lookup_elem(&fast_dirs, &dir);
+
+	return state && *state == FAST_STATE_ON;
+}
+
 /*
  * A TCP/UDP checksum that the sending kernel left to be finished by offload
  * (CHECKSUM_PARTIAL, as from a local socket over a veth) holds just the
@@ -73,14 +93,14 @@ static __always_inline bool fast_eligible(const struct packet *p, const struct n
 
 /*
  * Route the packet as it will be after translation (saddr -> daddr) and
- * fill fib. 0 when it leaves through want_ifindex with a known neighbour;
- * -1 when it must take the slow path.
+ * fill fib. 0 when it leaves through want_ifindex with a known neighbour
+ * and that direction is switched on; -1 when it must take the slow path.
  */
 static __always_inline int fast_route(struct xdp_md *ctx, const struct packet *p, __be32 saddr,
 				      __be32 daddr, __u32 want_ifindex,
 				      struct bpf_fib_lookup *fib)
 {
-	if (p->ip->ttl <= 1)
+	if (p->ip->ttl <= 1 || !fast_dir_on(want_ifindex))
 		return -1;
 	fib->family = AF_INET;
 	fib->tos = p->ip->tos;

@@ -282,6 +282,31 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 };
 #endif
 
+/*
+ * The fast path's switch, per direction: map XDPGW_MAP_FAST_DIRS, an array
+ * indexed by enum fast_dir whose value is an enum fast_state. The XDP
+ * programs redirect only in a direction that is FAST_STATE_ON; the daemon
+ * turns a direction off while its egress interface cannot take redirected
+ * frames (a veth whose peer has no NAPI), and on again, without a reload.
+ * 0 (FAST_STATE_UNSET) is off: nothing is redirected before the daemon
+ * has looked.
+ */
+#define XDPGW_MAP_FAST_DIRS "fast_dirs"
+
+enum fast_dir {
+	FAST_DIR_OUT, /* internal -> external: redirected into the external interface */
+	FAST_DIR_IN, /* external -> internal: redirected into the internal interface */
+	FAST_DIR__MAX,
+};
+
+enum fast_state {
+	FAST_STATE_UNSET, /* off: not decided yet */
+	FAST_STATE_ON,
+	FAST_STATE_OFF_PEER, /* off: the egress is a veth whose peer has no NAPI */
+	FAST_STATE_OFF_DROPS, /* off: redirected frames were dropped */
+	FAST_STATE__MAX,
+};
+
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");

@@ -164,16 +164,51 @@ xg_sysctl() { ip netns exec "$1" sysctl -qw "$2"; }
 #  (see test_s3_napt.sh for the picture). r1 has no route back to the
 #  private prefix.
 s3_build() {
-	NS_WEB=web-$XG_ID NS_GW=gw-$XG_ID NS_R1=r1-$XG_ID NS_INET=inet-$XG_ID
-	export NS_WEB NS_GW NS_R1 NS_INET
+	NS_WEB=web-$XG_ID
+	export NS_WEB
+	s3_build_ns "$NS_WEB"
+	xg_run xg_veth "$NS_WEB" eth0 "$NS_GW" in0
+	XG_IN0_PEER="$NS_WEB eth0"
+	s3_build_addrs
+}
+
+# S3 with the private hosts on a bridge, as in a VPC subnet: gw's in0 is a
+# veth whose peer is a port of bridge br0 in the switch namespace sw, as are
+# web's and web2's (10.100.20.58).
+#  web, web2 --- [sw: br0] --- in0 [gw] eth0 --- [r1] --- inet
+s3_build_bridge() {
+	NS_WEB=web-$XG_ID NS_WEB2=web2-$XG_ID NS_SW=sw-$XG_ID
+	export NS_WEB NS_WEB2 NS_SW
+	s3_build_ns "$NS_WEB" "$NS_WEB2" "$NS_SW"
+	xg_run ip -n "$NS_SW" link add br0 type bridge
+	xg_run ip -n "$NS_SW" link set br0 up
+	xg_run xg_veth "$NS_SW" gw0 "$NS_GW" in0
+	xg_run xg_veth "$NS_SW" web0 "$NS_WEB" eth0
+	xg_run xg_veth "$NS_SW" web20 "$NS_WEB2" eth0
+	xg_run ip -n "$NS_SW" link set gw0 master br0
+	xg_run ip -n "$NS_SW" link set web0 master br0
+	xg_run ip -n "$NS_SW" link set web20 master br0
+	XG_IN0_PEER="$NS_SW gw0"
+	xg_run xg_addr "$NS_WEB2" eth0 10.100.20.58/24
+	xg_run ip -n "$NS_WEB2" route add default via 10.100.20.1
+	s3_build_addrs
+}
+
+# The namespaces of S3 (gw, r1, inet and those named), and the veths
+# outside gw's in0.
+s3_build_ns() {
+	NS_GW=gw-$XG_ID NS_R1=r1-$XG_ID NS_INET=inet-$XG_ID
+	export NS_GW NS_R1 NS_INET
 	local ns
-	for ns in "$NS_WEB" "$NS_GW" "$NS_R1" "$NS_INET"; do
+	for ns in "$@" "$NS_GW" "$NS_R1" "$NS_INET"; do
 		xg_run xg_ns_add "$ns"
 	done
-	xg_run xg_veth "$NS_WEB" eth0 "$NS_GW" in0
 	xg_run xg_veth "$NS_GW" eth0 "$NS_R1" eth0
 	xg_run xg_veth "$NS_R1" eth1 "$NS_INET" eth0
+	XG_EXT_PEER="$NS_R1 eth0"
+}
 
+s3_build_addrs() {
 	xg_run xg_addr "$NS_WEB" eth0 10.100.20.57/24
 	xg_run ip -n "$NS_WEB" route add default via 10.100.20.1
 
@@ -361,9 +396,15 @@ xg_xdpgw() { ip netns exec "$NS_GW" "$XDPGW" "$@"; }
 # xdpgw says "translating" once everything is attached.
 xg_xdpgw_ready() { grep -q translating "$XG_TMP/xdpgw.log"; }
 
-# The fast path redirects frames into web's and r1's veths; a veth takes
-# redirected frames only while it runs an XDP program itself (a physical NIC
-# needs none). xg_peer_xdp NS IF: give IF a pass program unless it has one.
+# The fast path redirects frames into gw's in0 and eth0; a veth takes
+# redirected frames only while its peer has NAPI: an XDP program or GRO on
+# (a physical NIC needs none). Without, xdpgw keeps that direction on the
+# slow path. xg_nat_start gives both peers a pass program unless
+# XG_PEER_XDP=0 (peers left untouched, as on a host nobody prepared).
+# xg_peer_xdp NS IF: give IF a pass program unless it has one.
+XG_PEER_XDP=${XG_PEER_XDP:-1}
+XG_IN0_PEER=   # "ns if" of the peer of gw's in0, set by the s3 builders
+XG_EXT_PEER=   # and of gw's eth0
 XG_PASS_OBJ=$XG_REPO/.output/floors.bpf.o
 xg_peer_xdp() {
 	ip -n "$1" link show "$2" | grep -q ' xdp' && return 0
@@ -387,8 +428,9 @@ xg_nat_start() {
 		return
 	fi
 	xg_bpffs || return 1
-	if [ -n "${NS_WEB:-}" ] && [ -n "${NS_R1:-}" ]; then
-		xg_peer_xdp "$NS_WEB" eth0 && xg_peer_xdp "$NS_R1" eth0 || return 1
+	if [ "$XG_PEER_XDP" = 1 ] && [ -n "$XG_IN0_PEER" ] && [ -n "$XG_EXT_PEER" ]; then
+		# shellcheck disable=SC2086 # "ns if" pairs are meant to be split
+		xg_peer_xdp $XG_IN0_PEER && xg_peer_xdp $XG_EXT_PEER || return 1
 	fi
 	xg_bg "$NS_GW" "$XDPGW" run --external eth0 --internal 10.100.20.0/24 "${XG_XDPGW_ARGS[@]}" \
 		>"$XG_TMP/xdpgw.log" 2>&1
@@ -416,14 +458,14 @@ xg_nat_stop() {
 
 # s3_test_setup [TOOLS...] : how every S3 test with xdpgw starts: root, the
 # tools (ip, tc, python3 and TOOLS), the binary, the traps, the bpffs, the
-# topology. Skips (exit 4) or fails as each step requires.
+# topology (s3_build_bridge's with XG_S3_TOPO=bridge). Skips (exit 4) or fails as each step requires.
 s3_test_setup() {
 	xg_require_root
 	xg_require_tools ip tc python3 "$@"
 	[ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW"
 	xg_init
 	xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
-	s3_build
+	if [ "${XG_S3_TOPO:-}" = bridge ]; then s3_build_bridge; else s3_build; fi
 }
 
 # xg_stat NAME : counter NAME from `xdpgw stats` of gw's eth0.

@@ -12,6 +12,7 @@
 #include "nat_xdp_int.skel.h"
 #include "config.h"
 #include "instance.h"
+#include "fast_switch.h"
 #include "pin.h"
 #include "stats.h"
 #include "check.h"
@@ -38,7 +39,16 @@ static int env_load(struct env *e, const struct instance_cfg *cfg)
 	/* Pinning by name must have given every object the same maps. */
 	if (bpf_map__fd(e->xdp->maps.flows) < 0)
 		return -EINVAL;
+	/* Both directions on, as the daemon switches them for a NIC. */
+	if (e->xint)
+		return env_fast_dir(e, FAST_DIR_OUT, FAST_STATE_ON) ?:
+		       env_fast_dir(e, FAST_DIR_IN, FAST_STATE_ON);
 	return 0;
+}
+
+int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state)
+{
+	return fast_dir_write(bpf_map__fd(e->xdp->maps.fast_dirs), dir, state);
 }
 
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,

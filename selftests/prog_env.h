@@ -48,6 +48,8 @@ struct env {
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex);
 void env_close(struct env *e);
+/* Set one direction's fast path switch (map fast_dirs). 0 or -errno. */
+int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state);
 /* A counter summed over CPUs; ~0 when unreadable. */
 __u64 stat_total(struct env *e, enum xdpgw_stat idx);
 int map_count(int fd);

@@ -70,7 +70,10 @@ xdpgw_fails 2 "option '--proto' is not for this verb" stats --external eth0 --pr
 xdpgw_fails 2 "--proto 'sctp': tcp, udp or icmp" flows --external eth0 --proto sctp
 xdpgw_fails 2 "--addr 'web': not an IPv4 address" flows --external eth0 --addr web
 xdpgw_fails 2 "--port '70000'" flows --external eth0 --port 70000
-xdpgw_fails 2 "xdpgw flows: --external IF is required" flows
+# no instance in gw's namespace: the verbs cannot find one and say so
+for verb in flows stats watch down; do
+	xdpgw_fails 1 "xdpgw $verb: no xdpgw instance in this network namespace" $verb
+done
 
 # ---- configuration errors: exit 1, the interface or path named
 xdpgw_fails 1 "interface 'eth9' not found" run --external eth9 --internal 10.100.20.0/24
@@ -130,6 +133,45 @@ check "xdp-loader status lists xdpgw_ingress on eth0" \
 	bash -c "ip netns exec '$NS_GW' xdp-loader status eth0 | grep -q xdpgw_ingress"
 check "... and xdpgw_internal on in0, the interface routing 10.100.20.0/24" \
 	bash -c "ip netns exec '$NS_GW' xdp-loader status in0 | grep -q xdpgw_internal"
+
+# ---- verbs find the one instance of the namespace without --external
+check "stats finds the instance" bash -c "ip netns exec '$NS_GW' '$XDPGW' stats | grep -q '^fast_out '"
+check "flows --json finds the instance" bash -c "ip netns exec '$NS_GW' '$XDPGW' flows --json | grep -q '^\['"
+check "watch finds the instance (runs until SIGINT, exit 0)" \
+	ip netns exec "$NS_GW" timeout --preserve-status -s INT 1 "$XDPGW" watch
+# ---- down refuses while the daemon runs, naming its pid
+xdpgw_fails 1 "interface 'eth0' is served by a running xdpgw (pid $XG_NAT_PID)" down
+xdpgw_fails 1 "interface 'eth0' is served by a running xdpgw (pid $XG_NAT_PID)" down --external eth0
+check "the refused down left the daemon running" xg_alive "$XG_NAT_PID"
+check "... and its instance attached" \
+	bash -c "ip -n '$NS_GW' link show eth0 | grep -q 'prog/xdp.*xdpgw_ingress' && [ -e '$(xg_pin_dir)/flows' ]"
+
+# ---- two instances: the verbs ask which
+xg_bg "$NS_GW" "$XDPGW" run --external bare0 --external-ip 192.0.2.1 --internal 10.9.0.0/24 \
+	--no-fast-path >"$XG_TMP/bare0.log" 2>&1
+bare_pid=$XG_LASTPID
+check "a second instance runs on bare0" wait_for 10 grep -q translating "$XG_TMP/bare0.log"
+for verb in flows stats watch down; do
+	xdpgw_fails 2 "xdpgw $verb: 2 xdpgw instances in this network namespace, on bare0, eth0;" $verb
+done
+check "stats --external still picks one" \
+	bash -c "ip netns exec '$NS_GW' '$XDPGW' stats --external bare0 | grep -q '^fast_out '"
+xg_stop "$bare_pid" 10
+check_eq "the second instance stopped cleanly" 0 "$?"
+
+# ---- down --force stops the daemon with SIGTERM and waits for it
+check "down --force exits 0" xg_xdpgw down --force
+# A child of this shell stays a zombie until waited for.
+exited() { xg_dead "$1" || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+check "the daemon has exited or is exiting when down --force returns" exited "$XG_NAT_PID"
+wait "$XG_NAT_PID"
+check_eq "it exited as on SIGTERM, with 0" 0 "$?"
+check "it said it received SIGTERM" grep -q "Terminated received, detaching" "$XG_TMP/xdpgw.log"
+check "down --force: nothing left" nothing_left
+XG_NAT_PID=
+xdpgw_fails 1 "no xdpgw instance on 'eth0'" down --external eth0 --force
+
+xg_nat_start || xg_fatal "xdpgw run failed"
 xg_nat_stop
 check_eq "SIGTERM: exit code 0" 0 "$XG_NAT_RC"
 check "SIGTERM: nothing left" nothing_left

@@ -190,6 +190,49 @@ static void test_udp(struct env *e)
 	report(ASSERT_TRUE(port, "flow made") && fast_equals_slow(e, &host, port));
 }
 
+/* The daemon's per-direction switch (map fast_dirs), read per packet. */
+static void test_switch(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 5399, INET, 53,
+								   IPPROTO_UDP, .payload_len = 11));
+	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 53, EXT, 0, IPPROTO_UDP,
+								  .payload_len = 11));
+	struct pkt_spec back = from_r1((struct pkt_spec)OUT_PKT(INET, 53, WEB1, 5399,
+								 IPPROTO_UDP, .payload_len = 11));
+	struct pkt_spec routed = routed_in((struct pkt_spec)OUT_PKT(INET, 53, WEB1, 5399,
+								     IPPROTO_UDP, .payload_len = 11));
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	uint16_t port;
+	size_t len;
+	bool ok;
+
+	port = slow_first(e, &host, out, &len);
+	reply.dport = port;
+	test_name = "outbound switched off: an established flow's packet takes the stack untouched";
+	ok = ASSERT_EQ(env_fast_dir(e, FAST_DIR_OUT, FAST_STATE_OFF_PEER), 0, "switch off");
+	report(ASSERT_TRUE(port, "flow made") && ok &&
+	       check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT));
+
+	test_name = "inbound still on: the reply takes the fast path";
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_REDIRECT, &routed,
+			    STAT_FAST_IN));
+
+	test_name = "inbound switched off: the reply is translated and left to the stack";
+	ok = ASSERT_EQ(env_fast_dir(e, FAST_DIR_IN, FAST_STATE_OFF_DROPS), 0, "switch off");
+	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_PASS, &back,
+			    STAT_IN_TRANSLATED) && ok);
+
+	test_name = "unset (0) is off too";
+	ok = ASSERT_EQ(env_fast_dir(e, FAST_DIR_OUT, FAST_STATE_UNSET), 0, "unset");
+	report(check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT) &&
+	       ok);
+
+	test_name = "switched on again: fast path, the same bytes as the slow path";
+	ok = ASSERT_EQ(env_fast_dir(e, FAST_DIR_OUT, FAST_STATE_ON), 0, "switch on") &&
+	     ASSERT_EQ(env_fast_dir(e, FAST_DIR_IN, FAST_STATE_ON), 0, "switch on");
+	report(ok && fast_equals_slow(e, &host, port));
+}
+
 static void test_tcp(struct env *e)
 {
 	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 40000, INET, 80,
@@ -514,6 +557,7 @@ int main(void)
 		return 1;
 	}
 	test_udp(&e);
+	test_switch(&e);
 	test_tcp(&e);
 	test_echo(&e);
 	test_route_misses(&e);

@@ -7,7 +7,8 @@
 #
 #  web 10.100.20.57 --- in0 [gw] eth0 203.0.113.1 --- [r1] --- inet 198.51.100.20
 #  (TCP stream web -> inet:7000 across: run --keep, stop, run --keep,
-#   refused run with other options, run, stop)
+#   refused run with other options, run, stop); then run, kill -9, run
+#  takes over; down refused while it runs, down --force stops it.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -63,4 +64,33 @@ check "nothing of xdpgw is left on eth0 or in the pin directory" \
 		[ -z \"\$(tc -n '$NS_GW' filter show dev eth0 egress)\" ] &&
 		! tc -n '$NS_GW' qdisc show dev eth0 | grep -q clsact &&
 		[ ! -e '$(xg_pin_dir)' ]"
+
+# ---- a crashed daemon (kill -9): the next run still takes over
+XG_XDPGW_ARGS=()
+xg_nat_start || xg_fatal "fourth xdpgw run failed"
+kill -KILL "$XG_NAT_PID"; wait "$XG_NAT_PID" 2>/dev/null
+XG_NAT_PID=
+check "after kill -9 the instance is still attached and pinned" gw_has_xdpgw
+XG_XDPGW_ARGS=(--keep)
+xg_nat_start || xg_fatal "run after kill -9 failed"
+check "the run after kill -9 took the instance over" wait_for 5 took_over
+check "UDP through the taken-over instance" \
+	ip netns exec "$NS_WEB" python3 "$XG_TOOLS/udp_echo.py" client "$INET_IP" "$XG_UDP_PORT" after-kill
+
+# ---- down while it runs: refused, naming the pid; --force stops it
+check_fails "down while the daemon runs is refused" xg_xdpgw down
+check "... with exit 1, naming the daemon's pid" bash -c \
+	"ip netns exec '$NS_GW' '$XDPGW' down 2>&1 | grep -q 'running xdpgw (pid $XG_NAT_PID)';
+	 [ \${PIPESTATUS[0]} -eq 1 ]"
+check "the refusal left the daemon running" xg_alive "$XG_NAT_PID"
+check "... and its instance attached" gw_has_xdpgw
+check "down --force stops the --keep daemon and removes what it kept" xg_xdpgw down --force
+wait "$XG_NAT_PID"
+check_eq "the daemon exited with 0, as on SIGTERM" 0 "$?"
+XG_NAT_PID=
+check "nothing is left after down --force" \
+	bash -c "! ip -n '$NS_GW' link show eth0 | grep -q xdpgw &&
+		! ip -n '$NS_GW' link show in0 | grep -q xdpgw_internal &&
+		[ -z \"\$(tc -n '$NS_GW' filter show dev eth0 egress)\" ] && [ ! -e '$(xg_pin_dir)' ]"
+check "a new run starts on the freed interface" xg_nat_start
 xg_summary

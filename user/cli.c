@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "log.h"
@@ -15,12 +16,15 @@ void cli_set_verbosity(int verbose)
 	log_set_level(verbose >= 2 ? LOG_LIBBPF_DEBUG : verbose ? LOG_DEBUG : LOG_INFO);
 }
 
-int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len)
+/* The pin root and the name of this netns, printing why when there is no
+ * bpffs. Points libxdp at the same bpffs.
+ */
+static int cli_where(const struct common_opts *opts, char *root, size_t rlen, char *netns,
+		     size_t nlen)
 {
-	char root[PATH_MAX], netns[256];
 	int err;
 
-	err = pin_root_choose(opts->pin_root, path_is_bpffs, root, sizeof(root));
+	err = pin_root_choose(opts->pin_root, path_is_bpffs, root, rlen);
 	if (err == -ENOTDIR) {
 		pr_warn("--pin-root %s: not a directory on a bpffs\n", opts->pin_root);
 		return err;
@@ -35,22 +39,82 @@ int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len)
 	}
 	if (err)
 		return err;
-	err = netns_name(netns, sizeof(netns));
+	err = netns_name(netns, nlen);
 	if (err) {
 		pr_warn("cannot name the current network namespace: %s\n", strerror(-err));
-		return err;
-	}
-	err = instance_dir(dir, len, root, netns, opts->ifname);
-	if (err) {
-		pr_warn("interface name '%s' cannot be used in a pin path\n", opts->ifname);
 		return err;
 	}
 	/* libxdp keeps its dispatcher pins in a bpffs of its own choosing;
 	 * make it the one we use, which is visible where we are.
 	 */
 	setenv("LIBXDP_BPFFS", root, 0);
+	return 0;
+}
+
+int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len)
+{
+	char root[PATH_MAX], netns[256];
+	int err;
+
+	err = cli_where(opts, root, sizeof(root), netns, sizeof(netns));
+	if (err)
+		return err;
+	err = instance_dir(dir, len, root, netns, opts->ifname);
+	if (err) {
+		pr_warn("interface name '%s' cannot be used in a pin path\n", opts->ifname);
+		return err;
+	}
 	pr_debug("instance directory %s\n", dir);
 	return 0;
+}
+
+#define PICK_MAX 16
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* No --external: the one instance of this netns, else say which exist.
+ * -1 to go on (opts->ifname set), else the exit code.
+ */
+static int cli_pick_instance(const char *verb, struct common_opts *opts)
+{
+	static char names[PICK_MAX][NAME_MAX + 1];
+	char root[PATH_MAX], netns[256], dir[PATH_MAX + 256];
+	char list[PICK_MAX * (NAME_MAX + 3)] = "";
+	size_t used = 0;
+	int n, i;
+
+	if (cli_where(opts, root, sizeof(root), netns, sizeof(netns)))
+		return EXIT_FAIL;
+	snprintf(dir, sizeof(dir), "%s/%s", root, netns);
+	n = pin_list_instances(dir, names, PICK_MAX);
+	if (n < 0) {
+		pr_warn("cannot read %s: %s\n", dir, strerror(-n));
+		return EXIT_FAIL;
+	}
+	if (n == 1) {
+		opts->ifname = names[0];
+		pr_debug("the one instance in this network namespace is on %s\n", names[0]);
+		return -1;
+	}
+	if (!n) {
+		fprintf(stderr,
+			"xdpgw %s: no xdpgw instance in this network namespace (none pinned in %s);\n"
+			"start one with `xdpgw run`, or name the interface with --external IF\n",
+			verb, dir);
+		return EXIT_FAIL;
+	}
+	qsort(names, n < PICK_MAX ? n : PICK_MAX, sizeof(names[0]), cmp_name);
+	for (i = 0; i < n && i < PICK_MAX; i++)
+		used += snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+				 names[i]);
+	fprintf(stderr,
+		"xdpgw %s: %d xdpgw instances in this network namespace, on %s%s;\n"
+		"name one with --external IF\n",
+		verb, n, list, n > PICK_MAX ? ", ..." : "");
+	return EXIT_USAGE;
 }
 
 int cli_open_map(const struct common_opts *opts, const char *name)
@@ -73,7 +137,7 @@ int cli_open_map(const struct common_opts *opts, const char *name)
 int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowed,
 		   struct verb_args *args)
 {
-	enum { OPT_PIN_ROOT = 256, OPT_PROTO, OPT_ADDR, OPT_PORT };
+	enum { OPT_PIN_ROOT = 256, OPT_PROTO, OPT_ADDR, OPT_PORT, OPT_FORCE };
 	static const struct option options[] = {
 		{ "external", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
@@ -81,6 +145,7 @@ int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowe
 		{ "proto", required_argument, NULL, OPT_PROTO },
 		{ "addr", required_argument, NULL, OPT_ADDR },
 		{ "port", required_argument, NULL, OPT_PORT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -122,6 +187,11 @@ int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowe
 			if (allowed & VERB_FILTERS)
 				continue;
 			break;
+		case OPT_FORCE:
+			args->force = true;
+			if (allowed & VERB_FORCE)
+				continue;
+			break;
 		}
 		/* an option this verb does not take, or getopt's '?' */
 		if (opt != '?') {
@@ -138,12 +208,8 @@ int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowe
 		fprintf(stderr, "xdpgw %s: unexpected argument '%s'\n", argv[0], argv[optind]);
 		goto usage;
 	}
-	if (!args->c.ifname) {
-		fprintf(stderr, "xdpgw %s: --external IF is required\n", argv[0]);
-		goto usage;
-	}
 	cli_set_verbosity(args->c.verbose);
-	return -1;
+	return args->c.ifname ? -1 : cli_pick_instance(argv[0], &args->c);
 usage:
 	fputs(usage, stderr);
 	return EXIT_USAGE;

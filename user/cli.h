@@ -61,14 +61,17 @@ struct verb_args {
 	const char *proto; /* --proto tcp|udp */
 	const char *addr; /* --addr A.B.C.D */
 	const char *port; /* --port N */
+	bool force; /* --force */
 };
 
 #define VERB_JSON 0x1 /* accepts --json */
 #define VERB_FILTERS 0x2 /* accepts --proto, --addr, --port */
+#define VERB_FORCE 0x4 /* accepts --force */
 
-/* Parse -e/--external (required), --pin-root, -v, -h and the options
- * `allowed` names. Returns -1 to go on, else the exit code (help shown, or
- * usage error).
+/* Parse -e/--external, --pin-root, -v, -h and the options `allowed` names.
+ * Without --external, the interface is that of the one instance pinned for
+ * this netns; with none or several, say which exist. Returns -1 to go on,
+ * else the exit code (help shown, usage error, no or several instances).
  */
 int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowed,
 		   struct verb_args *args);

@@ -15,14 +15,15 @@
 #include "log.h"
 
 static const char flows_usage[] =
-	"Usage: xdpgw flows --external IF [--json] [--proto tcp|udp|icmp] [--addr ADDR]\n"
+	"Usage: xdpgw flows [--external IF] [--json] [--proto tcp|udp|icmp] [--addr ADDR]\n"
 	"                   [--port PORT] [--pin-root DIR]\n"
 	"\n"
 	"List the flows of the instance on IF: protocol, state, the internal,\n"
 	"external and remote address:port, packets/bytes out and in, the age and\n"
 	"the seconds until the flow expires if it stays idle.\n"
 	"\n"
-	"  -e, --external IF   external interface (required)\n"
+	"  -e, --external IF   external interface of the instance (default: the one\n"
+	"                      instance of this network namespace)\n"
 	"  -j, --json          a JSON array of objects instead of text\n"
 	"      --proto P       only tcp, udp or icmp (echo) flows; an echo's\n"
 	"                      identifier shows where a port would\n"

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "conf_file.h"
 #include "config.h"
+#include "fast_switch.h"
 #include "flow.h"
 #include "iface.h"
 #include "instance.h"
@@ -399,6 +400,25 @@ static void sweep(const struct instance *in, const struct instance_cfg *cfg,
 		 (unsigned long long)res.scanned, (unsigned long long)res.expired);
 }
 
+/* Switch the fast path's directions on where the egress takes redirected
+ * frames (fast_switch.h); the map is written even for a kept instance.
+ */
+static int fast_path_start(const struct instance *in, const struct instance_cfg *cfg,
+			   struct fast_switch *fs)
+{
+	int err;
+
+	fs->map_fd = -1;
+	if (!in->int_ifindex)
+		return 0;
+	err = fast_switch_start(fs, instance_map_fd(in, XDPGW_MAP_FAST_DIRS), in->ifindex,
+				in->int_ifindex);
+	if (err)
+		pr_warn("interface '%s': cannot switch the fast path (%s); detaching\n",
+			cfg->ifname, strerror(-err));
+	return err;
+}
+
 /* SIGHUP: the file again, all of it checked; [proxy] goes to the proxy. */
 static void reload(const struct run_conf *conf, struct proxy_group *pg)
 {
@@ -436,7 +456,8 @@ out:
  * reload on SIGHUP, hand over on SIGUSR2, stop if the proxy (pg, if any)
  * breaks. 0, SERVE_HANDOVER or -errno. */
 static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd,
-		 struct sweeper *sw, const struct run_conf *conf, struct proxy_group *pg)
+		 struct sweeper *sw, const struct run_conf *conf, struct proxy_group *pg,
+		 struct fast_switch *fs)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got;
 	struct signalfd_siginfo si;
@@ -468,8 +489,10 @@ static int serve(const struct instance *in, const struct instance_cfg *cfg, int 
 			break;
 		}
 		if (got.data.fd == tfd) {
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				sweep(in, cfg, sw);
+				fast_switch_tick(fs);
+			}
 			continue;
 		}
 		if (got.data.fd != sfd) {
@@ -516,6 +539,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	char listen_addr[24];
 	bool have_ext_ip = false;
 	struct proxy_group *pg = NULL;
+	struct fast_switch fs;
 	struct instance in;
 	struct sweeper *sw;
 	int ret, sfd, lock;
@@ -599,7 +623,14 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
 		set->max_flows, fast, dir);
 
-	ret = serve(&in, &cfg, sfd, sw, conf, pg);
+	ret = fast_path_start(&in, &cfg, &fs);
+	if (ret) {
+		if (pg)
+			proxy_stop(pg);
+		sweeper_close(sw);
+		goto undo;
+	}
+	ret = serve(&in, &cfg, sfd, sw, conf, pg, &fs);
 	if (pg && proxy_stop(pg) && ret <= 0)
 		ret = -EIO;
 	sweeper_close(sw);

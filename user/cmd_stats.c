@@ -14,12 +14,13 @@
 #include "stats.h"
 
 static const char stats_usage[] =
-	"Usage: xdpgw stats --external IF [--json] [--pin-root DIR]\n"
+	"Usage: xdpgw stats [--external IF] [--json] [--pin-root DIR]\n"
 	"\n"
 	"Print the packet counters of the instance on IF, one per line:\n"
 	"translated, passed, and dropped packets by reason.\n"
 	"\n"
-	"  -e, --external IF   external interface (required)\n"
+	"  -e, --external IF   external interface of the instance (default: the one\n"
+	"                      instance of this network namespace)\n"
 	"  -j, --json          one JSON object instead of text\n"
 	"      --pin-root DIR  as given to `xdpgw run`\n"
 	"  -v, --verbose       more output\n"

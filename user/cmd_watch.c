@@ -16,14 +16,15 @@
 #include "log.h"
 
 static const char watch_usage[] =
-	"Usage: xdpgw watch --external IF [--json] [--pin-root DIR]\n"
+	"Usage: xdpgw watch [--external IF] [--json] [--pin-root DIR]\n"
 	"\n"
 	"Print flow events of the instance on IF as they happen, until SIGINT or\n"
 	"SIGTERM: new (with the first state), state changes, expired, and refused\n"
 	"(no free port, table full), each with the internal, remote and external\n"
 	"address:port, i.e. the packet before and after translation.\n"
 	"\n"
-	"  -e, --external IF   external interface (required)\n"
+	"  -e, --external IF   external interface of the instance (default: the one\n"
+	"                      instance of this network namespace)\n"
 	"  -j, --json          one JSON object per line\n"
 	"      --pin-root DIR  as given to `xdpgw run`\n"
 	"  -v, --verbose       more output\n"

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -21,11 +22,16 @@
 #include "log.h"
 #include "pin.h"
 
+#define UNIX_PATH_MAX 108 /* sizeof(sun_path), linux/un.h */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
 static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FLOWS, XDPGW_MAP_REV,	   XDPGW_MAP_STATS,
 	XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS, XDPGW_MAP_FRAGS,
+	XDPGW_MAP_FAST_DIRS,
 };
-enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS };
+enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS };
 
 int instance_unpin(const char *dir)
 {
@@ -215,6 +221,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	if (err)
 		return err;
 	in->xdp_attached = true;
+	in->fd[FD_FAST_DIRS] = bpf_map__fd(in->xdp->maps.fast_dirs); /* made by its load */
 	if (!in->int_ifindex)
 		return 0;
 	err = attach_xdp(&in->int_prog, in->xint->obj, XDPGW_XDP_INT_PROG_NAME,
@@ -389,17 +396,24 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	return err;
 }
 
+/* The lock's abstract unix address (leading NUL): per network namespace,
+ * and released by the kernel when the process dies however it dies. Its
+ * length, for bind().
+ */
+static socklen_t lock_addr(struct sockaddr_un *sa, const char *ifname)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	return offsetof(struct sockaddr_un, sun_path) + 1 +
+	       snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1, "xdpgw/%s", ifname);
+}
+
 int instance_lock(const char *ifname)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
+	struct sockaddr_un sa;
+	socklen_t len = lock_addr(&sa, ifname);
 	int fd;
 
-	/* Abstract address (leading NUL): per network namespace, and released
-	 * by the kernel when the process dies however it dies.
-	 */
-	len = offsetof(struct sockaddr_un, sun_path) + 1 +
-	      snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "xdpgw/%s", ifname);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -408,6 +422,63 @@ int instance_lock(const char *ifname)
 		return -errno;
 	}
 	return fd;
+}
+
+/* The inode of the socket bound to the lock of ifname, from this netns's
+ * /proc/net/unix (which shows an abstract address as "@name"); 0 if none.
+ */
+static unsigned long lock_inode(const char *ifname)
+{
+	char line[512], want[UNIX_PATH_MAX + 2], path[UNIX_PATH_MAX + 2];
+	unsigned long inode, found = 0;
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	snprintf(want, sizeof(want), "@xdpgw/%s", ifname);
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %" XSTR(UNIX_PATH_MAX) "s", &inode,
+			   path) == 2 &&
+		    !strcmp(path, want))
+			found = inode;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The process with an fd open on socket inode, found in /proc; 0 if none. */
+static int socket_owner(unsigned long inode)
+{
+	char dir[64], path[64 + 256], link[64], want[64];
+	struct dirent *p, *fd;
+	DIR *procs, *fds;
+	int pid = 0;
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	procs = opendir("/proc");
+	while (procs && !pid && (p = readdir(procs))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%.32s/fd", p->d_name);
+		fds = opendir(dir);
+		while (fds && !pid && (fd = readdir(fds))) {
+			snprintf(path, sizeof(path), "%s/%s", dir, fd->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', !strcmp(link, want)))
+				pid = atoi(p->d_name);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (procs)
+		closedir(procs);
+	return pid;
+}
+
+int instance_lock_owner(const char *ifname)
+{
+	unsigned long inode = lock_inode(ifname);
+
+	return inode ? socket_owner(inode) : 0;
 }
 
 int instance_map_fd(const struct instance *in, const char *name)

@@ -31,7 +31,7 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 6 /* flows, rev, stats, settings, events, frags */
+#define INSTANCE_NMAPS 7 /* flows, rev, stats, settings, events, frags, fast_dirs */
 
 struct instance {
 	struct nat_tc *tc;
@@ -79,6 +79,10 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg);
  * with its process). Returns the fd to keep open.
  */
 int instance_lock(const char *ifname);
+/* The pid of the process holding instance_lock(ifname) in this netns: 0
+ * when none does, or when it is not visible from here.
+ */
+int instance_lock_owner(const char *ifname);
 /* fds of the instance's maps, valid while it runs. */
 int instance_map_fd(const struct instance *in, const char *name);
 /* Detach and unpin exactly what instance_start did, or the adopted

@@ -94,3 +94,29 @@ int pin_dir_create(const char *path)
 	}
 	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
 }
+
+int pin_list_instances(const char *netns_dir, char (*names)[NAME_MAX + 1], int max)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir(netns_dir);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/" PIN_INSTANCE_MARK, netns_dir,
+			     de->d_name) >= (int)sizeof(path) ||
+		    stat(path, &st))
+			continue;
+		if (n < max)
+			snprintf(names[n], sizeof(names[n]), "%s", de->d_name);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}

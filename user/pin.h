@@ -13,6 +13,7 @@
 #define XDPGW_PIN_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 
 #define PIN_ROOT_SYS_BPFFS "/sys/fs/bpf"
@@ -35,6 +36,13 @@ int netns_name(char *out, size_t len);
 /* <root>/<netns>/<ifname>; -EINVAL for names that are not one path part. */
 int instance_dir(char *out, size_t len, const char *root, const char *netns,
 		 const char *ifname);
+
+/* The interfaces with an instance in netns_dir (<root>/<netns>): the
+ * directories holding a PIN_INSTANCE_MARK pin. The first max go to names;
+ * returns how many there are (0 when netns_dir does not exist) or -errno.
+ */
+#define PIN_INSTANCE_MARK "flows"
+int pin_list_instances(const char *netns_dir, char (*names)[NAME_MAX + 1], int max);
 
 /* mkdir -p, mode 0700. */
 int pin_dir_create(const char *path);

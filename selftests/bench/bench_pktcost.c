@@ -38,6 +38,7 @@
 #include "nat_xdp_int.skel.h"
 #include "floors.skel.h"
 #include "config.h"
+#include "fast_switch.h"
 #include "instance.h"
 #include "pin.h"
 #include "pkt.h"
@@ -140,7 +141,10 @@ static void fast_rows(struct instance_cfg cfg, struct pkt_spec out, struct pkt_s
 	cfg.settings.internal_ifindex = inside;
 	if (pin_dir_create(dir) || nat_objects_open(&tc, &xdp, &cfg) ||
 	    nat_int_open(&xint, xdp, &cfg) || nat_tc__load(tc) || nat_xdp__load(xdp) ||
-	    nat_xdp_int__load(xint)) {
+	    nat_xdp_int__load(xint) ||
+	    /* both directions on, as the daemon switches them for a NIC */
+	    fast_dir_write(bpf_map__fd(xdp->maps.fast_dirs), FAST_DIR_OUT, FAST_STATE_ON) ||
+	    fast_dir_write(bpf_map__fd(xdp->maps.fast_dirs), FAST_DIR_IN, FAST_STATE_ON)) {
 		fprintf(stderr, "bench_pktcost: loading the fast path failed\n");
 		goto out;
 	}
