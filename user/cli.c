@@ -75,25 +75,37 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+int cli_instances(const struct common_opts *opts, char (*names)[NAME_MAX + 1], int max,
+		  char *dir, size_t len)
+{
+	char root[PATH_MAX], netns[256];
+	int n;
+
+	if (cli_where(opts, root, sizeof(root), netns, sizeof(netns)))
+		return -ENOENT;
+	snprintf(dir, len, "%s/%s", root, netns);
+	n = pin_list_instances(dir, names, max);
+	if (n < 0)
+		pr_warn("cannot read %s: %s\n", dir, strerror(-n));
+	else
+		qsort(names, n < max ? n : max, sizeof(names[0]), cmp_name);
+	return n;
+}
+
 /* No --external: the one instance of this netns, else say which exist.
  * -1 to go on (opts->ifname set), else the exit code.
  */
 static int cli_pick_instance(const char *verb, struct common_opts *opts)
 {
 	static char names[PICK_MAX][NAME_MAX + 1];
-	char root[PATH_MAX], netns[256], dir[PATH_MAX + 256];
+	char dir[PATH_MAX + 256];
 	char list[PICK_MAX * (NAME_MAX + 3)] = "";
 	size_t used = 0;
 	int n, i;
 
-	if (cli_where(opts, root, sizeof(root), netns, sizeof(netns)))
+	n = cli_instances(opts, names, PICK_MAX, dir, sizeof(dir));
+	if (n < 0)
 		return EXIT_FAIL;
-	snprintf(dir, sizeof(dir), "%s/%s", root, netns);
-	n = pin_list_instances(dir, names, PICK_MAX);
-	if (n < 0) {
-		pr_warn("cannot read %s: %s\n", dir, strerror(-n));
-		return EXIT_FAIL;
-	}
 	if (n == 1) {
 		opts->ifname = names[0];
 		pr_debug("the one instance in this network namespace is on %s\n", names[0]);
@@ -106,7 +118,6 @@ static int cli_pick_instance(const char *verb, struct common_opts *opts)
 			verb, dir);
 		return EXIT_FAIL;
 	}
-	qsort(names, n < PICK_MAX ? n : PICK_MAX, sizeof(names[0]), cmp_name);
 	for (i = 0; i < n && i < PICK_MAX; i++)
 		used += snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
 				 names[i]);
@@ -209,7 +220,9 @@ int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowe
 		goto usage;
 	}
 	cli_set_verbosity(args->c.verbose);
-	return args->c.ifname ? -1 : cli_pick_instance(argv[0], &args->c);
+	if (args->c.ifname || (allowed & VERB_ALL))
+		return -1;
+	return cli_pick_instance(argv[0], &args->c);
 usage:
 	fputs(usage, stderr);
 	return EXIT_USAGE;

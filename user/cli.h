@@ -3,6 +3,7 @@
 #ifndef XDPGW_CLI_H
 #define XDPGW_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {
@@ -67,6 +69,7 @@ struct verb_args {
 #define VERB_JSON 0x1 /* accepts --json */
 #define VERB_FILTERS 0x2 /* accepts --proto, --addr, --port */
 #define VERB_FORCE 0x4 /* accepts --force */
+#define VERB_ALL 0x8 /* without --external: every instance (no pick) */
 
 /* Parse -e/--external, --pin-root, -v, -h and the options `allowed` names.
  * Without --external, the interface is that of the one instance pinned for
@@ -81,6 +84,12 @@ int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowe
  * bpffs. Returns 0 or -errno.
  */
 int cli_instance_dir(const struct common_opts *opts, char *dir, size_t len);
+/* The interfaces with an instance in this netns, sorted: the first max in
+ * names, their directory's parent in dir. How many there are, or -errno
+ * (printed).
+ */
+int cli_instances(const struct common_opts *opts, char (*names)[NAME_MAX + 1], int max,
+		  char *dir, size_t len);
 /* Open map `name` of the instance on opts->ifname; prints "no xdpgw
  * instance on IF: cannot open map PATH" when there is none. fd or -errno.
  */

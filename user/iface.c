@@ -4,7 +4,10 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,5 +50,24 @@ int iface_first_ipv4(const char *ifname, __be32 *addr)
 		}
 	}
 	freeifaddrs(ifa);
+	return ret;
+}
+
+int iface_driver(const char *ifname, char *out, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd, ret;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -ENODEV;
+	strcpy(ifr.ifr_name, ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(fd);
+	if (!ret)
+		snprintf(out, len, "%s", info.driver);
 	return ret;
 }

@@ -2,6 +2,7 @@
 #ifndef XDPGW_IFACE_H
 #define XDPGW_IFACE_H
 
+#include <stddef.h>
 #include <linux/types.h>
 
 /* ifindex of an Ethernet interface; -ENODEV if absent, -EPROTONOSUPPORT if
@@ -10,5 +11,7 @@
 int iface_index(const char *ifname);
 /* First IPv4 address of the interface; -EADDRNOTAVAIL if it has none. */
 int iface_first_ipv4(const char *ifname, __be32 *addr);
+/* The interface's driver, as `ethtool -i` names it (veth, ixgbe, ...). */
+int iface_driver(const char *ifname, char *out, size_t len);
 
 #endif

@@ -310,6 +310,30 @@ static bool xdp_present(int ifindex, const char *name)
 	return there;
 }
 
+const char *instance_xdp_mode(int ifindex, const char *name)
+{
+	struct xdp_multiprog *mp;
+	const char *mode = NULL;
+
+	if (find_xdp(ifindex, name, &mp)) {
+		switch (xdp_multiprog__attach_mode(mp)) {
+		case XDP_MODE_NATIVE:
+			mode = xdp_multiprog__is_legacy(mp) ? "native" : "native, libxdp dispatcher";
+			break;
+		case XDP_MODE_SKB:
+			mode = xdp_multiprog__is_legacy(mp) ? "generic" : "generic, libxdp dispatcher";
+			break;
+		case XDP_MODE_HW:
+			mode = "offloaded";
+			break;
+		default:
+			mode = "attached";
+		}
+	}
+	xdp_multiprog__close(mp);
+	return mode;
+}
+
 /* Take over an instance left attached and pinned by `run --keep`. */
 static int adopt(struct instance *in, const struct instance_cfg *cfg)
 {
@@ -400,7 +424,7 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
  * and released by the kernel when the process dies however it dies. Its
  * length, for bind().
  */
-static socklen_t lock_addr(struct sockaddr_un *sa, const char *ifname)
+socklen_t instance_lock_addr(struct sockaddr_un *sa, const char *ifname)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
@@ -411,7 +435,7 @@ static socklen_t lock_addr(struct sockaddr_un *sa, const char *ifname)
 int instance_lock(const char *ifname)
 {
 	struct sockaddr_un sa;
-	socklen_t len = lock_addr(&sa, ifname);
+	socklen_t len = instance_lock_addr(&sa, ifname);
 	int fd;
 
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -545,7 +569,7 @@ void instance_stop(struct instance *in)
 	memset(in, 0, sizeof(*in));
 }
 
-static bool tc_present(int ifindex)
+bool instance_tc_attached(int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPGW_TC_HANDLE,
@@ -566,7 +590,7 @@ void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins
 	struct stat st;
 
 	*xdp = xdp_present(ifindex, XDPGW_XDP_PROG_NAME);
-	*tc = tc_present(ifindex);
+	*tc = instance_tc_attached(ifindex);
 	snprintf(path, sizeof(path), "%s/" XDPGW_MAP_FLOWS, dir);
 	*pins = stat(path, &st) == 0;
 }
@@ -619,7 +643,7 @@ int instance_remove(const char *dir, int ifindex)
 	removed += remove_xdp(ifindex, XDPGW_XDP_PROG_NAME);
 	if (s.internal_ifindex)
 		removed += remove_xdp(s.internal_ifindex, XDPGW_XDP_INT_PROG_NAME);
-	if (tc_present(ifindex)) {
+	if (instance_tc_attached(ifindex)) {
 		detach_tc(ifindex, s.owns_clsact);
 		removed++;
 	}

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 #include "xdpgw.h"
 
@@ -79,6 +80,11 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg);
  * with its process). Returns the fd to keep open.
  */
 int instance_lock(const char *ifname);
+/* The lock's abstract address, @xdpgw/<ifname>; its length. The daemon also
+ * answers `xdpgw status` there (control.h).
+ */
+struct sockaddr_un;
+socklen_t instance_lock_addr(struct sockaddr_un *sa, const char *ifname);
 /* The pid of the process holding instance_lock(ifname) in this netns: 0
  * when none does, or when it is not visible from here.
  */
@@ -101,5 +107,11 @@ int instance_remove(const char *dir, int ifindex);
 int instance_unpin(const char *dir);
 /* What of an instance is there: our XDP program, our tc filter, pins. */
 void instance_find(const char *dir, int ifindex, bool *xdp, bool *tc, bool *pins);
+/* How XDP program name is attached to ifindex ("native", "generic", ...,
+ * "native, libxdp dispatcher"); NULL when it is not.
+ */
+const char *instance_xdp_mode(int ifindex, const char *name);
+/* Whether xdpgw's tc filter is on ifindex's egress. */
+bool instance_tc_attached(int ifindex);
 
 #endif

@@ -9,6 +9,7 @@ static const struct verb verbs[] = {
 	{ "run", cmd_run, "attach to an interface and translate until stopped" },
 	{ "down", cmd_down, "detach and unpin an instance left behind" },
 	{ "flows", cmd_flows, "list the NAT table's flows, like conntrack -L" },
+	{ "status", cmd_status, "show the instances of this namespace at a glance" },
 	{ "stats", cmd_stats, "print the global packet counters" },
 	{ "watch", cmd_watch, "print flow events as they happen" },
 	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
