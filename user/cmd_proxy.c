@@ -52,6 +52,8 @@ static const char proxy_usage[] =
 	"                              a 2xx or 3xx keeps it up (default: none)\n"
 	"  --health-interval T         (5)\n"
 	"  --access-log on|off         (on)\n"
+	"  --underscores-in-headers on|off  pass request fields whose name has '_'\n"
+	"                              (off: dropped, as CGI reads X_A as X-A)\n"
 	"  -v, --verbose               more output\n"
 	"  -h, --help                  this text\n"
 	"\n"
@@ -80,6 +82,7 @@ static const struct option proxy_options[] = {
 	{"health-check", required_argument, NULL, OPT_BASE + 17},
 	{"health-interval", required_argument, NULL, OPT_BASE + 18},
 	{"access-log", required_argument, NULL, OPT_BASE + 19},
+	{"underscores-in-headers", required_argument, NULL, OPT_BASE + 20},
 	{"config", required_argument, NULL, 'c'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},

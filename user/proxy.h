@@ -51,6 +51,7 @@ struct proxy_cfg {
 	char health_path[256]; /* active check: GET this path; "" for none */
 	uint32_t health_interval;
 	bool access_log;
+	bool underscores_in_headers; /* pass request fields named with '_' */
 };
 
 void proxy_cfg_defaults(struct proxy_cfg *cfg);
@@ -132,10 +133,12 @@ struct balancer {
 
 bool backend_usable(const struct backend *be, uint64_t now);
 /* The backend for the next request, never `exclude` (a backend that just
- * failed this request); NULL when none is usable. */
+ * failed this request); when none is up and exclude is NULL, one only
+ * marked down by failures (nginx tries them all the same); else NULL. */
 struct backend *balance_pick(struct balancer *b, uint64_t now, const struct backend *exclude);
-/* A connection to be failed (refused, reset, timed out, bad response).
- * Returns true when this failure marks it down. */
+/* A failure of the backend (connect refused or timed out, reset before any
+ * response byte, no response in time). Returns true when this failure
+ * marks it down: max_fails in a row, unless no other backend is up. */
 bool backend_failed(struct balancer *b, struct backend *be, uint64_t now);
 /* A response came: the failure streak ends. Returns true when it was down. */
 bool backend_ok(struct backend *be);

@@ -148,9 +148,18 @@ static const struct {
 	{"balance", K_SPECIAL, 0, 0, 0, "roundrobin or leastconn"},
 	{"health-check", K_SPECIAL, 0, 0, 0, "a path starting with /"},
 	{"access-log", K_SPECIAL, 0, 0, 0, "on or off"},
+	{"underscores-in-headers", K_SPECIAL, 0, 0, 0, "on or off"},
 #undef U
 #undef T
 };
+
+static int parse_on_off(const char *v, bool *out)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return -EINVAL;
+	*out = !strcmp(v, "on");
+	return 0;
+}
 
 static int set_special(struct proxy_cfg *cfg, const char *name, const char *v)
 {
@@ -180,12 +189,10 @@ static int set_special(struct proxy_cfg *cfg, const char *name, const char *v)
 		memcpy(cfg->health_path, v, n + 1);
 		return 0;
 	}
-	if (!strcmp(name, "access-log")) {
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return -EINVAL;
-		cfg->access_log = !strcmp(v, "on");
-		return 0;
-	}
+	if (!strcmp(name, "access-log"))
+		return parse_on_off(v, &cfg->access_log);
+	if (!strcmp(name, "underscores-in-headers"))
+		return parse_on_off(v, &cfg->underscores_in_headers);
 	return -ENOENT;
 }
 
