@@ -37,14 +37,7 @@ hc() { cl python3 "$CLIENT_TOOL" "$@"; }
 proxy_said() { grep -qF -- "$1" "$PROXY_LOG" "$XG_TMP/proxy.err"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
-# proxy_start PORT LOG ARGS... : another proxy instance in lb (its pid in
-# XG_LASTPID), on LB_IP:PORT, logs in LOG and LOG.err.
-proxy_start() {
-	local port=$1 log=$2
-	shift 2
-	xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:$port" "$@" >"$log" 2>"$log.err"
-	wait_for 10 xg_listening "$NS_LB" tcp "$port" || xg_fatal "proxy on :$port did not start: $(cat "$log.err")"
-}
+proxy_start() { s2_proxy_start "$@"; }
 
 xg_log "# S2 reverse proxy, namespaces {client,lb,web1,web2}-$XG_ID"
 : >"$XG_TMP/web.log"

@@ -1117,7 +1117,11 @@ static bool proxy_step(struct client *c)
 				return true;
 			}
 			c->status = c->p.h.status;
+			uint32_t mark = c->out.end;
+
 			if (!build_response_head(c)) {
+				/* none of it goes: the 502 comes alone */
+				c->out.end = c->out.ready = mark;
 				reply(c, 502, false);
 				return true;
 			}
