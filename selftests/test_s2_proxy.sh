@@ -272,12 +272,13 @@ for v in "${vectors[@]}"; do
 	check_eq "${v%%|*}: 400 and closed" "statuses=400 closed=yes" "$(hc raw "$LB_IP" 80 "${v#*|}")"
 done
 check_eq "no smuggling vector reached a web" "" "$(awk -v f="$from" 'NR > f' "$XG_TMP/web.log")"
-# A chunked body whose head was fine: the head is streamed on before the body
-# is seen, so the web gets the head, but never the bad bytes nor the request
-# hidden behind them; the client gets 400 and the upstream connection is closed.
+# A chunked body whose head was fine: a body that fits the buffer is checked
+# before any backend is chosen, so no web gets its head, its bad bytes or the
+# request hidden behind them (test_s2_proxy_smuggling.sh has more).
+from=$(web_lines)
 check_eq "invalid chunk size: 400 and closed" "statuses=400 closed=yes" \
 	"$(hc raw "$LB_IP" 80 'POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\nGET /smuggled-2 HTTP/1.1\r\nHost: a\r\n\r\n')"
-check "no smuggled request reached a web" sh -c "! grep -q '/smuggled' '$XG_TMP/web.log'"
+check_eq "... nothing of it reached a web" "" "$(awk -v f="$from" 'NR > f' "$XG_TMP/web.log")"
 
 # ---------------------------------------------------------------- 9. 1000 clients
 xg_log "## 1000 concurrent keep-alive clients"
