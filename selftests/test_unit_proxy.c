@@ -185,6 +185,36 @@ static void test_last_backend_stays_up(void **state)
 	assert_string_equal(picks(1, 0, NULL), "-");
 }
 
+/* The keep-alive pool follows the recent peak of requests in flight. */
+static void test_pool_follows_peak(void **state)
+{
+	int i;
+
+	(void)state;
+	setup_backends(BALANCE_ROUNDROBIN, 1, (int[]){1});
+	assert_int_equal(backend_pool_room(&bes[0], 32, 1024), 32);
+	for (i = 0; i < 50; i++)
+		backend_busy(&bes[0], 1000, 30000);
+	assert_int_equal(bes[0].peak, 50);
+	assert_int_equal(backend_pool_room(&bes[0], 32, 1024), 50);
+	assert_int_equal(backend_pool_room(&bes[0], 32, 40), 40); /* bounded */
+	assert_int_equal(backend_pool_room(&bes[0], 64, 40), 64); /* the floor wins */
+	assert_int_equal(backend_pool_room(&bes[0], 0, 1024), 0); /* off */
+	/* the load drops: the peak holds for the window, then follows */
+	bes[0].active = 3;
+	backend_busy(&bes[0], 31000, 30000);
+	assert_int_equal(bes[0].peak, 50);
+	backend_busy(&bes[0], 31001, 30000);
+	assert_int_equal(bes[0].peak, 5);
+	assert_int_equal(backend_pool_room(&bes[0], 32, 1024), 32);
+	/* reaching the peak again keeps it recent */
+	bes[0].active = 4;
+	backend_busy(&bes[0], 40000, 30000);
+	backend_busy(&bes[0], 65000, 30000);
+	assert_int_equal(bes[0].peak, 6);
+	assert_int_equal(bes[0].peak_at, 65000);
+}
+
 /* ---------------------------------------------------------------- timers */
 
 struct tt {
@@ -379,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_leastconn),
 		cmocka_unit_test(test_passive_health),
 		cmocka_unit_test(test_last_backend_stays_up),
+		cmocka_unit_test(test_pool_follows_peak),
 		cmocka_unit_test(test_timer_wheel),
 		cmocka_unit_test(test_cfg_set),
 		cmocka_unit_test(test_cfg_file_and_build),

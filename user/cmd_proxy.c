@@ -38,7 +38,10 @@ static const char proxy_usage[] =
 	"  --max-header-size BYTES     request head: 431 beyond (16384)\n"
 	"  --max-uri BYTES             request target: 414 beyond (8192)\n"
 	"  --buffer-size BYTES         per direction and connection (16384)\n"
-	"  --keepalive N               idle upstream connections per backend (32)\n"
+	"  --keepalive N               idle upstream connections per backend (32;\n"
+	"                              0: none)\n"
+	"  --keepalive-max N           ... up to N while as many were busy within\n"
+	"                              the pool timeout (1024)\n"
 	"  --header-timeout T          whole request head, else 408 (10)\n"
 	"  --idle-timeout T            client keep-alive between requests (60)\n"
 	"  --connect-timeout T         upstream connect, else 504 (5)\n"
@@ -83,6 +86,7 @@ static const struct option proxy_options[] = {
 	{"health-interval", required_argument, NULL, OPT_BASE + 18},
 	{"access-log", required_argument, NULL, OPT_BASE + 19},
 	{"underscores-in-headers", required_argument, NULL, OPT_BASE + 20},
+	{"keepalive-max", required_argument, NULL, OPT_BASE + 21},
 	{"config", required_argument, NULL, 'c'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},

@@ -363,7 +363,8 @@ static void up_release(struct client *c, bool reuse)
 	c->up = NULL;
 	u->c = NULL;
 	be->active--;
-	if (reuse && u->keep && !be->removed && !w->draining && be->nidle < w->cfg->keepalive)
+	if (reuse && u->keep && !be->removed && !w->draining &&
+	    be->nidle < backend_pool_room(be, w->cfg->keepalive, w->cfg->keepalive_max))
 		pool_put(w, u);
 	else
 		up_close(u);
@@ -943,7 +944,7 @@ static void dispatch(struct client *c)
 	}
 	c->up = u;
 	u->c = c;
-	be->active++;
+	backend_busy(be, w->now, w->cfg->pool_timeout);
 	snprintf(c->log_up, sizeof(c->log_up), "%s", be->name);
 	c->head.start = 0;
 	/* nothing of the body went (else no retry): its framing starts again */

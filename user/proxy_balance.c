@@ -116,6 +116,29 @@ bool backend_failed(struct balancer *b, struct backend *be, uint64_t now)
 	return true;
 }
 
+/* The pool follows the load: N clients busy at once lately find N
+ * connections the next time instead of opening (and leaving in TIME_WAIT)
+ * all beyond a fixed --keepalive; idle ones still close after pool-timeout. */
+void backend_busy(struct backend *be, uint64_t now, uint64_t window)
+{
+	be->active++;
+	if (be->active >= be->peak || now - be->peak_at > window) {
+		be->peak = be->active;
+		be->peak_at = now;
+	}
+}
+
+unsigned int backend_pool_room(const struct backend *be, uint32_t keepalive, uint32_t max)
+{
+	unsigned int room = be->peak > keepalive ? be->peak : keepalive;
+
+	if (!keepalive)
+		return 0;
+	if (max < keepalive)
+		max = keepalive;
+	return room < max ? room : max;
+}
+
 bool backend_ok(struct backend *be)
 {
 	bool was_down = be->down_until != 0;

@@ -23,6 +23,7 @@ void proxy_cfg_defaults(struct proxy_cfg *cfg)
 	cfg->max_uri = 8192;
 	cfg->buffer_size = 16384;
 	cfg->keepalive = 32;
+	cfg->keepalive_max = 1024;
 	cfg->header_timeout = 10000;
 	cfg->idle_timeout = 60000;
 	cfg->connect_timeout = 5000;
@@ -134,6 +135,7 @@ static const struct {
 	U("max-uri", max_uri, 64, 65535, "bytes, 64-65535"),
 	U("buffer-size", buffer_size, 4096, 65535, "bytes, 4096-65535"),
 	U("keepalive", keepalive, 0, 10000, "idle connections per backend, 0-10000"),
+	U("keepalive-max", keepalive_max, 0, 100000, "idle connections per backend, 0-100000"),
 	U("max-fails", max_fails, 0, 1000, "a count 0-1000 (0: never mark down)"),
 	T("header-timeout", header_timeout, 100, 3600000),
 	T("idle-timeout", idle_timeout, 100, 3600000),

@@ -8,11 +8,13 @@
 #                     :80   xdpgw proxy --workers 1      nginx, 2 workers,
 #                     :8080 nginx, worker_processes 1    `return 200` of 6 bytes
 #
-# Both proxies: access log off, HTTP/1.1 keep-alive to the backend (a pool
-# of up to 256 idle connections), X-Forwarded-For and X-Real-IP set. wrk
-# runs SECONDS at each concurrency (keep-alive clients) against one proxy,
-# then the other. Prints req/s, p50 and p99 latency and xdpgw/nginx ratios
-# (req/s: higher is better; latency: lower is better).
+# Both proxies: access log off, HTTP/1.1 keep-alive to the backend,
+# X-Forwarded-For and X-Real-IP set; nginx with a pool of up to 256 idle
+# connections, xdpgw with its defaults (XDPGW_ARGS adds options). wrk runs
+# SECONDS at each concurrency (keep-alive clients) against one proxy, then
+# the other. Prints req/s, p50 and p99 latency, new upstream connections per
+# 1000 requests (TIME_WAIT sockets lb gained towards the backend) and
+# xdpgw/nginx ratios (req/s: higher is better; latency: lower is better).
 #
 # Usage: selftests/bench/proxy.sh [SECONDS]   (as root; CONNS="1 16 64 256")
 # Needs nginx and wrk (Debian packages). Exit 4 when it cannot run.
@@ -76,7 +78,7 @@ xg_bg "$NS_WEB1" nginx -p "$XG_TMP/web" -c "$XG_TMP/web/nginx.conf" >"$XG_TMP/we
 wait_for 10 xg_listening "$NS_WEB1" tcp 80 || xg_fatal "backend nginx did not start: $(cat "$XG_TMP/web/out")"
 xg_bg "$NS_LB" nginx -p "$XG_TMP/front" -c "$XG_TMP/front/nginx.conf" >"$XG_TMP/front/out" 2>&1
 xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:80" --backend "$WEB1_IP:80" --workers 1 \
-	--access-log off --keepalive 256 >"$XG_TMP/xdpgw.out" 2>&1
+	--access-log off ${XDPGW_ARGS:-} >"$XG_TMP/xdpgw.out" 2>&1
 wait_for 10 xg_listening "$NS_LB" tcp 8080 || xg_fatal "front nginx did not start: $(cat "$XG_TMP/front/out")"
 wait_for 10 xg_listening "$NS_LB" tcp 80 || xg_fatal "xdpgw proxy did not start: $(cat "$XG_TMP/xdpgw.out")"
 
@@ -85,11 +87,15 @@ for port in 8080 80; do
 	[ "$body" = hello ] || xg_fatal "proxy on :$port answered '$body'"
 done
 
-# wrk_run PORT CONNS : "REQ_PER_S P50_MS P99_MS ERRORS"
+tw_count() { ip netns exec "$NS_LB" ss -Htan state time-wait dst "$WEB1_IP" | wc -l; }
+
+# wrk_run PORT CONNS : "REQ_PER_S P50_MS P99_MS NEW_UPSTREAM_PER_1000 ERRORS"
 wrk_run() {
-	local threads=$(($2 < 2 ? 1 : 2))
+	local threads=$(($2 < 2 ? 1 : 2)) tw0
+	tw0=$(tw_count)
 	ip netns exec "$NS_CLIENT" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency \
-		"http://$LB_IP:$1/" 2>&1 | awk '
+		"http://$LB_IP:$1/" >"$XG_TMP/wrk.out" 2>&1
+	awk -v tw="$(($(tw_count) - tw0))" '
 		function ms(v) {
 			if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
 			if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
@@ -97,23 +103,26 @@ wrk_run() {
 			return v
 		}
 		/^Requests\/sec:/ { rps = $2 }
+		/ requests in / { n = $1 }
 		$1 == "50%" { p50 = ms($2) }
 		$1 == "99%" { p99 = ms($2) }
 		/Non-2xx|Socket errors/ { err = err $0 ";" }
-		END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, err == "" ? "-" : err }'
+		END { printf "%.0f %.3f %.3f %.1f %s\n", rps, p50, p99, n ? 1000 * tw / n : 0,
+			err == "" ? "-" : err }' "$XG_TMP/wrk.out"
 }
 
 xg_log "# xdpgw proxy vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker each; wrk ${SECS} s per run; $(nproc) CPUs"
-printf '%6s | %10s %8s %8s | %10s %8s %8s | %7s %7s %7s\n' conns "nginx r/s" "p50 ms" "p99 ms" \
-	"xdpgw r/s" "p50 ms" "p99 ms" "r/s x" "p50 x" "p99 x"
+printf '%6s | %10s %8s %8s %6s | %10s %8s %8s %6s | %7s %7s %7s\n' conns "nginx r/s" "p50 ms" \
+	"p99 ms" "up/1k" "xdpgw r/s" "p50 ms" "p99 ms" "up/1k" "r/s x" "p50 x" "p99 x"
 errors=
 for c in $CONNS; do
-	read -r n_rps n_p50 n_p99 n_err <<<"$(wrk_run 8080 "$c")"
-	read -r x_rps x_p50 x_p99 x_err <<<"$(wrk_run 80 "$c")"
-	awk -v c="$c" -v nr="$n_rps" -v n5="$n_p50" -v n9="$n_p99" -v xr="$x_rps" -v x5="$x_p50" -v x9="$x_p99" '
+	read -r n_rps n_p50 n_p99 n_up n_err <<<"$(wrk_run 8080 "$c")"
+	read -r x_rps x_p50 x_p99 x_up x_err <<<"$(wrk_run 80 "$c")"
+	awk -v c="$c" -v nr="$n_rps" -v n5="$n_p50" -v n9="$n_p99" -v nu="$n_up" -v xr="$x_rps" \
+		-v x5="$x_p50" -v x9="$x_p99" -v xu="$x_up" '
 		function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-		BEGIN { printf "%6d | %10d %8.3f %8.3f | %10d %8.3f %8.3f | %7s %7s %7s\n",
-			c, nr, n5, n9, xr, x5, x9, r(xr, nr), r(x5, n5), r(x9, n9) }'
+		BEGIN { printf "%6d | %10d %8.3f %8.3f %6.1f | %10d %8.3f %8.3f %6.1f | %7s %7s %7s\n",
+			c, nr, n5, n9, nu, xr, x5, x9, xu, r(xr, nr), r(x5, n5), r(x9, n9) }'
 	[ "$n_err" != - ] && errors+="nginx c=$c: $n_err "
 	[ "$x_err" != - ] && errors+="xdpgw c=$c: $x_err "
 done

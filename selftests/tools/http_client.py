@@ -12,7 +12,8 @@
                  [--dump]
       Sends DATA (Python escapes: \\r\\n; then the bytes of F, if given),
       shuts its sending side if --half-close, and reads until the server
-      closes or T seconds pass. Prints "statuses=400,... closed=yes|no", or
+      closes or T seconds pass. Prints "statuses=400,... closed=yes|no" (and
+      with --timed " after_ms=N": from the last response to the close), or
       with --dump what came back, as it came.
   http_client.py slowloris HOST PORT [--interval I] [--limit S]
       Sends a request head one byte every I seconds, never finishing it.
@@ -205,10 +206,12 @@ async def raw(args):
         sys.stdout.flush()
         return 0
     statuses, closed = [], "no"
+    last = time.monotonic()
     try:
         while True:
             status, _, _ = await asyncio.wait_for(read_response(reader), args.timeout)
             statuses.append(str(status))
+            last = time.monotonic()
     except asyncio.IncompleteReadError as e:
         closed = "yes" if not e.partial else "partial"
     except (ConnectionResetError, BrokenPipeError):
@@ -216,7 +219,8 @@ async def raw(args):
     except asyncio.TimeoutError:
         closed = "no"
     writer.close()
-    print(f"statuses={','.join(statuses) or '-'} closed={closed}", flush=True)
+    after = f" after_ms={int((time.monotonic() - last) * 1000)}" if args.timed else ""
+    print(f"statuses={','.join(statuses) or '-'} closed={closed}{after}", flush=True)
     return 0
 
 
@@ -267,6 +271,7 @@ def main():
             s.add_argument("--data-file")
             s.add_argument("--half-close", action="store_true")
             s.add_argument("--dump", action="store_true")
+            s.add_argument("--timed", action="store_true")
         s.add_argument("--clients", type=int, default=1)
         s.add_argument("--requests", type=int, default=1)
         s.add_argument("--seconds", type=float, default=0)
