@@ -86,6 +86,7 @@ struct upstream {
 	struct evsrc ev;
 	enum up_state state;
 	bool rd, wr;
+	bool rdhup;  /* the backend's FIN or an error was reported */
 	bool reused; /* taken from the pool */
 	bool keep;   /* the response allows reuse */
 	int fd;
@@ -100,6 +101,7 @@ struct client {
 	struct evsrc ev;
 	enum client_state state;
 	bool rd, wr;
+	bool rdhup; /* the client's FIN or an error was reported */
 	bool rejected; /* over max-conns: gets a 503, not counted */
 	bool in_again;
 	int fd;
@@ -304,7 +306,10 @@ static struct upstream *pool_get(struct backend *be)
 	u->state = UP_BUSY;
 	u->reused = true;
 	u->keep = false;
-	u->rd = u->wr = true; /* edge-triggered: just try */
+	/* it was drained and has said nothing since (that would have closed
+	 * it): the response will bring an event; the write may just be tried */
+	u->rd = false;
+	u->wr = true;
 	return u;
 }
 
@@ -363,7 +368,7 @@ static void up_release(struct client *c, bool reuse)
 	c->up = NULL;
 	u->c = NULL;
 	be->active--;
-	if (reuse && u->keep && !be->removed && !w->draining &&
+	if (reuse && u->keep && !u->rdhup && !be->removed && !w->draining &&
 	    be->nidle < backend_pool_room(be, w->cfg->keepalive, w->cfg->keepalive_max))
 		pool_put(w, u);
 	else
@@ -521,6 +526,13 @@ static void finish_exchange(struct client *c, bool reuse_upstream)
 	access_log(c);
 	up_release(c, reuse_upstream && complete);
 	if (c->close_after || !complete || w->draining) {
+		/* Nothing unread, here or (as far as events tell) in the
+		 * socket: a plain close cannot turn into a reset that destroys
+		 * the response (nginx lingers only then too). Else linger. */
+		if (complete && c->in.end == c->in.ready && !c->rd) {
+			client_close(c);
+			return;
+		}
 		xmem_free(c);
 		linger(c);
 		return;
@@ -886,16 +898,13 @@ static bool body_step(struct client *c)
 	}
 	if (!c->rd)
 		return progress;
-	n = recv(c->fd, c->in.p + c->in.end, c->in.cap - c->in.end, 0);
+	n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
 	if (n > 0) {
-		c->in.end += n;
 		arm(c, c->ev.w->cfg->read_timeout);
 		return true;
 	}
-	if (n < 0 && errno == EAGAIN) {
-		c->rd = false;
+	if (n < 0 && errno == EAGAIN)
 		return progress;
-	}
 	/* the client left in the middle of its body: no backend heard of it */
 	c->status = 499;
 	access_log(c);
@@ -1040,13 +1049,10 @@ static bool proxy_step(struct client *c)
 	if (!c->reqf.done) {
 		buf_compact(&c->in);
 		if (!c->reqf.done && c->in.end < c->in.cap && c->rd) {
-			n = recv(c->fd, c->in.p + c->in.end, c->in.cap - c->in.end, 0);
+			n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
 			if (n > 0) {
-				c->in.end += n;
 				progress = true;
-			} else if (n < 0 && errno == EAGAIN) {
-				c->rd = false;
-			} else {
+			} else if (n == 0 || errno != EAGAIN) {
 				/* the client left in the middle of its body */
 				c->status = 499;
 				access_log(c);
@@ -1058,14 +1064,11 @@ static bool proxy_step(struct client *c)
 
 	/* response from the upstream */
 	if (!c->respf.done && c->resp.end < c->resp.cap && u->rd) {
-		n = recv(u->fd, c->resp.p + c->resp.end, c->resp.cap - c->resp.end, 0);
+		n = buf_recv(u->fd, &c->resp, &u->rd, u->rdhup);
 		if (n > 0) {
-			c->resp.end += n;
 			c->resp_started = true;
 			progress = true;
-		} else if (n < 0 && errno == EAGAIN) {
-			u->rd = false;
-		} else {
+		} else if (n == 0 || errno != EAGAIN) {
 			int err = n < 0 ? errno : 0;
 
 			if (!c->resp_started) {
@@ -1217,15 +1220,11 @@ static bool head_step(struct client *c)
 	}
 	if (!c->rd || c->in.end == c->in.cap)
 		return false;
-	n = recv(c->fd, c->in.p + c->in.end, c->in.cap - c->in.end, 0);
-	if (n > 0) {
-		c->in.end += n;
+	n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
+	if (n > 0)
 		return true;
-	}
-	if (n < 0 && errno == EAGAIN) {
-		c->rd = false;
+	if (n < 0 && errno == EAGAIN)
 		return false;
-	}
 	/* closed (or reset) between requests or in the middle of a head */
 	client_close(c);
 	return true;
@@ -1723,6 +1722,8 @@ static void *worker_main(void *arg)
 					break;
 				if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					c->rd = true;
+				if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+					c->rdhup = true;
 				if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 					c->wr = true;
 				client_pump(c);
@@ -1741,6 +1742,8 @@ static void *worker_main(void *arg)
 				}
 				if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					u->rd = true;
+				if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+					u->rdhup = true;
 				if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 					u->wr = true;
 				if (u->state == UP_CONNECTING) {

@@ -77,8 +77,10 @@ EOF
 xg_bg "$NS_WEB1" nginx -p "$XG_TMP/web" -c "$XG_TMP/web/nginx.conf" >"$XG_TMP/web/out" 2>&1
 wait_for 10 xg_listening "$NS_WEB1" tcp 80 || xg_fatal "backend nginx did not start: $(cat "$XG_TMP/web/out")"
 xg_bg "$NS_LB" nginx -p "$XG_TMP/front" -c "$XG_TMP/front/nginx.conf" >"$XG_TMP/front/out" 2>&1
+NGINX_PID=$XG_LASTPID
 xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:80" --backend "$WEB1_IP:80" --workers 1 \
 	--access-log off ${XDPGW_ARGS:-} >"$XG_TMP/xdpgw.out" 2>&1
+XDPGW_PID=$XG_LASTPID
 wait_for 10 xg_listening "$NS_LB" tcp 8080 || xg_fatal "front nginx did not start: $(cat "$XG_TMP/front/out")"
 wait_for 10 xg_listening "$NS_LB" tcp 80 || xg_fatal "xdpgw proxy did not start: $(cat "$XG_TMP/xdpgw.out")"
 
@@ -87,15 +89,28 @@ for port in 8080 80; do
 	[ "$body" = hello ] || xg_fatal "proxy on :$port answered '$body'"
 done
 
+NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -n 1)
+
 tw_count() { ip netns exec "$NS_LB" ss -Htan state time-wait dst "$WEB1_IP" | wc -l; }
 
-# wrk_run PORT CONNS : "REQ_PER_S P50_MS P99_MS NEW_UPSTREAM_PER_1000 ERRORS"
+# wrk_run PORT CONNS PID : "REQ_PER_S P50_MS P99_MS NEW_UPSTREAM_PER_1000
+# SYSCALLS_PER_REQUEST ERRORS"; PID is the proxy's process, whose system
+# calls perf counts (0 without perf).
 wrk_run() {
-	local threads=$(($2 < 2 ? 1 : 2)) tw0
+	local threads=$(($2 < 2 ? 1 : 2)) tw0 perf_pid= sc=0
 	tw0=$(tw_count)
+	if command -v perf >/dev/null; then
+		perf stat -e raw_syscalls:sys_enter -x, -p "$3" -o "$XG_TMP/perf.out" &
+		perf_pid=$!
+	fi
 	ip netns exec "$NS_CLIENT" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency \
 		"http://$LB_IP:$1/" >"$XG_TMP/wrk.out" 2>&1
-	awk -v tw="$(($(tw_count) - tw0))" '
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid"
+		sc=$(awk -F, '/raw_syscalls:sys_enter/ { print $1 + 0 }' "$XG_TMP/perf.out")
+	fi
+	awk -v tw="$(($(tw_count) - tw0))" -v sc="${sc:-0}" '
 		function ms(v) {
 			if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
 			if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
@@ -107,25 +122,27 @@ wrk_run() {
 		$1 == "50%" { p50 = ms($2) }
 		$1 == "99%" { p99 = ms($2) }
 		/Non-2xx|Socket errors/ { err = err $0 ";" }
-		END { printf "%.0f %.3f %.3f %.1f %s\n", rps, p50, p99, n ? 1000 * tw / n : 0,
-			err == "" ? "-" : err }' "$XG_TMP/wrk.out"
+		END { printf "%.0f %.3f %.3f %.1f %.2f %s\n", rps, p50, p99, n ? 1000 * tw / n : 0,
+			n ? sc / n : 0, err == "" ? "-" : err }' "$XG_TMP/wrk.out"
 }
 
 xg_log "# xdpgw proxy vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker each; wrk ${SECS} s per run; $(nproc) CPUs"
-printf '%6s | %10s %8s %8s %6s | %10s %8s %8s %6s | %7s %7s %7s\n' conns "nginx r/s" "p50 ms" \
-	"p99 ms" "up/1k" "xdpgw r/s" "p50 ms" "p99 ms" "up/1k" "r/s x" "p50 x" "p99 x"
+printf '%6s | %9s %7s %7s %5s %5s | %9s %7s %7s %5s %5s | %5s %5s %5s %5s\n' conns \
+	"nginx r/s" "p50 ms" "p99 ms" "up/1k" "sys/r" "xdpgw r/s" "p50 ms" "p99 ms" "up/1k" "sys/r" \
+	"r/s x" "p50 x" "p99 x" "sys x"
 errors=
 for c in $CONNS; do
-	read -r n_rps n_p50 n_p99 n_up n_err <<<"$(wrk_run 8080 "$c")"
-	read -r x_rps x_p50 x_p99 x_up x_err <<<"$(wrk_run 80 "$c")"
-	awk -v c="$c" -v nr="$n_rps" -v n5="$n_p50" -v n9="$n_p99" -v nu="$n_up" -v xr="$x_rps" \
-		-v x5="$x_p50" -v x9="$x_p99" -v xu="$x_up" '
+	read -r n_rps n_p50 n_p99 n_up n_sc n_err <<<"$(wrk_run 8080 "$c" "$NGINX_WORKER")"
+	read -r x_rps x_p50 x_p99 x_up x_sc x_err <<<"$(wrk_run 80 "$c" "$XDPGW_PID")"
+	awk -v c="$c" -v nr="$n_rps" -v n5="$n_p50" -v n9="$n_p99" -v nu="$n_up" -v ns="$n_sc" \
+		-v xr="$x_rps" -v x5="$x_p50" -v x9="$x_p99" -v xu="$x_up" -v xs="$x_sc" '
 		function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-		BEGIN { printf "%6d | %10d %8.3f %8.3f %6.1f | %10d %8.3f %8.3f %6.1f | %7s %7s %7s\n",
-			c, nr, n5, n9, nu, xr, x5, x9, xu, r(xr, nr), r(x5, n5), r(x9, n9) }'
+		BEGIN { printf "%6d | %9d %7.3f %7.3f %5.1f %5.2f | %9d %7.3f %7.3f %5.1f %5.2f | %5s %5s %5s %5s\n",
+			c, nr, n5, n9, nu, ns, xr, x5, x9, xu, xs, r(xr, nr), r(x5, n5), r(x9, n9), r(xs, ns) }'
 	[ "$n_err" != - ] && errors+="nginx c=$c: $n_err "
 	[ "$x_err" != - ] && errors+="xdpgw c=$c: $x_err "
 done
 [ -n "$errors" ] && xg_log "errors reported by wrk: $errors"
-xg_log "(r/s x: xdpgw/nginx, higher is better; p50 x, p99 x: xdpgw/nginx, lower is better)"
+xg_log "(r/s x: xdpgw/nginx, higher is better; p50 x, p99 x, sys x: xdpgw/nginx, lower is better;"
+xg_log " up/1k: new upstream connections per 1000 requests; sys/r: the proxy's system calls per request)"
 exit 0
