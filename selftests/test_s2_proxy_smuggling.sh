@@ -176,6 +176,28 @@ check_eq "... marks $slow down (max-fails 1): 4 GETs go to $other" \
 	"$([ "$other" = web1 ] && echo "4 0" || echo "0 4")" "$(both_used 4 after-get)"
 xg_stop "$P83"
 
+xg_log "## memory: idle keep-alive clients hold no buffer"
+s2_proxy_start 84 "$XG_TMP/p84.log" --backend "$WEB1_IP:80"
+P84=$XG_LASTPID
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+rss_below() { [ "$(rss_kb "$P84")" -lt "$1" ]; }
+IDLE=1000
+rss0=$(rss_kb "$P84")
+xg_bg "$NS_CLIENT" sh -c "ulimit -n 8192; exec python3 '$CLIENT_TOOL' hold $LB_IP 84 --clients $IDLE \
+	--hold 60 --ready-file '$XG_TMP/idle.ready' --stop-file '$XG_TMP/idle.stop'"
+IDLE_PID=$XG_LASTPID
+wait_for 60 test -s "$XG_TMP/idle.ready"
+check_eq "$IDLE clients made a request each and stay connected" "ok=$IDLE fail=0 conns=$IDLE" \
+	"$(cut -d' ' -f1-3 "$XG_TMP/idle.ready")"
+# the exchanges' buffers are freed at once and given back within a second
+wait_for 5 rss_below $((rss0 + IDLE))
+rss1=$(rss_kb "$P84")
+xg_log "    proxy RSS: $rss0 kB before, $rss1 kB with $IDLE idle clients: $(((rss1 - rss0) * 1024 / IDLE)) bytes each"
+check "an idle keep-alive client costs under 1 kB" test $(((rss1 - rss0) * 1024 / IDLE)) -lt 1024
+touch "$XG_TMP/idle.stop"
+wait_for 30 xg_dead "$IDLE_PID"
+xg_stop "$P84"
+
 check_eq "no sanitizer report (for an ASan build)" "" \
 	"$(grep -hE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$XG_TMP"/*.err 2>/dev/null)"
 xg_summary

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -41,6 +42,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "proxy_body.h"
+#include "proxy_mem.h"
 
 #define MAX_EVENTS	  256
 #define PUMP_BUDGET	  64 /* steps before a busy client yields to the others */
@@ -114,7 +116,9 @@ struct client {
 	struct buf in;
 	char *xmem; /* head, resp and out of an exchange, one allocation */
 	struct buf head, resp, out;
-	struct http_parser p; /* the request's head, then the response's */
+	/* the request's head, then the response's: it lives at the end of
+	 * in's buffer, and both exist only while the connection is not idle */
+	struct http_parser *p;
 
 	/* the exchange */
 	uint8_t method, version;
@@ -173,7 +177,9 @@ struct worker {
 	bool draining;
 	uint64_t drain_deadline;
 	bool accept_paused;
-	struct ptimer accept_tmr, health_tmr;
+	struct ptimer accept_tmr, health_tmr, trim_tmr;
+	struct blk_cache in_cache, xmem_cache; /* connection buffers */
+	uint64_t freed; /* heap bytes freed since the last malloc_trim */
 	char listen_name[24];
 	char scratch[4096];
 };
@@ -397,9 +403,17 @@ static void again(struct client *c)
 	w->again = c;
 }
 
+/* Give back in's buffer (and the parser at its end). */
+static void in_free(struct client *c)
+{
+	blk_give(&c->ev.w->in_cache, c->in.p, c->in.cap + sizeof(struct http_parser));
+	c->in = (struct buf){0};
+	c->p = NULL;
+}
+
 static void xmem_free(struct client *c)
 {
-	free(c->xmem);
+	blk_give(&c->ev.w->xmem_cache, c->xmem, c->head.cap + c->resp.cap + c->out.cap);
 	c->xmem = NULL;
 	memset(&c->head, 0, sizeof(c->head));
 	memset(&c->resp, 0, sizeof(c->resp));
@@ -414,7 +428,7 @@ static bool xmem_alloc(struct client *c)
 
 	if (c->xmem)
 		return true;
-	c->xmem = malloc(hcap + rcap + ocap);
+	c->xmem = blk_take(&c->ev.w->xmem_cache, hcap + rcap + ocap);
 	if (!c->xmem)
 		return false;
 	c->head = (struct buf){.p = c->xmem, .cap = hcap};
@@ -497,7 +511,12 @@ static void reset_exchange(struct client *c)
 		c->in.end -= c->in.ready;
 	}
 	c->in.ready = c->in.start = 0;
-	http_parser_init(&c->p, HTTP_REQUEST, &lim);
+	if (c->in.end) {
+		http_parser_init(c->p, HTTP_REQUEST, &lim);
+	} else {
+		/* idle: the buffer and the parser go back until bytes come */
+		in_free(c);
+	}
 	c->keepalive = c->expect = c->close_after = false;
 	c->resp_started = c->resp_head_done = c->body_sent = c->sent_continue = false;
 	c->attempts = c->stale_retries = 0;
@@ -614,7 +633,7 @@ static bool put_target(struct buf *b, const struct http_head *h, const char *bas
  * de-chunked), or as it streams: the client's length, or chunks re-made. */
 static bool put_framing(struct client *c, struct buf *b)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 
 	if (c->reqf.done)
 		return !(h->has_length || h->chunked) ||
@@ -639,7 +658,7 @@ static bool underscored(const struct client *c, const char *base, const struct h
  * X-Forwarded-Proto and Forwarded (RFC 7239) set. */
 static bool build_request_head(struct client *c)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 	const char *base = c->in.p;
 	struct buf *b = &c->head;
 	const struct http_header *host = NULL;
@@ -713,7 +732,7 @@ static bool build_request_head(struct client *c)
 /* The response as the client gets it; sets how its body is framed. */
 static bool build_response_head(struct client *c)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 	const char *base = c->resp.p;
 	struct buf *b = &c->out;
 	enum http_body mode = http_response_body(h, c->method);
@@ -817,7 +836,7 @@ static void reply(struct client *c, int status, bool close)
 /* The request head is in; on to an upstream. */
 static void start_exchange(struct client *c)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 	uint32_t n;
 
 	c->method = h->method;
@@ -959,7 +978,7 @@ static void dispatch(struct client *c)
 	/* nothing of the body went (else no retry): its framing starts again */
 	c->rf = (struct reframer){.on = c->rf.on};
 	c->resp.start = c->resp.ready = c->resp.end = 0;
-	http_parser_init(&c->p, HTTP_RESPONSE, &lim);
+	http_parser_init(c->p, HTTP_RESPONSE, &lim);
 	arm(c, u->state == UP_CONNECTING ? w->cfg->connect_timeout : w->cfg->read_timeout);
 }
 
@@ -1094,7 +1113,7 @@ static bool proxy_step(struct client *c)
 		}
 	}
 	if (!c->resp_head_done && c->resp.end) {
-		int r = http_parse_head(&c->p, c->resp.p, c->resp.end);
+		int r = http_parse_head(c->p, c->resp.p, c->resp.end);
 
 		if (r < 0) {
 			/* not counted as a failure (nginx's invalid_header is
@@ -1109,18 +1128,18 @@ static bool proxy_step(struct client *c)
 
 			if (backend_ok(u->be))
 				pr_info("backend %s is up again\n", u->be->name);
-			if (c->p.h.status < 200) {
+			if (c->p->h.status < 200) {
 				/* interim: 100 Continue is ours to send; others dropped */
-				if (c->p.h.status == 101) {
+				if (c->p->h.status == 101) {
 					reply(c, 502, false);
 					return true;
 				}
-				c->resp.start = c->resp.ready = c->p.h.head_len;
+				c->resp.start = c->resp.ready = c->p->h.head_len;
 				buf_compact(&c->resp);
-				http_parser_init(&c->p, HTTP_RESPONSE, &lim);
+				http_parser_init(c->p, HTTP_RESPONSE, &lim);
 				return true;
 			}
-			c->status = c->p.h.status;
+			c->status = c->p->h.status;
 			uint32_t mark = c->out.end;
 
 			if (!build_response_head(c)) {
@@ -1130,7 +1149,7 @@ static bool proxy_step(struct client *c)
 				return true;
 			}
 			c->resp_head_done = true;
-			c->resp.start = c->resp.ready = c->p.h.head_len;
+			c->resp.start = c->resp.ready = c->p->h.head_len;
 			progress = true;
 		}
 	}
@@ -1185,6 +1204,25 @@ static bool proxy_step(struct client *c)
 	return progress;
 }
 
+/* in's buffer, with the parser after it (one allocation), for a request's
+ * first bytes. */
+static bool in_alloc(struct client *c)
+{
+	const struct proxy_cfg *cfg = c->ev.w->cfg;
+	struct http_limits lim = {cfg->max_header, cfg->max_uri};
+	uint32_t cap = cfg->max_header > cfg->buffer_size ? cfg->max_header : cfg->buffer_size;
+	char *mem;
+
+	cap = (cap + 15) & ~15u; /* the parser after it stays aligned */
+	mem = blk_take(&c->ev.w->in_cache, cap + sizeof(struct http_parser));
+	if (!mem)
+		return false;
+	c->in = (struct buf){.p = mem, .cap = cap};
+	c->p = (struct http_parser *)(mem + cap);
+	http_parser_init(c->p, HTTP_REQUEST, &lim);
+	return true;
+}
+
 /* Reading a request head (or waiting for one). */
 static bool head_step(struct client *c)
 {
@@ -1193,13 +1231,23 @@ static bool head_step(struct client *c)
 	int r;
 
 	if (!c->in.p) {
-		c->in.cap = w->cfg->max_header > w->cfg->buffer_size ? w->cfg->max_header
-								     : w->cfg->buffer_size;
-		c->in.p = malloc(c->in.cap);
-		if (!c->in.p) {
+		/* idle: read into the worker's scratch first, so that a
+		 * connection holds a buffer only while it has bytes */
+		if (!c->rd)
+			return false;
+		n = recv(c->fd, w->scratch, sizeof(w->scratch), 0);
+		if (n < 0 && errno == EAGAIN) {
+			c->rd = false;
+			return false;
+		}
+		if (n <= 0 || !in_alloc(c)) {
 			client_close(c);
 			return true;
 		}
+		memcpy(c->in.p, w->scratch, n);
+		c->in.end = n;
+		if ((size_t)n < sizeof(w->scratch) && !c->rdhup)
+			c->rd = false;
 	}
 	if (c->in.end) {
 		if (c->state == CL_IDLE) {
@@ -1207,7 +1255,7 @@ static bool head_step(struct client *c)
 			c->t_start_us = mono_us();
 			arm(c, w->cfg->header_timeout);
 		}
-		r = http_parse_head(&c->p, c->in.p, c->in.end);
+		r = http_parse_head(c->p, c->in.p, c->in.end);
 		if (r < 0) {
 			pr_debug("client %s: request refused with %d\n", c->peer_ip, -r);
 			reply(c, -r, true);
@@ -1549,6 +1597,26 @@ static void apply_cfg(struct worker *w, struct shared_cfg *sc)
 			w->bal.be[i]->probe_down = false;
 }
 
+/* Once a second, the buffers the last second did not need are unmapped,
+ * and after 64 kB or more of connections were freed, glibc gives the
+ * heap's free pages back: memory follows the connections, not the past
+ * peak. */
+#define TRIM_MS	   1000
+#define TRIM_BYTES (1u << 16)
+
+static void trim_timer(struct ptimer *t)
+{
+	struct worker *w = container_of(t, struct worker, trim_tmr);
+
+	blk_trim(&w->in_cache);
+	blk_trim(&w->xmem_cache);
+	if (w->freed >= TRIM_BYTES) {
+		malloc_trim(0);
+		w->freed = 0;
+	}
+	tw_add(&w->tw, &w->trim_tmr, w->now + TRIM_MS);
+}
+
 static void accept_resume(struct ptimer *t)
 {
 	struct worker *w = container_of(t, struct worker, accept_tmr);
@@ -1657,14 +1725,16 @@ static void reap(struct worker *w)
 		struct client *c = w->dead_clients;
 
 		w->dead_clients = c->dead_next;
-		free(c->in.p);
-		free(c->xmem);
+		w->freed += sizeof(*c);
+		xmem_free(c);
+		in_free(c);
 		free(c);
 	}
 	while (w->dead_ups) {
 		struct upstream *u = w->dead_ups;
 
 		w->dead_ups = u->dead_next;
+		w->freed += sizeof(*u);
 		free(u);
 	}
 	while (w->dead_probes) {
@@ -1686,6 +1756,8 @@ static void *worker_main(void *arg)
 	w->now = ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 	tw_init(&w->tw, w->now);
 	w->accept_tmr.fn = accept_resume;
+	w->trim_tmr.fn = trim_timer;
+	tw_add(&w->tw, &w->trim_tmr, w->now + TRIM_MS);
 	w->health_tmr.fn = health_timer;
 	apply_cfg(w, atomic_exchange(&w->pending, NULL));
 	ev.data.ptr = &w->lev;
@@ -1807,6 +1879,8 @@ static void *worker_main(void *arg)
 		be_drop(w, w->bal.be[i]);
 	w->bal.n = 0;
 	reap(w);
+	blk_flush(&w->in_cache);
+	blk_flush(&w->xmem_cache);
 	cfg_put(w->sc);
 	w->sc = NULL;
 	cfg_put(atomic_exchange(&w->pending, NULL));
