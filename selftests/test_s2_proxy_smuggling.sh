@@ -80,23 +80,23 @@ check_eq "chunked with an extension and trailers: the web got Content-Length: 5,
 check_eq "... and logged it whole, by length, without extensions or trailers" \
 	"complete len=5 framing=length exts=0 trailers=-" "$(body_said /trailer)"
 
-# Over the buffer (16 KB) a body streams: chunked, it goes in the proxy's
+# Over the buffer (64 KB) a body streams: chunked, it goes in the proxy's
 # own chunks; a fault later cuts the upstream connection before the last
 # chunk, so the web sees a body cut short, never a request behind it.
 python3 - "$XG_TMP" <<'EOF'
 import sys
 d = sys.argv[1]
-good = b"".join(b"1000;ext=%d\r\n" % i + b"a" * 4096 + b"\r\n" for i in range(10))
+good = b"".join(b"1000;ext=%d\r\n" % i + b"a" * 4096 + b"\r\n" for i in range(40))
 with open(d + "/big-good.bin", "wb") as f:
     f.write(good + b"0\r\nContent-Length: 99\r\nX-Trailer: t\r\n\r\n")
 with open(d + "/big-bad.bin", "wb") as f:
     f.write(good + b"zz\r\n\r\nGET /smuggled-9 HTTP/1.1\r\nHost: a\r\n\r\n")
 EOF
-check_eq "40 KB chunked body with extensions and trailers: answered" "statuses=200 closed=yes" \
+check_eq "160 KB chunked body with extensions and trailers: answered" "statuses=200 closed=yes" \
 	"$(hc raw "$LB_IP" 80 'POST /big-good HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' --data-file "$XG_TMP/big-good.bin")"
 check_eq "... the web got it whole, in chunks without extensions or trailers" \
-	"complete len=40960 framing=chunked exts=0 trailers=-" "$(body_said /big-good)"
-check_eq "40 KB chunked body, then a bad chunk: 400, closed" "statuses=400 closed=yes" \
+	"complete len=163840 framing=chunked exts=0 trailers=-" "$(body_said /big-good)"
+check_eq "160 KB chunked body, then a bad chunk: 400, closed" "statuses=400 closed=yes" \
 	"$(hc raw "$LB_IP" 80 'POST /big-bad HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' --data-file "$XG_TMP/big-bad.bin")"
 wait_for 5 grep -q ' /big-bad ' "$BODY_LOG"
 check "... the web saw that body cut short ($(body_said /big-bad))" \
@@ -184,7 +184,7 @@ rss_below() { [ "$(rss_kb "$P84")" -lt "$1" ]; }
 IDLE=1000
 rss0=$(rss_kb "$P84")
 xg_bg "$NS_CLIENT" sh -c "ulimit -n 8192; exec python3 '$CLIENT_TOOL' hold $LB_IP 84 --clients $IDLE \
-	--hold 60 --ready-file '$XG_TMP/idle.ready' --stop-file '$XG_TMP/idle.stop'"
+	--hold 60 --ready-file '$XG_TMP/idle.ready' --stop-file '$XG_TMP/idle.stop'" >"$XG_TMP/idle.out" 2>&1
 IDLE_PID=$XG_LASTPID
 wait_for 60 test -s "$XG_TMP/idle.ready"
 check_eq "$IDLE clients made a request each and stay connected" "ok=$IDLE fail=0 conns=$IDLE" \

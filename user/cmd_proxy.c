@@ -37,7 +37,7 @@ static const char proxy_usage[] =
 	"  --max-conns N               clients at once; more get a 503 (10000)\n"
 	"  --max-header-size BYTES     request head: 431 beyond (16384)\n"
 	"  --max-uri BYTES             request target: 414 beyond (8192)\n"
-	"  --buffer-size BYTES         per direction and connection (16384)\n"
+	"  --buffer-size BYTES         per direction and busy connection (65536)\n"
 	"  --keepalive N               idle upstream connections per backend (32;\n"
 	"                              0: none)\n"
 	"  --keepalive-max N           ... up to N while as many were busy within\n"

@@ -36,7 +36,7 @@ struct proxy_cfg {
 	uint32_t max_conns;   /* clients at once, all workers; more get a 503 */
 	uint32_t max_header;  /* request head bytes: 431 beyond */
 	uint32_t max_uri;     /* request-target bytes: 414 beyond */
-	uint32_t buffer_size; /* per direction and connection */
+	uint32_t buffer_size; /* per direction and busy connection (idle ones hold none) */
 	uint32_t keepalive;   /* idle upstream connections kept per backend; 0: none */
 	uint32_t keepalive_max; /* ... up to this many while as many were busy lately */
 

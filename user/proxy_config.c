@@ -21,7 +21,7 @@ void proxy_cfg_defaults(struct proxy_cfg *cfg)
 	cfg->max_conns = 10000;
 	cfg->max_header = 16384;
 	cfg->max_uri = 8192;
-	cfg->buffer_size = 16384;
+	cfg->buffer_size = 65536;
 	cfg->keepalive = 32;
 	cfg->keepalive_max = 1024;
 	cfg->header_timeout = 10000;
@@ -133,7 +133,7 @@ static const struct {
 	U("max-conns", max_conns, 1, 1000000, "a number 1-1000000"),
 	U("max-header-size", max_header, 1024, 65535, "bytes, 1024-65535"),
 	U("max-uri", max_uri, 64, 65535, "bytes, 64-65535"),
-	U("buffer-size", buffer_size, 4096, 65535, "bytes, 4096-65535"),
+	U("buffer-size", buffer_size, 4096, 1048576, "bytes, 4096-1048576"),
 	U("keepalive", keepalive, 0, 10000, "idle connections per backend, 0-10000"),
 	U("keepalive-max", keepalive_max, 0, 100000, "idle connections per backend, 0-100000"),
 	U("max-fails", max_fails, 0, 1000, "a count 0-1000 (0: never mark down)"),

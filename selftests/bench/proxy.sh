@@ -16,7 +16,8 @@
 # 1000 requests (TIME_WAIT sockets lb gained towards the backend) and
 # xdpgw/nginx ratios (req/s: higher is better; latency: lower is better).
 #
-# Usage: selftests/bench/proxy.sh [SECONDS]   (as root; CONNS="1 16 64 256")
+# Usage: selftests/bench/proxy.sh [SECONDS]   (as root; CONNS="1 16 64 256"
+# for the 6-byte GET, BIG_CONNS="16" for a 1 MB GET, rows "16x1MB")
 # Needs nginx and wrk (Debian packages). Exit 4 when it cannot run.
 
 source "$(dirname "$0")/../lib.sh" || exit 1
@@ -31,7 +32,8 @@ xg_require_tools nginx wrk ip curl
 xg_init
 s2_build
 
-mkdir -p "$XG_TMP"/{web,front}/{logs,tmp}
+mkdir -p "$XG_TMP"/{web,front}/{logs,tmp} "$XG_TMP/web/files"
+head -c 1048576 /dev/urandom >"$XG_TMP/web/files/1m.bin"
 cat >"$XG_TMP/web/nginx.conf" <<EOF
 worker_processes 2;
 daemon off;
@@ -45,6 +47,7 @@ http {
 	server {
 		listen $WEB1_IP:80 backlog=4096;
 		location / { return 200 "hello\n"; }
+		location /files/ { root $XG_TMP/web; }
 	}
 }
 EOF
@@ -93,7 +96,7 @@ NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -n 1)
 
 tw_count() { ip netns exec "$NS_LB" ss -Htan state time-wait dst "$WEB1_IP" | wc -l; }
 
-# wrk_run PORT CONNS PID : "REQ_PER_S P50_MS P99_MS NEW_UPSTREAM_PER_1000
+# wrk_run PORT CONNS PID PATH : "REQ_PER_S P50_MS P99_MS NEW_UPSTREAM_PER_1000
 # SYSCALLS_PER_REQUEST ERRORS"; PID is the proxy's process, whose system
 # calls perf counts (0 without perf).
 wrk_run() {
@@ -104,7 +107,7 @@ wrk_run() {
 		perf_pid=$!
 	fi
 	ip netns exec "$NS_CLIENT" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency \
-		"http://$LB_IP:$1/" >"$XG_TMP/wrk.out" 2>&1
+		"http://$LB_IP:$1$4" >"$XG_TMP/wrk.out" 2>&1
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid"
 		wait "$perf_pid"
@@ -131,13 +134,18 @@ printf '%6s | %9s %7s %7s %5s %5s | %9s %7s %7s %5s %5s | %5s %5s %5s %5s\n' con
 	"nginx r/s" "p50 ms" "p99 ms" "up/1k" "sys/r" "xdpgw r/s" "p50 ms" "p99 ms" "up/1k" "sys/r" \
 	"r/s x" "p50 x" "p99 x" "sys x"
 errors=
-for c in $CONNS; do
-	read -r n_rps n_p50 n_p99 n_up n_sc n_err <<<"$(wrk_run 8080 "$c" "$NGINX_WORKER")"
-	read -r x_rps x_p50 x_p99 x_up x_sc x_err <<<"$(wrk_run 80 "$c" "$XDPGW_PID")"
+rows=
+for c in $CONNS; do rows+="$c:/ "; done
+for c in ${BIG_CONNS:-16}; do rows+="$c:/files/1m.bin "; done
+for row in $rows; do
+	c=${row%%:*} path=${row#*:}
+	read -r n_rps n_p50 n_p99 n_up n_sc n_err <<<"$(wrk_run 8080 "$c" "$NGINX_WORKER" "$path")"
+	read -r x_rps x_p50 x_p99 x_up x_sc x_err <<<"$(wrk_run 80 "$c" "$XDPGW_PID" "$path")"
+	[ "$path" = / ] || c="${c}x1MB"
 	awk -v c="$c" -v nr="$n_rps" -v n5="$n_p50" -v n9="$n_p99" -v nu="$n_up" -v ns="$n_sc" \
 		-v xr="$x_rps" -v x5="$x_p50" -v x9="$x_p99" -v xu="$x_up" -v xs="$x_sc" '
 		function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-		BEGIN { printf "%6d | %9d %7.3f %7.3f %5.1f %5.2f | %9d %7.3f %7.3f %5.1f %5.2f | %5s %5s %5s %5s\n",
+		BEGIN { printf "%6s | %9d %7.3f %7.3f %5.1f %5.2f | %9d %7.3f %7.3f %5.1f %5.2f | %5s %5s %5s %5s\n",
 			c, nr, n5, n9, nu, ns, xr, x5, x9, xu, xs, r(xr, nr), r(x5, n5), r(x9, n9), r(xs, ns) }'
 	[ "$n_err" != - ] && errors+="nginx c=$c: $n_err "
 	[ "$x_err" != - ] && errors+="xdpgw c=$c: $x_err "

@@ -104,16 +104,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if t in (b"\r\n", b"\n"):
                         return
                     self.trailers.append(t.decode("latin-1").strip())
-            while size > 0:
-                piece = self.rfile.read(min(size, 65536))
-                if not piece:
-                    raise ConnectionError("body cut short")
-                size -= len(piece)
-                yield piece
+            yield from self.read_exactly(size)
             self.rfile.readline(16)
 
     def read_length(self):
-        n = int(self.headers.get("Content-Length", "0"))
+        return self.read_exactly(int(self.headers.get("Content-Length", "0")))
+
+    def read_exactly(self, n):
         while n > 0:
             piece = self.rfile.read(min(n, 65536))
             if not piece:
