@@ -34,6 +34,9 @@ s2_build
 
 mkdir -p "$XG_TMP"/{web,front}/{logs,tmp} "$XG_TMP/web/files"
 head -c 1048576 /dev/urandom >"$XG_TMP/web/files/1m.bin"
+# nginx's workers (www-data) must reach the file through the private tmp dir
+chmod 755 "$XG_TMP" "$XG_TMP/web" "$XG_TMP/web/files"
+chmod 644 "$XG_TMP/web/files/1m.bin"
 cat >"$XG_TMP/web/nginx.conf" <<EOF
 worker_processes 2;
 daemon off;
