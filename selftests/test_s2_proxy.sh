@@ -295,7 +295,10 @@ wait_for 10 web_count_ge "$from" web1 20
 sed -i "/^backend $WEB1_IP/d" "$CONF"
 kill -HUP "$PROXY_PID"
 wait_for 5 proxy_said "reloaded: 1 backends" || xg_failed "proxy reloaded" "reloaded: 1 backends" "$(tail -n 3 "$XG_TMP/proxy.err")"
-sleep 0.2 # the worker takes the new configuration on its next turn
+# the worker takes the new configuration on its next turn, and requests sent
+# to web1 before may still be logged: wait until the last 20 were web2's
+last_20_web2() { [ "$(tail -n 20 "$XG_TMP/web.log" | awk '$1 != "web2"' | wc -l)" = 0 ]; }
+check "after SIGHUP without web1, the requests turn to web2" wait_for 10 last_20_web2
 at_one=$(web_lines)
 wait_for 10 web_count_ge "$at_one" web2 100
 check_eq "after SIGHUP without web1: no request to web1" 0 "$(web_count "$at_one" web1)"
