@@ -181,7 +181,7 @@ s2_proxy_start 84 "$XG_TMP/p84.log" --backend "$WEB1_IP:80"
 P84=$XG_LASTPID
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 rss_below() { [ "$(rss_kb "$P84")" -lt "$1" ]; }
-IDLE=1000
+IDLE=500
 rss0=$(rss_kb "$P84")
 xg_bg "$NS_CLIENT" sh -c "ulimit -n 8192; exec python3 '$CLIENT_TOOL' hold $LB_IP 84 --clients $IDLE \
 	--hold 60 --ready-file '$XG_TMP/idle.ready' --stop-file '$XG_TMP/idle.stop'" >"$XG_TMP/idle.out" 2>&1
