@@ -602,6 +602,15 @@ s2_load_start() {
 }
 s2_load_stop() { touch "$XG_TMP/load.stop"; wait_for 15 xg_dead "$S2_LOAD_PID"; }
 
+# s2_proxy_start PORT LOG ARGS... : `xdpgw proxy ARGS` in lb on LB_IP:PORT
+# (its pid in XG_LASTPID), logging to LOG and LOG.err.
+s2_proxy_start() {
+	local port=$1 log=$2
+	shift 2
+	xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:$port" "$@" >"$log" 2>"$log.err"
+	wait_for 10 xg_listening "$NS_LB" tcp "$port" || xg_fatal "proxy on :$port did not start: $(cat "$log.err")"
+}
+
 # s2_web_start 1|2 : start web1 or web2 (tools/http_backend.py on port 80),
 # logging its requests to $XG_TMP/web.log; sets WEB1_PID or WEB2_PID.
 s2_web_start() {

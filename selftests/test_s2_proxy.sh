@@ -37,14 +37,7 @@ hc() { cl python3 "$CLIENT_TOOL" "$@"; }
 proxy_said() { grep -qF -- "$1" "$PROXY_LOG" "$XG_TMP/proxy.err"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
-# proxy_start PORT LOG ARGS... : another proxy instance in lb (its pid in
-# XG_LASTPID), on LB_IP:PORT, logs in LOG and LOG.err.
-proxy_start() {
-	local port=$1 log=$2
-	shift 2
-	xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:$port" "$@" >"$log" 2>"$log.err"
-	wait_for 10 xg_listening "$NS_LB" tcp "$port" || xg_fatal "proxy on :$port did not start: $(cat "$log.err")"
-}
+proxy_start() { s2_proxy_start "$@"; }
 
 xg_log "# S2 reverse proxy, namespaces {client,lb,web1,web2}-$XG_ID"
 : >"$XG_TMP/web.log"
@@ -279,12 +272,13 @@ for v in "${vectors[@]}"; do
 	check_eq "${v%%|*}: 400 and closed" "statuses=400 closed=yes" "$(hc raw "$LB_IP" 80 "${v#*|}")"
 done
 check_eq "no smuggling vector reached a web" "" "$(awk -v f="$from" 'NR > f' "$XG_TMP/web.log")"
-# A chunked body whose head was fine: the head is streamed on before the body
-# is seen, so the web gets the head, but never the bad bytes nor the request
-# hidden behind them; the client gets 400 and the upstream connection is closed.
+# A chunked body whose head was fine: a body that fits the buffer is checked
+# before any backend is chosen, so no web gets its head, its bad bytes or the
+# request hidden behind them (test_s2_proxy_smuggling.sh has more).
+from=$(web_lines)
 check_eq "invalid chunk size: 400 and closed" "statuses=400 closed=yes" \
 	"$(hc raw "$LB_IP" 80 'POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\nGET /smuggled-2 HTTP/1.1\r\nHost: a\r\n\r\n')"
-check "no smuggled request reached a web" sh -c "! grep -q '/smuggled' '$XG_TMP/web.log'"
+check_eq "... nothing of it reached a web" "" "$(awk -v f="$from" 'NR > f' "$XG_TMP/web.log")"
 
 # ---------------------------------------------------------------- 9. 1000 clients
 xg_log "## 1000 concurrent keep-alive clients"
@@ -301,7 +295,10 @@ wait_for 10 web_count_ge "$from" web1 20
 sed -i "/^backend $WEB1_IP/d" "$CONF"
 kill -HUP "$PROXY_PID"
 wait_for 5 proxy_said "reloaded: 1 backends" || xg_failed "proxy reloaded" "reloaded: 1 backends" "$(tail -n 3 "$XG_TMP/proxy.err")"
-sleep 0.2 # the worker takes the new configuration on its next turn
+# the worker takes the new configuration on its next turn, and requests sent
+# to web1 before may still be logged: wait until the last 20 were web2's
+last_20_web2() { [ "$(tail -n 20 "$XG_TMP/web.log" | awk '$1 != "web2"' | wc -l)" = 0 ]; }
+check "after SIGHUP without web1, the requests turn to web2" wait_for 10 last_20_web2
 at_one=$(web_lines)
 wait_for 10 web_count_ge "$at_one" web2 100
 check_eq "after SIGHUP without web1: no request to web1" 0 "$(web_count "$at_one" web1)"
@@ -388,11 +385,10 @@ check_eq "... the POST never reached web2" "" "$(grep ' POST /post ' "$XG_TMP/we
 xg_stop "$XG_LASTPID"
 
 proxy_start 90 "$XG_TMP/p90.log" --backend "$WEB2_IP:80" --idle-timeout 1
-t0=$(xg_now_ms)
-out=$(hc raw "$LB_IP" 90 'GET /idle HTTP/1.1\r\nHost: a\r\n\r\n' --timeout 5)
-t1=$(xg_now_ms)
-check_eq "idle keep-alive connection closed by the proxy" "statuses=200 closed=yes" "$out"
-check "... after the 1 s idle timeout (took $((t1 - t0)) ms)" test $((t1 - t0)) -ge 900 -a $((t1 - t0)) -lt 2500
+out=$(hc raw "$LB_IP" 90 'GET /idle HTTP/1.1\r\nHost: a\r\n\r\n' --timeout 5 --timed)
+idle_ms=${out##*after_ms=}
+check_eq "idle keep-alive connection closed by the proxy" "statuses=200 closed=yes" "${out% after_ms=*}"
+check "... after the 1 s idle timeout (took $idle_ms ms)" test "$idle_ms" -ge 900 -a "$idle_ms" -lt 2500
 xg_stop "$XG_LASTPID"
 
 # 10.100.20.99 does not exist: its SYN waits for ARP that never answers

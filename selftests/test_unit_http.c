@@ -120,6 +120,93 @@ static void test_targets(void **state)
 	assert_int_equal(req("PURGE /x HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_PARSE_DONE);
 	assert_int_equal(P.h.method, HTTP_M_OTHER);
 	assert_false(http_method_idempotent(P.h.method));
+	assert_int_equal(req("M-SEARCH * HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+	assert_int_equal(req("M-SEARCH /x HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_PARSE_DONE);
+	/* methods are case-sensitive: lower-case letters are refused (nginx too) */
+	assert_int_equal(req("get / HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+	assert_int_equal(req("Get / HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+	assert_int_equal(req("head / HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+	assert_int_equal(req("purge /x HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+}
+
+/* Absolute-form: the authority and where the path starts are recorded. */
+static void test_absolute_form(void **state)
+{
+	const char *s = "GET http://evil.example:8080/abs?q=1 HTTP/1.1\r\nHost: good.example\r\n\r\n";
+
+	(void)state;
+	assert_int_equal(req(s), HTTP_PARSE_DONE);
+	assert_int_equal(P.h.authority_len, strlen("evil.example:8080"));
+	assert_memory_equal(s + P.h.authority_off, "evil.example:8080", P.h.authority_len);
+	assert_memory_equal(s + P.h.path_off, "/abs?q=1",
+			    P.h.target_off + P.h.target_len - P.h.path_off);
+	s = "GET HTTPS://a.example HTTP/1.1\r\nHost: a\r\n\r\n";
+	assert_int_equal(req(s), HTTP_PARSE_DONE);
+	assert_memory_equal(s + P.h.authority_off, "a.example", P.h.authority_len);
+	assert_int_equal(P.h.path_off, P.h.target_off + P.h.target_len); /* no path */
+	s = "GET http://a.example?x HTTP/1.1\r\nHost: a\r\n\r\n";
+	assert_int_equal(req(s), HTTP_PARSE_DONE);
+	assert_memory_equal(s + P.h.path_off, "?x", 2);
+	/* origin-form: no authority */
+	assert_int_equal(req("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_PARSE_DONE);
+	assert_int_equal(P.h.authority_len, 0);
+	/* no host, userinfo, a character no host has */
+	assert_int_equal(req("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+	assert_int_equal(req("GET http://u@evil/x HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+	assert_int_equal(req("GET http://a\"b/x HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+}
+
+/* Content-Length at every boundary of 64-bit arithmetic, in a request (400)
+ * and a response (502): nothing wraps to a small number. */
+static void test_length_overflow(void **state)
+{
+	static const struct {
+		const char *cl;
+		uint64_t want; /* 0: refused */
+	} cases[] = {
+		{"9223372036854775807", INT64_MAX},			/* 2^63-1 */
+		{"9223372036854775808", 0},				/* 2^63 */
+		{"18446744073709551615", 0},				/* 2^64-1 */
+		{"18446744073709551616", 0},				/* 2^64: 0 wrapped */
+		{"18446744073709551621", 0},				/* 2^64+5: 5 wrapped */
+		{"99999999999999999999", 0},				/* 20 digits */
+		{"10000000000000000000", 0},				/* 20 digits, 10^19 */
+		{"00000000000000000000000000005", 5},			/* leading zeros */
+		{"0009223372036854775807", INT64_MAX},			/* ... up to the limit */
+		{"0000000000000000000009223372036854775808", 0},	/* ... and past it */
+		{"18446744073709551621, 18446744073709551621", 0},	/* a list of them */
+	};
+	char buf[256];
+	size_t i;
+	int kind;
+
+	(void)state;
+	for (kind = HTTP_REQUEST; kind <= HTTP_RESPONSE; kind++) {
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			int r;
+
+			if (kind == HTTP_REQUEST)
+				snprintf(buf, sizeof(buf),
+					 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %s\r\n\r\n",
+					 cases[i].cl);
+			else
+				snprintf(buf, sizeof(buf),
+					 "HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n", cases[i].cl);
+			http_parser_init(&P, kind, &lim);
+			r = http_parse_head(&P, buf, strlen(buf));
+			if (cases[i].want) {
+				if (r != HTTP_PARSE_DONE || P.h.content_length != cases[i].want)
+					fail_msg("%s: Content-Length %s: got %d, %llu",
+						 kind == HTTP_REQUEST ? "request" : "response",
+						 cases[i].cl, r,
+						 (unsigned long long)P.h.content_length);
+			} else if (r != (kind == HTTP_REQUEST ? -400 : -502)) {
+				fail_msg("%s: Content-Length %s: expected refusal, got %d",
+					 kind == HTTP_REQUEST ? "request" : "response", cases[i].cl,
+					 r);
+			}
+		}
+	}
 }
 
 /* Leading CRLFs are skipped; two requests in one buffer split at head_len. */
@@ -367,6 +454,25 @@ static void test_responses(void **state)
 	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
 			 -502);
 	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"), -502);
+	/* codings before chunked: passed on; chunked not last or twice: 502 */
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+			 HTTP_PARSE_DONE);
+	assert_true(P.h.chunked && P.h.te_other);
+	assert_int_equal(http_response_body(&P.h, HTTP_M_GET), HTTP_BODY_CHUNKED);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+			      "Transfer-Encoding: chunked\r\n\r\n"),
+			 HTTP_PARSE_DONE);
+	assert_true(P.h.chunked && P.h.te_other);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+			 HTTP_PARSE_DONE);
+	assert_false(P.h.te_other);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+			 -502);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n"),
+			 -502);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n"
+			      "Content-Length: 5\r\n\r\n"),
+			 -502);
 	assert_int_equal(resp("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n"), -502);
 	assert_int_equal(resp("HTTP/1.1 20 OK\r\n\r\n"), -502);
 	assert_int_equal(resp("HTTP/1.1 099 OK\r\n\r\n"), -502);
@@ -460,7 +566,7 @@ static void test_chunked_bad(void **state)
 		"5\r\nhelloX\r\n0\r\n\r\n",  /* data longer than the size */
 		"5\r\nhello\n0\r\n\r\n",     /* bare LF after data */
 		"5\r\nhello\r\r\n0\r\n\r\n",
-		"1000000000000000\r\n",		 /* 16 digits: too big */
+		"8000000000000000\r\n",		 /* 2^63: too big */
 		"5;a\x01\r\nhello\r\n0\r\n\r\n", /* control in extension */
 		"0\r\nX: a\r\n b\r\n\r\n",	 /* obs-fold in trailer */
 		"0\r\nX : a\r\n\r\n",		 /* space before colon in trailer */
@@ -478,6 +584,46 @@ static void test_chunked_bad(void **state)
 		if (r != HTTP_CHUNK_ERROR)
 			fail_msg("bad_chunks[%zu]: expected error, got %d", i, r);
 	}
+}
+
+/* Chunk sizes at every boundary of 64-bit arithmetic: 2^63-1 is taken,
+ * anything larger is an error before it could wrap; leading zeros are fine. */
+static void test_chunked_overflow(void **state)
+{
+	static const char *const refused[] = {
+		"8000000000000000\r\n",		     /* 2^63 */
+		"ffffffffffffffff\r\n",		     /* 2^64-1 */
+		"10000000000000000\r\n",	     /* 2^64: 0 wrapped */
+		"10000000000000005\r\nhello\r\n", /* 2^64+5: 5 wrapped */
+		"fffffffffffffffffffff\r\n",	     /* 20+ digits */
+		"00000000000000000008000000000000000\r\n", /* leading zeros, 2^63 */
+	};
+	struct http_chunked d;
+	size_t i, used, doff, dlen;
+	char out[64];
+	size_t outlen, end;
+	const char *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int r = dechunk(refused[i], strlen(refused[i]), 1000, out, &outlen, &end);
+
+		if (r != HTTP_CHUNK_ERROR)
+			fail_msg("chunk size %s: expected error, got %d", refused[i], r);
+	}
+	/* 2^63-1: a chunk that large is taken; its first bytes are data */
+	s = "7fffffffffffffff\r\nabc";
+	http_chunked_init(&d);
+	assert_int_equal(http_chunked_step(&d, s, strlen(s), &used, &doff, &dlen), HTTP_CHUNK_MORE);
+	assert_int_equal(used, strlen(s));
+	assert_int_equal(doff, strlen(s) - 3);
+	assert_int_equal(dlen, 3);
+	assert_true(d.left == (uint64_t)INT64_MAX - 3);
+	/* leading zeros: 20 digits that say 5 */
+	s = "00000000000000000005\r\nhello\r\n0\r\n\r\n";
+	assert_int_equal(dechunk(s, strlen(s), 1000, out, &outlen, &end), HTTP_CHUNK_DONE);
+	assert_int_equal(outlen, 5);
+	assert_memory_equal(out, "hello", 5);
 }
 
 /* A size line longer than HTTP_CHUNK_MAX_LINE (extensions) is an error. */
@@ -505,6 +651,8 @@ int main(void)
 		cmocka_unit_test(test_limits),	    cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_chunked),	    cmocka_unit_test(test_chunked_boundary),
 		cmocka_unit_test(test_chunked_bad), cmocka_unit_test(test_chunked_long_line),
+		cmocka_unit_test(test_absolute_form), cmocka_unit_test(test_length_overflow),
+		cmocka_unit_test(test_chunked_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

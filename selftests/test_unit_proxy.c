@@ -145,6 +145,76 @@ static void test_passive_health(void **state)
 	assert_true(backend_usable(&bes[1], 0));
 }
 
+/* The last backend up is never marked down; when all are down anyway, a
+ * first try goes to one that failed rather than nowhere. */
+static void test_last_backend_stays_up(void **state)
+{
+	int i;
+
+	(void)state;
+	setup_backends(BALANCE_ROUNDROBIN, 1, (int[]){1});
+	for (i = 0; i < 10; i++)
+		assert_false(backend_failed(&bal, &bes[0], 1000));
+	assert_true(backend_usable(&bes[0], 1000));
+	assert_string_equal(picks(2, 1000, NULL), "aa");
+
+	setup_backends(BALANCE_ROUNDROBIN, 2, (int[]){1, 1});
+	for (i = 0; i < 2; i++)
+		assert_false(backend_failed(&bal, &bes[0], 1000));
+	assert_true(backend_failed(&bal, &bes[0], 1000)); /* b is still up */
+	for (i = 0; i < 5; i++)
+		assert_false(backend_failed(&bal, &bes[1], 1000)); /* b is the last */
+	assert_true(backend_usable(&bes[1], 1000));
+	assert_string_equal(picks(3, 1000, NULL), "bbb");
+	/* a back after its rest: b's next failure marks it down */
+	assert_true(backend_failed(&bal, &bes[1], 11000));
+	assert_false(backend_usable(&bes[1], 11000));
+	/* the last up is also kept when the others are down by active checks */
+	setup_backends(BALANCE_LEASTCONN, 2, (int[]){1, 1});
+	bes[0].probe_down = true;
+	for (i = 0; i < 5; i++)
+		assert_false(backend_failed(&bal, &bes[1], 0));
+	/* down by failures when the other's check fails later: still tried
+	 * first, never as the retry of a request it failed */
+	bes[0].probe_down = false;
+	assert_true(backend_failed(&bal, &bes[1], 0));
+	bes[0].probe_down = true;
+	assert_string_equal(picks(2, 0, NULL), "bb");
+	assert_string_equal(picks(1, 0, &bes[1]), "-");
+	bes[1].removed = true;
+	assert_string_equal(picks(1, 0, NULL), "-");
+}
+
+/* The keep-alive pool follows the recent peak of requests in flight. */
+static void test_pool_follows_peak(void **state)
+{
+	int i;
+
+	(void)state;
+	setup_backends(BALANCE_ROUNDROBIN, 1, (int[]){1});
+	assert_int_equal(backend_pool_room(&bes[0], 32, 1024), 32);
+	for (i = 0; i < 50; i++)
+		backend_busy(&bes[0], 1000, 30000);
+	assert_int_equal(bes[0].peak, 50);
+	assert_int_equal(backend_pool_room(&bes[0], 32, 1024), 50);
+	assert_int_equal(backend_pool_room(&bes[0], 32, 40), 40); /* bounded */
+	assert_int_equal(backend_pool_room(&bes[0], 64, 40), 64); /* the floor wins */
+	assert_int_equal(backend_pool_room(&bes[0], 0, 1024), 0); /* off */
+	/* the load drops: the peak holds for the window, then follows */
+	bes[0].active = 3;
+	backend_busy(&bes[0], 31000, 30000);
+	assert_int_equal(bes[0].peak, 50);
+	backend_busy(&bes[0], 31001, 30000);
+	assert_int_equal(bes[0].peak, 5);
+	assert_int_equal(backend_pool_room(&bes[0], 32, 1024), 32);
+	/* reaching the peak again keeps it recent */
+	bes[0].active = 4;
+	backend_busy(&bes[0], 40000, 30000);
+	backend_busy(&bes[0], 65000, 30000);
+	assert_int_equal(bes[0].peak, 6);
+	assert_int_equal(bes[0].peak_at, 65000);
+}
+
 /* ---------------------------------------------------------------- timers */
 
 struct tt {
@@ -274,6 +344,11 @@ static void test_cfg_set(void **state)
 	assert_string_equal(cfg.health_path, "/healthz");
 	assert_int_equal(proxy_cfg_set(&cfg, "access-log", "off", err, sizeof(err)), 0);
 	assert_false(cfg.access_log);
+	assert_false(cfg.underscores_in_headers);
+	assert_int_equal(proxy_cfg_set(&cfg, "underscores-in-headers", "on", err, sizeof(err)), 0);
+	assert_true(cfg.underscores_in_headers);
+	assert_int_equal(proxy_cfg_set(&cfg, "underscores-in-headers", "yes", err, sizeof(err)),
+			 -EINVAL);
 	assert_int_equal(proxy_cfg_set(&cfg, "frobnicate", "1", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "unknown option"));
 	assert_int_equal(proxy_cfg_set(&cfg, "workers", NULL, err, sizeof(err)), -EINVAL);
@@ -333,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_rr_skips_down_and_excluded),
 		cmocka_unit_test(test_leastconn),
 		cmocka_unit_test(test_passive_health),
+		cmocka_unit_test(test_last_backend_stays_up),
+		cmocka_unit_test(test_pool_follows_peak),
 		cmocka_unit_test(test_timer_wheel),
 		cmocka_unit_test(test_cfg_set),
 		cmocka_unit_test(test_cfg_file_and_build),

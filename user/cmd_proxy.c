@@ -37,8 +37,11 @@ static const char proxy_usage[] =
 	"  --max-conns N               clients at once; more get a 503 (10000)\n"
 	"  --max-header-size BYTES     request head: 431 beyond (16384)\n"
 	"  --max-uri BYTES             request target: 414 beyond (8192)\n"
-	"  --buffer-size BYTES         per direction and connection (16384)\n"
-	"  --keepalive N               idle upstream connections per backend (32)\n"
+	"  --buffer-size BYTES         per direction and busy connection (65536)\n"
+	"  --keepalive N               idle upstream connections per backend (32;\n"
+	"                              0: none)\n"
+	"  --keepalive-max N           ... up to N while as many were busy within\n"
+	"                              the pool timeout (1024)\n"
 	"  --header-timeout T          whole request head, else 408 (10)\n"
 	"  --idle-timeout T            client keep-alive between requests (60)\n"
 	"  --connect-timeout T         upstream connect, else 504 (5)\n"
@@ -52,6 +55,8 @@ static const char proxy_usage[] =
 	"                              a 2xx or 3xx keeps it up (default: none)\n"
 	"  --health-interval T         (5)\n"
 	"  --access-log on|off         (on)\n"
+	"  --underscores-in-headers on|off  pass request fields whose name has '_'\n"
+	"                              (off: dropped, as CGI reads X_A as X-A)\n"
 	"  -v, --verbose               more output\n"
 	"  -h, --help                  this text\n"
 	"\n"
@@ -80,6 +85,8 @@ static const struct option proxy_options[] = {
 	{"health-check", required_argument, NULL, OPT_BASE + 17},
 	{"health-interval", required_argument, NULL, OPT_BASE + 18},
 	{"access-log", required_argument, NULL, OPT_BASE + 19},
+	{"underscores-in-headers", required_argument, NULL, OPT_BASE + 20},
+	{"keepalive-max", required_argument, NULL, OPT_BASE + 21},
 	{"config", required_argument, NULL, 'c'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},

@@ -206,9 +206,9 @@ bool http_list_has(const char *val, size_t len, const char *token)
 }
 
 /* Content-Length = 1*DIGIT; a list of identical values counts as one
- * (RFC 9112 6.3 item 5), a differing one is an error. */
-#define HTTP_MAX_LENGTH (1ull << 62)
-
+ * (RFC 9112 6.3 item 5), a differing one is an error. Leading zeros are
+ * digits like any; a value over HTTP_MAX_LENGTH is refused before v * 10
+ * could wrap (2^64 + 5 must not read as 5). */
 static int length_elem(const char *e, size_t len, void *ctx)
 {
 	struct http_head *h = ctx;
@@ -216,11 +216,13 @@ static int length_elem(const char *e, size_t len, void *ctx)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
+		unsigned int d = e[i] - '0';
+
 		if (e[i] < '0' || e[i] > '9')
 			return -400;
-		v = v * 10 + (e[i] - '0');
-		if (v > HTTP_MAX_LENGTH)
+		if (v > (HTTP_MAX_LENGTH - d) / 10)
 			return -400;
+		v = v * 10 + d;
 	}
 	if (h->has_length && h->content_length != v)
 		return -400;
@@ -231,22 +233,27 @@ static int length_elem(const char *e, size_t len, void *ctx)
 
 struct te_ctx {
 	struct http_head *h;
-	int unsupported; /* status for a coding other than chunked */
+	bool req;
 };
 
-/* Only "chunked", once: any other coding is refused, so the body's end is
- * never a matter of interpretation. */
+/* A request may only be "chunked", once: any other coding is refused (501),
+ * so the body's end is never a matter of interpretation. A response may
+ * have codings before chunked ("gzip, chunked"), which the proxy passes on;
+ * chunked must come last, once (RFC 9112 6.1). */
 static int te_elem(const char *e, size_t len, void *ctx)
 {
 	struct te_ctx *t = ctx;
 
 	if (!all_tchar(e, len))
 		return -400; /* parameters or junk */
-	if (!eq_ci(e, len, "chunked"))
-		return t->unsupported;
 	if (t->h->chunked)
-		return -400;
-	t->h->chunked = true;
+		return eq_ci(e, len, "chunked") || !t->req ? -400 : -501;
+	if (eq_ci(e, len, "chunked"))
+		t->h->chunked = true;
+	else if (t->req)
+		return -501;
+	else
+		t->h->te_other = true;
 	return 0;
 }
 
@@ -285,7 +292,7 @@ static int field_done(struct http_parser *p, const char *buf, struct http_header
 			err = -400; /* only commas */
 		break;
 	case HDR_TRANSFER_ENCODING: {
-		struct te_ctx t = {h, req ? -501 : -502};
+		struct te_ctx t = {h, req};
 
 		/* HTTP/1.0 has no transfer codings: such a request is faulty */
 		if (req && h->version == 10)
@@ -294,8 +301,8 @@ static int field_done(struct http_parser *p, const char *buf, struct http_header
 			return bad;
 		/* a second field line carrying chunked again is caught in te_elem */
 		err = list_walk(v, f->value_len, te_elem, &t);
-		if (!err && !h->chunked)
-			err = -400;
+		if (!err && !h->chunked && !h->te_other)
+			err = -400; /* only commas */
 		break;
 	}
 	case HDR_HOST:
@@ -324,13 +331,41 @@ static int field_done(struct http_parser *p, const char *buf, struct http_header
 	return err < 0 ? (req ? err : -502) : 0;
 }
 
+/* "http://host[:port][/path][?query]": the authority is a host (no
+ * userinfo: RFC 9110 4.2.4 deprecates it, and "a@b" names two hosts to two
+ * readers); the proxy sends the path in origin form with Host set to the
+ * authority (RFC 9112 3.2.2). */
+static int absolute_form(struct http_head *h, const char *buf, uint32_t scheme_len)
+{
+	uint32_t i = h->target_off + scheme_len, end = h->target_off + h->target_len;
+
+	h->authority_off = i;
+	while (i < end && buf[i] != '/' && buf[i] != '?') {
+		if (!is((uint8_t)buf[i], C_HOST))
+			return -400;
+		i++;
+	}
+	if (i == h->authority_off)
+		return -400;
+	h->authority_len = i - h->authority_off;
+	h->path_off = i;
+	return 0;
+}
+
 static int line_done(struct http_parser *p, const char *buf)
 {
 	struct http_head *h = &p->h;
 	const char *t = buf + h->target_off;
+	uint32_t i;
 
 	if (p->kind == HTTP_RESPONSE)
 		return 0;
+	/* Methods are case-sensitive tokens: "get" is not GET. A backend that
+	 * folds case would read "head" as HEAD while the proxy expects a body
+	 * after its response, so lower-case letters are refused, as nginx does. */
+	for (i = 0; i < h->method_len; i++)
+		if (buf[h->method_off + i] >= 'a' && buf[h->method_off + i] <= 'z')
+			return -400;
 	h->method = method_id(buf + h->method_off, h->method_len);
 	if (h->method == HTTP_M_CONNECT)
 		return -501; /* no tunnels through this proxy */
@@ -338,9 +373,10 @@ static int line_done(struct http_parser *p, const char *buf)
 		return 0; /* origin-form */
 	if (h->target_len == 1 && t[0] == '*' && h->method == HTTP_M_OPTIONS)
 		return 0; /* asterisk-form */
-	if ((h->target_len > 7 && !strncasecmp(t, "http://", 7)) ||
-	    (h->target_len > 8 && !strncasecmp(t, "https://", 8)))
-		return 0; /* absolute-form */
+	if (h->target_len > 7 && !strncasecmp(t, "http://", 7))
+		return absolute_form(h, buf, 7);
+	if (h->target_len > 8 && !strncasecmp(t, "https://", 8))
+		return absolute_form(h, buf, 8);
 	return -400;
 }
 
@@ -361,7 +397,8 @@ static int head_done(struct http_parser *p)
 	struct http_head *h = &p->h;
 
 	if (p->kind == HTTP_RESPONSE)
-		return h->has_length && h->chunked ? -502 : 0;
+		/* a coding without chunked last: the end would be the close */
+		return (h->has_length && h->chunked) || (h->te_other && !h->chunked) ? -502 : 0;
 	/* both framings: the classic smuggling vector (RFC 9112 6.1) */
 	if (h->has_length && h->chunked)
 		return -400;
@@ -709,13 +746,13 @@ int http_chunked_step(struct http_chunked *d, const char *buf, size_t len, size_
 			if (!is(c, C_HEX))
 				return HTTP_CHUNK_ERROR;
 			d->left = hexval(c);
-			d->digits = 1;
 			d->state = C_SIZE_MORE;
 			break;
 		case C_SIZE_MORE:
 			if (is(c, C_HEX)) {
-				/* 15 hex digits hold 2^60: plenty, and no overflow */
-				if (++d->digits > 15)
+				/* refused before the shift could drop bits; leading
+				 * zeros are fine (the size line's length is bounded) */
+				if (d->left > (HTTP_MAX_LENGTH - hexval(c)) >> 4)
 					return HTTP_CHUNK_ERROR;
 				d->left = d->left << 4 | hexval(c);
 			} else if (c == ';') {

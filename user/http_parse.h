@@ -22,6 +22,9 @@
 #define HTTP_MAX_HEADERS 128
 /* A method longer than this is refused (400). */
 #define HTTP_MAX_METHOD 32
+/* The largest Content-Length or chunk size taken (nginx's off_t limit,
+ * 2^63-1); a longer number is refused before it could overflow. */
+#define HTTP_MAX_LENGTH ((uint64_t)INT64_MAX)
 
 /* http_parse_head() results; errors are the negative HTTP status to send. */
 #define HTTP_PARSE_MORE 0
@@ -95,6 +98,10 @@ struct http_head {
 	uint16_t method_len;
 	uint32_t target_len;
 	uint8_t method; /* enum http_method */
+	/* absolute-form target "http://AUTHORITY/PATH": its authority, and
+	 * where the path (or query) starts; authority_len is 0 otherwise */
+	uint32_t authority_off, path_off;
+	uint16_t authority_len;
 	/* status line */
 	uint16_t status;
 	uint32_t reason_off, reason_len;
@@ -108,6 +115,7 @@ struct http_head {
 	bool chunked;
 	bool has_host;
 	bool expect_continue;
+	bool te_other; /* response: a coding before chunked (gzip, chunked) */
 	uint8_t conn; /* HTTP_CONN_* */
 	uint64_t content_length;
 	uint32_t head_len; /* bytes from the buffer's start to after the empty line */
@@ -160,7 +168,6 @@ const char *http_reason(int status);
 
 struct http_chunked {
 	uint8_t state;
-	uint8_t digits;
 	uint32_t line;	  /* bytes of the current size or trailer line */
 	uint32_t trailer; /* bytes of the trailer section */
 	uint64_t left;	  /* data bytes left in the current chunk */

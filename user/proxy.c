@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +41,8 @@
 #include "http_parse.h"
 #include "log.h"
 #include "proxy.h"
+#include "proxy_body.h"
+#include "proxy_mem.h"
 
 #define MAX_EVENTS	  256
 #define PUMP_BUDGET	  64 /* steps before a busy client yields to the others */
@@ -64,23 +67,10 @@ struct evsrc {
 	struct worker *w;
 };
 
-struct buf {
-	char *p;
-	uint32_t cap, start, ready, end;
-};
-
-/* Where a body ends, and which of its bytes may go on. */
-struct framer {
-	uint8_t mode; /* enum http_body */
-	bool done;
-	bool dechunk; /* strip the chunked framing (for an HTTP/1.0 client) */
-	uint64_t left;
-	struct http_chunked ch;
-};
-
 enum client_state {
 	CL_IDLE,   /* before a request's first byte (new or kept alive) */
 	CL_HEAD,   /* reading a request head */
+	CL_BODY,   /* holding a request body that may fit the buffer, before any backend */
 	CL_PROXY,  /* exchanging with an upstream */
 	CL_REPLY,  /* sending a response made here */
 	CL_LINGER, /* done, write side shut: discarding input until EOF */
@@ -98,6 +88,7 @@ struct upstream {
 	struct evsrc ev;
 	enum up_state state;
 	bool rd, wr;
+	bool rdhup;  /* the backend's FIN or an error was reported */
 	bool reused; /* taken from the pool */
 	bool keep;   /* the response allows reuse */
 	int fd;
@@ -112,6 +103,7 @@ struct client {
 	struct evsrc ev;
 	enum client_state state;
 	bool rd, wr;
+	bool rdhup; /* the client's FIN or an error was reported */
 	bool rejected; /* over max-conns: gets a 503, not counted */
 	bool in_again;
 	int fd;
@@ -124,7 +116,9 @@ struct client {
 	struct buf in;
 	char *xmem; /* head, resp and out of an exchange, one allocation */
 	struct buf head, resp, out;
-	struct http_parser p; /* the request's head, then the response's */
+	/* the request's head, then the response's: it lives at the end of
+	 * in's buffer, and both exist only while the connection is not idle */
+	struct http_parser *p;
 
 	/* the exchange */
 	uint8_t method, version;
@@ -135,6 +129,7 @@ struct client {
 	bool sent_continue;
 	uint8_t attempts, stale_retries;
 	struct framer reqf, respf;
+	struct reframer rf; /* a chunked request body streamed on */
 	struct upstream *up;
 	struct backend *failed_be;
 	uint64_t t_start_us;
@@ -182,7 +177,9 @@ struct worker {
 	bool draining;
 	uint64_t drain_deadline;
 	bool accept_paused;
-	struct ptimer accept_tmr, health_tmr;
+	struct ptimer accept_tmr, health_tmr, trim_tmr;
+	struct blk_cache in_cache, xmem_cache; /* connection buffers */
+	uint64_t freed; /* heap bytes freed since the last malloc_trim */
 	char listen_name[24];
 	char scratch[4096];
 };
@@ -209,110 +206,8 @@ static void client_pump(struct client *c);
 static void client_close(struct client *c);
 static void dispatch(struct client *c);
 static void reply(struct client *c, int status, bool close);
-
-/* ---------------------------------------------------------------- buffers */
-
-static bool put(struct buf *b, const char *s, size_t n)
-{
-	if (n > b->cap - b->end)
-		return false;
-	memcpy(b->p + b->end, s, n);
-	b->end += n;
-	b->ready = b->end;
-	return true;
-}
-
-static bool puts_(struct buf *b, const char *s)
-{
-	return put(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static bool putf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->end, b->cap - b->end, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->end)
-		return false;
-	b->end += n;
-	b->ready = b->end;
-	return true;
-}
-
-/* Drop what was sent: move the unsent rest to the front. */
-static void buf_compact(struct buf *b)
-{
-	if (b->start != b->ready || !b->start)
-		return;
-	memmove(b->p, b->p + b->ready, b->end - b->ready);
-	b->end -= b->ready;
-	b->start = b->ready = 0;
-}
-
-static void framer_init(struct framer *f, enum http_body mode, uint64_t len, bool dechunk)
-{
-	f->mode = mode;
-	f->left = len;
-	f->dechunk = dechunk;
-	f->done = mode == HTTP_BODY_NONE;
-	if (mode == HTTP_BODY_CHUNKED)
-		http_chunked_init(&f->ch);
-}
-
-/* Check the bytes after b->ready and move ready past those that belong to
- * the body; stripping the chunked framing if asked. -1 on a framing error.
- */
-static int framer_advance(struct framer *f, struct buf *b)
-{
-	uint32_t p, w;
-	uint64_t n;
-
-	if (f->done)
-		return 0;
-	switch (f->mode) {
-	case HTTP_BODY_LENGTH:
-		n = b->end - b->ready;
-		if (n > f->left)
-			n = f->left;
-		b->ready += n;
-		f->left -= n;
-		f->done = !f->left;
-		return 0;
-	case HTTP_BODY_CLOSE:
-		b->ready = b->end; /* done at EOF */
-		return 0;
-	case HTTP_BODY_CHUNKED:
-		p = w = b->ready;
-		while (p < b->end && !f->done) {
-			size_t used, doff, dlen;
-			int r = http_chunked_step(&f->ch, b->p + p, b->end - p, &used, &doff,
-						  &dlen);
-
-			if (r == HTTP_CHUNK_ERROR)
-				return -1;
-			if (f->dechunk) {
-				memmove(b->p + w, b->p + p + doff, dlen);
-				w += dlen;
-			} else {
-				w += used;
-			}
-			p += used;
-			f->done = r == HTTP_CHUNK_DONE;
-		}
-		if (w != p) {
-			memmove(b->p + w, b->p + p, b->end - p);
-			b->end -= p - w;
-		}
-		b->ready = w;
-		return 0;
-	default:
-		f->done = true;
-		return 0;
-	}
-}
+static void send_request(struct client *c);
+static ssize_t sock_send(int fd, const char *p, size_t n);
 
 /* ---------------------------------------------------------------- backends */
 
@@ -338,6 +233,17 @@ static void be_put(struct backend *be)
 {
 	if (--be->refs == 0)
 		free(be);
+}
+
+/* A failure that says the backend may be down (see backend_failed). */
+static void be_failed(struct worker *w, struct backend *be)
+{
+	if (backend_failed(&w->bal, be, w->now))
+		pr_warn("backend %s down for %u ms after %u failures\n", be->name,
+			w->cfg->fail_timeout, be->fails);
+	else if (w->bal.max_fails && be->fails >= w->bal.max_fails)
+		pr_warn("backend %s: %u failures, but no other backend is up: kept\n", be->name,
+			be->fails);
 }
 
 /* ---------------------------------------------------------------- upstreams */
@@ -406,7 +312,10 @@ static struct upstream *pool_get(struct backend *be)
 	u->state = UP_BUSY;
 	u->reused = true;
 	u->keep = false;
-	u->rd = u->wr = true; /* edge-triggered: just try */
+	/* it was drained and has said nothing since (that would have closed
+	 * it): the response will bring an event; the write may just be tried */
+	u->rd = false;
+	u->wr = true;
 	return u;
 }
 
@@ -465,7 +374,8 @@ static void up_release(struct client *c, bool reuse)
 	c->up = NULL;
 	u->c = NULL;
 	be->active--;
-	if (reuse && u->keep && !be->removed && !w->draining && be->nidle < w->cfg->keepalive)
+	if (reuse && u->keep && !u->rdhup && !be->removed && !w->draining &&
+	    be->nidle < backend_pool_room(be, w->cfg->keepalive, w->cfg->keepalive_max))
 		pool_put(w, u);
 	else
 		up_close(u);
@@ -493,9 +403,17 @@ static void again(struct client *c)
 	w->again = c;
 }
 
+/* Give back in's buffer (and the parser at its end). */
+static void in_free(struct client *c)
+{
+	blk_give(&c->ev.w->in_cache, c->in.p, c->in.cap + sizeof(struct http_parser));
+	c->in = (struct buf){0};
+	c->p = NULL;
+}
+
 static void xmem_free(struct client *c)
 {
-	free(c->xmem);
+	blk_give(&c->ev.w->xmem_cache, c->xmem, c->head.cap + c->resp.cap + c->out.cap);
 	c->xmem = NULL;
 	memset(&c->head, 0, sizeof(c->head));
 	memset(&c->resp, 0, sizeof(c->resp));
@@ -510,7 +428,7 @@ static bool xmem_alloc(struct client *c)
 
 	if (c->xmem)
 		return true;
-	c->xmem = malloc(hcap + rcap + ocap);
+	c->xmem = blk_take(&c->ev.w->xmem_cache, hcap + rcap + ocap);
 	if (!c->xmem)
 		return false;
 	c->head = (struct buf){.p = c->xmem, .cap = hcap};
@@ -593,7 +511,12 @@ static void reset_exchange(struct client *c)
 		c->in.end -= c->in.ready;
 	}
 	c->in.ready = c->in.start = 0;
-	http_parser_init(&c->p, HTTP_REQUEST, &lim);
+	if (c->in.end) {
+		http_parser_init(c->p, HTTP_REQUEST, &lim);
+	} else {
+		/* idle: the buffer and the parser go back until bytes come */
+		in_free(c);
+	}
 	c->keepalive = c->expect = c->close_after = false;
 	c->resp_started = c->resp_head_done = c->body_sent = c->sent_continue = false;
 	c->attempts = c->stale_retries = 0;
@@ -602,6 +525,7 @@ static void reset_exchange(struct client *c)
 	c->log_method[0] = c->log_path[0] = c->log_up[0] = '\0';
 	memset(&c->reqf, 0, sizeof(c->reqf));
 	memset(&c->respf, 0, sizeof(c->respf));
+	memset(&c->rf, 0, sizeof(c->rf));
 	c->state = CL_IDLE;
 	c->t_start_us = mono_us();
 }
@@ -609,7 +533,8 @@ static void reset_exchange(struct client *c)
 /* The whole request went to the upstream: head, body, nothing held back. */
 static bool req_complete(const struct client *c)
 {
-	return c->reqf.done && c->in.start == c->in.ready && c->head.start == c->head.end;
+	return c->reqf.done && c->in.start == c->in.ready && c->head.start == c->head.end &&
+	       reframe_done(&c->rf);
 }
 
 static void finish_exchange(struct client *c, bool reuse_upstream)
@@ -620,6 +545,13 @@ static void finish_exchange(struct client *c, bool reuse_upstream)
 	access_log(c);
 	up_release(c, reuse_upstream && complete);
 	if (c->close_after || !complete || w->draining) {
+		/* Nothing unread, here or (as far as events tell) in the
+		 * socket: a plain close cannot turn into a reset that destroys
+		 * the response (nginx lingers only then too). Else linger. */
+		if (complete && c->in.end == c->in.ready && !c->rd) {
+			client_close(c);
+			return;
+		}
 		xmem_free(c);
 		linger(c);
 		return;
@@ -680,8 +612,45 @@ static bool named_in_connection(const struct http_head *h, const char *base,
 
 static bool put_field(struct buf *b, const char *base, const struct http_header *f)
 {
-	return put(b, base + f->name, f->name_len) && put(b, ": ", 2) &&
-	       put(b, base + f->value, f->value_len) && put(b, "\r\n", 2);
+	return buf_put(b, base + f->name, f->name_len) && buf_put(b, ": ", 2) &&
+	       buf_put(b, base + f->value, f->value_len) && buf_put(b, "\r\n", 2);
+}
+
+/* The request target in origin form: an absolute-form target's path, with
+ * Host made to agree with its authority (RFC 9112 3.2.2). */
+static bool put_target(struct buf *b, const struct http_head *h, const char *base)
+{
+	uint32_t end = h->target_off + h->target_len;
+
+	if (!h->authority_len)
+		return buf_put(b, base + h->target_off, h->target_len);
+	if ((h->path_off == end || base[h->path_off] == '?') && !buf_put(b, "/", 1))
+		return false;
+	return buf_put(b, base + h->path_off, end - h->path_off);
+}
+
+/* How the body goes: with the length of what was held whole (a chunked one
+ * de-chunked), or as it streams: the client's length, or chunks re-made. */
+static bool put_framing(struct client *c, struct buf *b)
+{
+	const struct http_head *h = &c->p->h;
+
+	if (c->reqf.done)
+		return !(h->has_length || h->chunked) ||
+		       buf_putf(b, "Content-Length: %u\r\n", c->in.ready - c->in.start);
+	if (h->chunked) {
+		c->rf.on = true;
+		return buf_puts(b, "Transfer-Encoding: chunked\r\n");
+	}
+	return buf_putf(b, "Content-Length: %llu\r\n", (unsigned long long)h->content_length);
+}
+
+/* A field name with '_': CGI and WSGI backends read X_Real_IP as X-Real-IP,
+ * so such fields are dropped unless --underscores-in-headers (nginx's
+ * underscores_in_headers). */
+static bool underscored(const struct client *c, const char *base, const struct http_header *f)
+{
+	return !c->ev.w->cfg->underscores_in_headers && memchr(base + f->name, '_', f->name_len);
 }
 
 /* The request as the upstream gets it: HTTP/1.1, hop-by-hop fields gone,
@@ -689,16 +658,18 @@ static bool put_field(struct buf *b, const char *base, const struct http_header 
  * X-Forwarded-Proto and Forwarded (RFC 7239) set. */
 static bool build_request_head(struct client *c)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 	const char *base = c->in.p;
 	struct buf *b = &c->head;
 	const struct http_header *host = NULL;
+	const char *host_val;
+	uint32_t host_len;
 	bool xff = false;
 	int i;
 
 	b->start = b->ready = b->end = 0;
-	if (!put(b, base + h->method_off, h->method_len) || !put(b, " ", 1) ||
-	    !put(b, base + h->target_off, h->target_len) || !puts_(b, " HTTP/1.1\r\n"))
+	if (!buf_put(b, base + h->method_off, h->method_len) || !buf_put(b, " ", 1) ||
+	    !put_target(b, h, base) || !buf_puts(b, " HTTP/1.1\r\n"))
 		return false;
 	for (i = 0; i < h->nhdr; i++) {
 		const struct http_header *f = &h->hdr[i];
@@ -720,48 +691,48 @@ static bool build_request_head(struct client *c)
 			continue;
 		case HDR_X_FORWARDED_FOR:
 			/* every XFF line folded into one, ours last */
-			if (!xff && !puts_(b, "X-Forwarded-For: "))
+			if (!xff && !buf_puts(b, "X-Forwarded-For: "))
 				return false;
-			if ((xff && !put(b, ", ", 2)) || !put(b, base + f->value, f->value_len))
+			if ((xff && !buf_put(b, ", ", 2)) || !buf_put(b, base + f->value, f->value_len))
 				return false;
 			xff = true;
 			continue;
 		case HDR_HOST:
 			host = f;
+			if (h->authority_len)
+				continue; /* the target's authority is the host */
 			break;
 		default:
-			if (named_in_connection(h, base, f))
+			if (named_in_connection(h, base, f) || underscored(c, base, f))
 				continue;
 			break;
 		}
 		if (!put_field(b, base, f))
 			return false;
 	}
-	if (xff ? !putf(b, ", %s\r\n", c->peer_ip)
-		: !putf(b, "X-Forwarded-For: %s\r\n", c->peer_ip))
+	host_val = h->authority_len ? base + h->authority_off : host ? base + host->value : NULL;
+	host_len = h->authority_len ? h->authority_len : host ? host->value_len : 0;
+	if (xff ? !buf_putf(b, ", %s\r\n", c->peer_ip)
+		: !buf_putf(b, "X-Forwarded-For: %s\r\n", c->peer_ip))
 		return false;
-	if (!putf(b, "X-Real-IP: %s\r\nX-Forwarded-Proto: http\r\nForwarded: for=%s;proto=http",
+	if (!buf_putf(b, "X-Real-IP: %s\r\nX-Forwarded-Proto: http\r\nForwarded: for=%s;proto=http",
 		  c->peer_ip, c->peer_ip))
 		return false;
-	if (host && host->value_len && host->value_len < 256 &&
-	    !putf(b, ";host=\"%.*s\"", host->value_len, base + host->value))
+	if (host_len && host_len < 256 && !buf_putf(b, ";host=\"%.*s\"", host_len, host_val))
 		return false;
-	if (!putf(b, ";by=\"%s\"\r\n", c->ev.w->listen_name))
+	if (!buf_putf(b, ";by=\"%s\"\r\n", c->ev.w->listen_name))
 		return false;
-	if (!host && !putf(b, "Host: %s\r\n", c->ev.w->listen_name))
+	if (h->authority_len ? !buf_putf(b, "Host: %.*s\r\n", host_len, host_val)
+	    : !host		 ? !buf_putf(b, "Host: %s\r\n", c->ev.w->listen_name)
+				 : false)
 		return false;
-	if (h->chunked ? !puts_(b, "Transfer-Encoding: chunked\r\n")
-	    : h->has_length
-		    ? !putf(b, "Content-Length: %llu\r\n", (unsigned long long)h->content_length)
-		    : false)
-		return false;
-	return put(b, "\r\n", 2);
+	return put_framing(c, b) && buf_put(b, "\r\n", 2);
 }
 
 /* The response as the client gets it; sets how its body is framed. */
 static bool build_response_head(struct client *c)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 	const char *base = c->resp.p;
 	struct buf *b = &c->out;
 	enum http_body mode = http_response_body(h, c->method);
@@ -769,10 +740,10 @@ static bool build_response_head(struct client *c)
 	int i;
 
 	if (h->reason_len) {
-		if (!putf(b, "HTTP/1.1 %03u %.*s\r\n", h->status, (int)h->reason_len,
+		if (!buf_putf(b, "HTTP/1.1 %03u %.*s\r\n", h->status, (int)h->reason_len,
 			  base + h->reason_off))
 			return false;
-	} else if (!putf(b, "HTTP/1.1 %03u %s\r\n", h->status, http_reason(h->status))) {
+	} else if (!buf_putf(b, "HTTP/1.1 %03u %s\r\n", h->status, http_reason(h->status))) {
 		return false;
 	}
 	for (i = 0; i < h->nhdr; i++) {
@@ -786,7 +757,11 @@ static bool build_response_head(struct client *c)
 		case HDR_UPGRADE:
 		case HDR_PROXY_AUTHENTICATE:
 		case HDR_CONTENT_LENGTH:
+			continue;
 		case HDR_TRANSFER_ENCODING:
+			/* "gzip, chunked" goes on as it is to a 1.1 client */
+			if (mode == HTTP_BODY_CHUNKED && h->te_other && c->version == 11)
+				break;
 			continue;
 		default:
 			if (named_in_connection(h, base, f))
@@ -797,21 +772,25 @@ static bool build_response_head(struct client *c)
 	}
 	/* a length also for HEAD and 304: it describes the representation */
 	if (h->has_length &&
-	    !putf(b, "Content-Length: %llu\r\n", (unsigned long long)h->content_length))
+	    !buf_putf(b, "Content-Length: %llu\r\n", (unsigned long long)h->content_length))
 		return false;
 	if (mode == HTTP_BODY_CHUNKED) {
-		if (c->version == 10) /* no chunked in HTTP/1.0: strip it, end by close */
+		/* no chunked in HTTP/1.0: strip it, end by close; a 1.0 client
+		 * cannot be told about another coding */
+		if (c->version == 10 && h->te_other)
+			return false;
+		if (c->version == 10)
 			dechunk = c->close_after = true;
-		else if (!puts_(b, "Transfer-Encoding: chunked\r\n"))
+		else if (!h->te_other && !buf_puts(b, "Transfer-Encoding: chunked\r\n"))
 			return false;
 	}
 	if (mode == HTTP_BODY_CLOSE || !req_complete(c) || c->ev.w->draining)
 		c->close_after = true;
-	if (c->close_after     ? !puts_(b, "Connection: close\r\n")
-	    : c->version == 10 ? !puts_(b, "Connection: keep-alive\r\n")
+	if (c->close_after     ? !buf_puts(b, "Connection: close\r\n")
+	    : c->version == 10 ? !buf_puts(b, "Connection: keep-alive\r\n")
 			       : false)
 		return false;
-	if (!put(b, "\r\n", 2))
+	if (!buf_put(b, "\r\n", 2))
 		return false;
 	framer_init(&c->respf, mode, h->content_length, dechunk);
 	c->up->keep = mode != HTTP_BODY_CLOSE && http_keep_alive(h);
@@ -839,7 +818,7 @@ static void reply(struct client *c, int status, bool close)
 		close = true;
 	c->close_after |= close;
 	n = snprintf(body, sizeof(body), "%d %s\n", status, http_reason(status));
-	if (!putf(&c->out,
+	if (!buf_putf(&c->out,
 		  "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n%s",
 		  status, http_reason(status), n,
 		  c->close_after     ? "Connection: close\r\n"
@@ -857,7 +836,7 @@ static void reply(struct client *c, int status, bool close)
 /* The request head is in; on to an upstream. */
 static void start_exchange(struct client *c)
 {
-	const struct http_head *h = &c->p.h;
+	const struct http_head *h = &c->p->h;
 	uint32_t n;
 
 	c->method = h->method;
@@ -871,19 +850,85 @@ static void start_exchange(struct client *c)
 	n = h->target_len < sizeof(c->log_path) - 1 ? h->target_len : sizeof(c->log_path) - 1;
 	memcpy(c->log_path, c->in.p + h->target_off, n);
 	c->log_path[n] = '\0';
-	framer_init(&c->reqf, http_request_body(h), h->content_length, false);
+	/* a chunked body is de-chunked where it lies: only its data stays */
+	framer_init(&c->reqf, http_request_body(h), h->content_length, h->chunked);
 	if (!xmem_alloc(c)) {
 		reply(c, 503, true);
 		return;
 	}
+	c->in.start = c->in.ready = h->head_len;
+	if (!c->reqf.done) {
+		c->state = CL_BODY;
+		arm(c, c->ev.w->cfg->read_timeout);
+		return;
+	}
+	send_request(c);
+}
+
+/* The request head (and what is known of its body) is in: on to a backend. */
+static void send_request(struct client *c)
+{
 	if (!build_request_head(c)) {
 		reply(c, 431, true);
 		return;
 	}
-	/* the head is copied: its bytes in `in` are done with */
-	c->in.start = c->in.ready = h->head_len;
 	c->state = CL_PROXY;
 	dispatch(c);
+}
+
+/*
+ * A request body is held until it is whole or fills the buffer, before any
+ * backend is chosen: a body that fits is checked to its end first (and sent
+ * with a Content-Length), so a malformed, over-long, stalled or abandoned
+ * one never reaches a backend. A larger one streams on (with the proxy's
+ * own chunks if it came chunked); a fault later cuts the upstream
+ * connection before the body's end, so the backend cannot take it as whole.
+ */
+static bool body_step(struct client *c)
+{
+	bool progress = false;
+	ssize_t n;
+
+	if (framer_advance(&c->reqf, &c->in)) {
+		pr_debug("client %s: bad chunked request body\n", c->peer_ip);
+		reply(c, 400, true);
+		return true;
+	}
+	if (c->reqf.done || c->in.end == c->in.cap) {
+		send_request(c);
+		return true;
+	}
+	if (c->expect && !c->sent_continue) {
+		/* we take Expect off the request: the client hears it from us */
+		c->sent_continue = true;
+		if (!buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n")) {
+			client_close(c);
+			return true;
+		}
+	}
+	if (c->out.start < c->out.end && c->wr) {
+		n = sock_send(c->fd, c->out.p + c->out.start, c->out.end - c->out.start);
+		if (n > 0) {
+			c->out.start += n;
+			progress = true;
+		} else if (n < 0 && errno == EAGAIN) {
+			c->wr = false;
+		}
+	}
+	if (!c->rd)
+		return progress;
+	n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
+	if (n > 0) {
+		arm(c, c->ev.w->cfg->read_timeout);
+		return true;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return progress;
+	/* the client left in the middle of its body: no backend heard of it */
+	c->status = 499;
+	access_log(c);
+	client_close(c);
+	return true;
 }
 
 static bool retry_allowed(const struct client *c)
@@ -914,9 +959,7 @@ static void dispatch(struct client *c)
 		if (u)
 			break;
 		pr_warn("backend %s: connect: %s\n", be->name, strerror(err));
-		if (backend_failed(&w->bal, be, w->now))
-			pr_warn("backend %s down for %u ms after %u failures\n", be->name,
-				w->cfg->fail_timeout, be->fails);
+		be_failed(w, be);
 		if (c->attempts >= 1 || !retry_allowed(c)) {
 			reply(c, 502, false);
 			return;
@@ -929,11 +972,13 @@ static void dispatch(struct client *c)
 	}
 	c->up = u;
 	u->c = c;
-	be->active++;
+	backend_busy(be, w->now, w->cfg->pool_timeout);
 	snprintf(c->log_up, sizeof(c->log_up), "%s", be->name);
 	c->head.start = 0;
+	/* nothing of the body went (else no retry): its framing starts again */
+	c->rf = (struct reframer){.on = c->rf.on};
 	c->resp.start = c->resp.ready = c->resp.end = 0;
-	http_parser_init(&c->p, HTTP_RESPONSE, &lim);
+	http_parser_init(c->p, HTTP_RESPONSE, &lim);
 	arm(c, u->state == UP_CONNECTING ? w->cfg->connect_timeout : w->cfg->read_timeout);
 }
 
@@ -953,9 +998,7 @@ static void up_failed(struct client *c, int err)
 	} else {
 		pr_warn("backend %s: %s\n", be->name,
 			err ? strerror(err) : "closed before a response");
-		if (backend_failed(&w->bal, be, w->now))
-			pr_warn("backend %s down for %u ms after %u failures\n", be->name,
-				w->cfg->fail_timeout, be->fails);
+		be_failed(w, be);
 	}
 	up_release(c, false);
 	if (retry_allowed(c)) {
@@ -993,56 +1036,42 @@ static bool proxy_step(struct client *c)
 	if (!u || u->state == UP_CONNECTING)
 		return false;
 
-	/* request head, then body, to the upstream */
-	if (c->head.start < c->head.end && u->wr) {
-		n = sock_send(u->fd, c->head.p + c->head.start, c->head.end - c->head.start);
+	/* request head and body to the upstream, in one call while both wait */
+	if (!c->reqf.done && framer_advance(&c->reqf, &c->in)) {
+		pr_debug("client %s: bad chunked request body\n", c->peer_ip);
+		reply(c, 400, true);
+		return true;
+	}
+	if (u->wr && !req_complete(c)) {
+		struct iovec iov[3];
+		struct msghdr mh = {.msg_iov = iov};
+		size_t hl = c->head.end - c->head.start;
+
+		if (hl)
+			iov[mh.msg_iovlen++] = (struct iovec){c->head.p + c->head.start, hl};
+		mh.msg_iovlen += reframe_iov(&c->rf, &c->in, c->reqf.done, iov + mh.msg_iovlen);
+		n = mh.msg_iovlen ? sendmsg(u->fd, &mh, MSG_NOSIGNAL) : 0;
 		if (n > 0) {
-			c->head.start += n;
+			if ((size_t)n > hl) {
+				reframe_sent(&c->rf, &c->in, n - hl);
+				c->body_sent = true;
+			}
+			c->head.start += (size_t)n < hl ? (size_t)n : hl;
 			progress = true;
 		} else if (n < 0 && errno == EAGAIN) {
 			u->wr = false;
-		} else {
+		} else if (n < 0) {
 			up_failed(c, errno);
 			return true;
 		}
 	}
-	if (c->head.start == c->head.end && !c->reqf.done) {
-		if (c->expect && !c->sent_continue && !c->resp_started) {
-			/* we took Expect off the request: the client hears it from us */
-			c->sent_continue = true;
-			if (!puts_(&c->out, "HTTP/1.1 100 Continue\r\n\r\n")) {
-				client_close(c);
-				return true;
-			}
-			progress = true;
-		}
-		if (framer_advance(&c->reqf, &c->in)) {
-			pr_debug("client %s: bad chunked request body\n", c->peer_ip);
-			reply(c, 400, true);
-			return true;
-		}
-		if (c->in.start < c->in.ready && u->wr) {
-			n = sock_send(u->fd, c->in.p + c->in.start, c->in.ready - c->in.start);
-			if (n > 0) {
-				c->in.start += n;
-				c->body_sent = true;
-				progress = true;
-			} else if (n < 0 && errno == EAGAIN) {
-				u->wr = false;
-			} else {
-				up_failed(c, errno);
-				return true;
-			}
-		}
+	if (!c->reqf.done) {
 		buf_compact(&c->in);
 		if (!c->reqf.done && c->in.end < c->in.cap && c->rd) {
-			n = recv(c->fd, c->in.p + c->in.end, c->in.cap - c->in.end, 0);
+			n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
 			if (n > 0) {
-				c->in.end += n;
 				progress = true;
-			} else if (n < 0 && errno == EAGAIN) {
-				c->rd = false;
-			} else {
+			} else if (n == 0 || errno != EAGAIN) {
 				/* the client left in the middle of its body */
 				c->status = 499;
 				access_log(c);
@@ -1054,14 +1083,11 @@ static bool proxy_step(struct client *c)
 
 	/* response from the upstream */
 	if (!c->respf.done && c->resp.end < c->resp.cap && u->rd) {
-		n = recv(u->fd, c->resp.p + c->resp.end, c->resp.cap - c->resp.end, 0);
+		n = buf_recv(u->fd, &c->resp, &u->rd, u->rdhup);
 		if (n > 0) {
-			c->resp.end += n;
 			c->resp_started = true;
 			progress = true;
-		} else if (n < 0 && errno == EAGAIN) {
-			u->rd = false;
-		} else {
+		} else if (n == 0 || errno != EAGAIN) {
 			int err = n < 0 ? errno : 0;
 
 			if (!c->resp_started) {
@@ -1076,9 +1102,7 @@ static bool proxy_step(struct client *c)
 				pr_warn("backend %s: response cut short: %s\n", u->be->name,
 					err ? strerror(err) : "EOF");
 				if (!c->resp_head_done) {
-					if (backend_failed(&w->bal, u->be, w->now))
-						pr_warn("backend %s down for %u ms\n", u->be->name,
-							w->cfg->fail_timeout);
+					/* not counted: the client may have caused it */
 					reply(c, 502, false);
 				} else {
 					access_log(c);
@@ -1089,13 +1113,13 @@ static bool proxy_step(struct client *c)
 		}
 	}
 	if (!c->resp_head_done && c->resp.end) {
-		int r = http_parse_head(&c->p, c->resp.p, c->resp.end);
+		int r = http_parse_head(c->p, c->resp.p, c->resp.end);
 
 		if (r < 0) {
+			/* not counted as a failure (nginx's invalid_header is
+			 * not in proxy_next_upstream by default): any client
+			 * could ask for such a response */
 			pr_warn("backend %s: malformed response head\n", u->be->name);
-			if (backend_failed(&w->bal, u->be, w->now))
-				pr_warn("backend %s down for %u ms\n", u->be->name,
-					w->cfg->fail_timeout);
 			reply(c, 502, false);
 			return true;
 		}
@@ -1104,24 +1128,28 @@ static bool proxy_step(struct client *c)
 
 			if (backend_ok(u->be))
 				pr_info("backend %s is up again\n", u->be->name);
-			if (c->p.h.status < 200) {
+			if (c->p->h.status < 200) {
 				/* interim: 100 Continue is ours to send; others dropped */
-				if (c->p.h.status == 101) {
+				if (c->p->h.status == 101) {
 					reply(c, 502, false);
 					return true;
 				}
-				c->resp.start = c->resp.ready = c->p.h.head_len;
+				c->resp.start = c->resp.ready = c->p->h.head_len;
 				buf_compact(&c->resp);
-				http_parser_init(&c->p, HTTP_RESPONSE, &lim);
+				http_parser_init(c->p, HTTP_RESPONSE, &lim);
 				return true;
 			}
-			c->status = c->p.h.status;
+			c->status = c->p->h.status;
+			uint32_t mark = c->out.end;
+
 			if (!build_response_head(c)) {
+				/* none of it goes: the 502 comes alone */
+				c->out.end = c->out.ready = mark;
 				reply(c, 502, false);
 				return true;
 			}
 			c->resp_head_done = true;
-			c->resp.start = c->resp.ready = c->p.h.head_len;
+			c->resp.start = c->resp.ready = c->p->h.head_len;
 			progress = true;
 		}
 	}
@@ -1176,6 +1204,25 @@ static bool proxy_step(struct client *c)
 	return progress;
 }
 
+/* in's buffer, with the parser after it (one allocation), for a request's
+ * first bytes. */
+static bool in_alloc(struct client *c)
+{
+	const struct proxy_cfg *cfg = c->ev.w->cfg;
+	struct http_limits lim = {cfg->max_header, cfg->max_uri};
+	uint32_t cap = cfg->max_header > cfg->buffer_size ? cfg->max_header : cfg->buffer_size;
+	char *mem;
+
+	cap = (cap + 15) & ~15u; /* the parser after it stays aligned */
+	mem = blk_take(&c->ev.w->in_cache, cap + sizeof(struct http_parser));
+	if (!mem)
+		return false;
+	c->in = (struct buf){.p = mem, .cap = cap};
+	c->p = (struct http_parser *)(mem + cap);
+	http_parser_init(c->p, HTTP_REQUEST, &lim);
+	return true;
+}
+
 /* Reading a request head (or waiting for one). */
 static bool head_step(struct client *c)
 {
@@ -1184,13 +1231,23 @@ static bool head_step(struct client *c)
 	int r;
 
 	if (!c->in.p) {
-		c->in.cap = w->cfg->max_header > w->cfg->buffer_size ? w->cfg->max_header
-								     : w->cfg->buffer_size;
-		c->in.p = malloc(c->in.cap);
-		if (!c->in.p) {
+		/* idle: read into the worker's scratch first, so that a
+		 * connection holds a buffer only while it has bytes */
+		if (!c->rd)
+			return false;
+		n = recv(c->fd, w->scratch, sizeof(w->scratch), 0);
+		if (n < 0 && errno == EAGAIN) {
+			c->rd = false;
+			return false;
+		}
+		if (n <= 0 || !in_alloc(c)) {
 			client_close(c);
 			return true;
 		}
+		memcpy(c->in.p, w->scratch, n);
+		c->in.end = n;
+		if ((size_t)n < sizeof(w->scratch) && !c->rdhup)
+			c->rd = false;
 	}
 	if (c->in.end) {
 		if (c->state == CL_IDLE) {
@@ -1198,7 +1255,7 @@ static bool head_step(struct client *c)
 			c->t_start_us = mono_us();
 			arm(c, w->cfg->header_timeout);
 		}
-		r = http_parse_head(&c->p, c->in.p, c->in.end);
+		r = http_parse_head(c->p, c->in.p, c->in.end);
 		if (r < 0) {
 			pr_debug("client %s: request refused with %d\n", c->peer_ip, -r);
 			reply(c, -r, true);
@@ -1211,15 +1268,11 @@ static bool head_step(struct client *c)
 	}
 	if (!c->rd || c->in.end == c->in.cap)
 		return false;
-	n = recv(c->fd, c->in.p + c->in.end, c->in.cap - c->in.end, 0);
-	if (n > 0) {
-		c->in.end += n;
+	n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
+	if (n > 0)
 		return true;
-	}
-	if (n < 0 && errno == EAGAIN) {
-		c->rd = false;
+	if (n < 0 && errno == EAGAIN)
 		return false;
-	}
 	/* closed (or reset) between requests or in the middle of a head */
 	client_close(c);
 	return true;
@@ -1278,6 +1331,9 @@ static void client_pump(struct client *c)
 		case CL_HEAD:
 			moved = head_step(c);
 			break;
+		case CL_BODY:
+			moved = body_step(c);
+			break;
 		case CL_PROXY:
 			moved = proxy_step(c);
 			break;
@@ -1309,12 +1365,14 @@ static void client_timer(struct ptimer *t)
 		pr_debug("client %s:%u: request head timed out\n", c->peer_ip, c->peer_port);
 		reply(c, 408, true);
 		break;
+	case CL_BODY:
+		pr_debug("client %s:%u: request body stalled\n", c->peer_ip, c->peer_port);
+		reply(c, 408, true);
+		break;
 	case CL_PROXY:
 		if (c->up && c->up->state == UP_CONNECTING) {
 			pr_warn("backend %s: connect timed out\n", c->up->be->name);
-			if (backend_failed(&w->bal, c->up->be, w->now))
-				pr_warn("backend %s down for %u ms\n", c->up->be->name,
-					w->cfg->fail_timeout);
+			be_failed(w, c->up->be);
 			reply(c, 504, false);
 		} else if (!c->resp_started && c->head.start == c->head.end && !c->reqf.done &&
 			   c->in.start == c->in.ready) {
@@ -1322,9 +1380,11 @@ static void client_timer(struct ptimer *t)
 		} else if (!c->resp_started) {
 			pr_warn("backend %s: no response in %u ms\n", c->log_up,
 				w->cfg->read_timeout);
-			if (c->up && backend_failed(&w->bal, c->up->be, w->now))
-				pr_warn("backend %s down for %u ms\n", c->up->be->name,
-					w->cfg->fail_timeout);
+			/* a slow answer to what a health check would ask (GET or
+			 * HEAD, no body) counts; a slow upload or report does not */
+			if (c->up && c->reqf.mode == HTTP_BODY_NONE &&
+			    (c->method == HTTP_M_GET || c->method == HTTP_M_HEAD))
+				be_failed(w, c->up->be);
 			reply(c, 504, false);
 		} else {
 			access_log(c);
@@ -1537,6 +1597,26 @@ static void apply_cfg(struct worker *w, struct shared_cfg *sc)
 			w->bal.be[i]->probe_down = false;
 }
 
+/* Once a second, the buffers the last second did not need are unmapped,
+ * and after 64 kB or more of connections were freed, glibc gives the
+ * heap's free pages back: memory follows the connections, not the past
+ * peak. */
+#define TRIM_MS	   1000
+#define TRIM_BYTES (1u << 16)
+
+static void trim_timer(struct ptimer *t)
+{
+	struct worker *w = container_of(t, struct worker, trim_tmr);
+
+	blk_trim(&w->in_cache);
+	blk_trim(&w->xmem_cache);
+	if (w->freed >= TRIM_BYTES) {
+		malloc_trim(0);
+		w->freed = 0;
+	}
+	tw_add(&w->tw, &w->trim_tmr, w->now + TRIM_MS);
+}
+
 static void accept_resume(struct ptimer *t)
 {
 	struct worker *w = container_of(t, struct worker, accept_tmr);
@@ -1645,14 +1725,16 @@ static void reap(struct worker *w)
 		struct client *c = w->dead_clients;
 
 		w->dead_clients = c->dead_next;
-		free(c->in.p);
-		free(c->xmem);
+		w->freed += sizeof(*c);
+		xmem_free(c);
+		in_free(c);
 		free(c);
 	}
 	while (w->dead_ups) {
 		struct upstream *u = w->dead_ups;
 
 		w->dead_ups = u->dead_next;
+		w->freed += sizeof(*u);
 		free(u);
 	}
 	while (w->dead_probes) {
@@ -1674,6 +1756,8 @@ static void *worker_main(void *arg)
 	w->now = ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 	tw_init(&w->tw, w->now);
 	w->accept_tmr.fn = accept_resume;
+	w->trim_tmr.fn = trim_timer;
+	tw_add(&w->tw, &w->trim_tmr, w->now + TRIM_MS);
 	w->health_tmr.fn = health_timer;
 	apply_cfg(w, atomic_exchange(&w->pending, NULL));
 	ev.data.ptr = &w->lev;
@@ -1710,6 +1794,8 @@ static void *worker_main(void *arg)
 					break;
 				if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					c->rd = true;
+				if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+					c->rdhup = true;
 				if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 					c->wr = true;
 				client_pump(c);
@@ -1728,6 +1814,8 @@ static void *worker_main(void *arg)
 				}
 				if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 					u->rd = true;
+				if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+					u->rdhup = true;
 				if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 					u->wr = true;
 				if (u->state == UP_CONNECTING) {
@@ -1791,6 +1879,8 @@ static void *worker_main(void *arg)
 		be_drop(w, w->bal.be[i]);
 	w->bal.n = 0;
 	reap(w);
+	blk_flush(&w->in_cache);
+	blk_flush(&w->xmem_cache);
 	cfg_put(w->sc);
 	w->sc = NULL;
 	cfg_put(atomic_exchange(&w->pending, NULL));

@@ -36,8 +36,9 @@ struct proxy_cfg {
 	uint32_t max_conns;   /* clients at once, all workers; more get a 503 */
 	uint32_t max_header;  /* request head bytes: 431 beyond */
 	uint32_t max_uri;     /* request-target bytes: 414 beyond */
-	uint32_t buffer_size; /* per direction and connection */
-	uint32_t keepalive;   /* idle upstream connections kept per backend */
+	uint32_t buffer_size; /* per direction and busy connection (idle ones hold none) */
+	uint32_t keepalive;   /* idle upstream connections kept per backend; 0: none */
+	uint32_t keepalive_max; /* ... up to this many while as many were busy lately */
 
 	uint32_t header_timeout;  /* whole request head (slowloris) */
 	uint32_t idle_timeout;	  /* client keep-alive between requests */
@@ -51,6 +52,7 @@ struct proxy_cfg {
 	char health_path[256]; /* active check: GET this path; "" for none */
 	uint32_t health_interval;
 	bool access_log;
+	bool underscores_in_headers; /* pass request fields named with '_' */
 };
 
 void proxy_cfg_defaults(struct proxy_cfg *cfg);
@@ -111,6 +113,8 @@ struct backend {
 	int weight;
 	int cur_weight;	       /* smooth round robin */
 	unsigned int active;   /* requests in flight */
+	unsigned int peak;     /* most in flight at once lately ... */
+	uint64_t peak_at;      /* ... last reached then (ms) */
 	unsigned int fails;    /* failures in a row */
 	uint64_t down_until;   /* passive health: ms; 0 up */
 	bool probe_down;       /* active health: the last check failed */
@@ -132,13 +136,22 @@ struct balancer {
 
 bool backend_usable(const struct backend *be, uint64_t now);
 /* The backend for the next request, never `exclude` (a backend that just
- * failed this request); NULL when none is usable. */
+ * failed this request); when none is up and exclude is NULL, one only
+ * marked down by failures (nginx tries them all the same); else NULL. */
 struct backend *balance_pick(struct balancer *b, uint64_t now, const struct backend *exclude);
-/* A connection to be failed (refused, reset, timed out, bad response).
- * Returns true when this failure marks it down. */
+/* A failure of the backend (connect refused or timed out, reset before any
+ * response byte, no response in time). Returns true when this failure
+ * marks it down: max_fails in a row, unless no other backend is up. */
 bool backend_failed(struct balancer *b, struct backend *be, uint64_t now);
 /* A response came: the failure streak ends. Returns true when it was down. */
 bool backend_ok(struct backend *be);
+/* A request goes to be: one more in flight, and the recent peak follows
+ * (a peak older than window ms is forgotten). */
+void backend_busy(struct backend *be, uint64_t now, uint64_t window);
+/* How many idle connections be's pool may hold: the recent peak of busy
+ * ones, at least keepalive, at most max (or keepalive if larger); 0 when
+ * keepalive is 0. */
+unsigned int backend_pool_room(const struct backend *be, uint32_t keepalive, uint32_t max);
 
 /* ---------------------------------------------------------------- run */
 

@@ -21,8 +21,9 @@ void proxy_cfg_defaults(struct proxy_cfg *cfg)
 	cfg->max_conns = 10000;
 	cfg->max_header = 16384;
 	cfg->max_uri = 8192;
-	cfg->buffer_size = 16384;
+	cfg->buffer_size = 65536;
 	cfg->keepalive = 32;
+	cfg->keepalive_max = 1024;
 	cfg->header_timeout = 10000;
 	cfg->idle_timeout = 60000;
 	cfg->connect_timeout = 5000;
@@ -132,8 +133,9 @@ static const struct {
 	U("max-conns", max_conns, 1, 1000000, "a number 1-1000000"),
 	U("max-header-size", max_header, 1024, 65535, "bytes, 1024-65535"),
 	U("max-uri", max_uri, 64, 65535, "bytes, 64-65535"),
-	U("buffer-size", buffer_size, 4096, 65535, "bytes, 4096-65535"),
+	U("buffer-size", buffer_size, 4096, 1048576, "bytes, 4096-1048576"),
 	U("keepalive", keepalive, 0, 10000, "idle connections per backend, 0-10000"),
+	U("keepalive-max", keepalive_max, 0, 100000, "idle connections per backend, 0-100000"),
 	U("max-fails", max_fails, 0, 1000, "a count 0-1000 (0: never mark down)"),
 	T("header-timeout", header_timeout, 100, 3600000),
 	T("idle-timeout", idle_timeout, 100, 3600000),
@@ -148,9 +150,18 @@ static const struct {
 	{"balance", K_SPECIAL, 0, 0, 0, "roundrobin or leastconn"},
 	{"health-check", K_SPECIAL, 0, 0, 0, "a path starting with /"},
 	{"access-log", K_SPECIAL, 0, 0, 0, "on or off"},
+	{"underscores-in-headers", K_SPECIAL, 0, 0, 0, "on or off"},
 #undef U
 #undef T
 };
+
+static int parse_on_off(const char *v, bool *out)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return -EINVAL;
+	*out = !strcmp(v, "on");
+	return 0;
+}
 
 static int set_special(struct proxy_cfg *cfg, const char *name, const char *v)
 {
@@ -180,12 +191,10 @@ static int set_special(struct proxy_cfg *cfg, const char *name, const char *v)
 		memcpy(cfg->health_path, v, n + 1);
 		return 0;
 	}
-	if (!strcmp(name, "access-log")) {
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return -EINVAL;
-		cfg->access_log = !strcmp(v, "on");
-		return 0;
-	}
+	if (!strcmp(name, "access-log"))
+		return parse_on_off(v, &cfg->access_log);
+	if (!strcmp(name, "underscores-in-headers"))
+		return parse_on_off(v, &cfg->underscores_in_headers);
 	return -ENOENT;
 }
 

@@ -6,11 +6,13 @@
  * The first input byte picks limits and a split point; the rest is fed to
  * the request parser whole and again in two pieces, which must agree (the
  * parser is resumable at every byte). On success the head's offsets must lie
- * inside it, no field value may hold CR, LF or NUL, and a request may never
- * carry both framings. The bytes after the head go to the chunked decoder
+ * inside it, no field value may hold CR, LF or NUL, a request may never
+ * carry both framings nor a lower-case method, no length may exceed 2^63-1,
+ * and an absolute-form authority lies inside the target, without '@'. The bytes after the head go to the chunked decoder
  * (whole, then one byte at a time, which must agree) when the request is
  * chunked. The same input is also parsed as a response.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,38 @@ static void check_head(const struct http_head *h, const char *buf, size_t len)
 		CHECK(!memchr(buf + f->value, '\n', f->value_len));
 		CHECK(!memchr(buf + f->value, '\0', f->value_len));
 		CHECK(!memchr(buf + f->name, ':', f->name_len));
+	}
+}
+
+/* Every Content-Length field of a parsed head, read again with checked
+ * arithmetic: each list element is the number the parser took. */
+static void check_lengths(const struct http_head *h, const char *buf)
+{
+	int i;
+
+	for (i = 0; i < h->nhdr; i++) {
+		const char *v = buf + h->hdr[i].value;
+		size_t n = h->hdr[i].value_len, k = 0;
+
+		if (h->hdr[i].id != HDR_CONTENT_LENGTH)
+			continue;
+		while (k < n) {
+			uint64_t x = 0;
+			bool digits = false;
+
+			while (k < n && (v[k] == ' ' || v[k] == '\t' || v[k] == ','))
+				k++;
+			while (k < n && v[k] >= '0' && v[k] <= '9') {
+				CHECK(!__builtin_mul_overflow(x, 10, &x));
+				CHECK(!__builtin_add_overflow(x, (uint64_t)(v[k] - '0'), &x));
+				digits = true;
+				k++;
+			}
+			if (digits)
+				CHECK(x == h->content_length);
+			while (k < n && v[k] != ',')
+				k++;
+		}
 	}
 }
 
@@ -101,6 +135,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(whole.h.head_len == split.h.head_len && whole.h.nhdr == split.h.nhdr);
 		CHECK(!memcmp(whole.h.hdr, split.h.hdr, whole.h.nhdr * sizeof(whole.h.hdr[0])));
 		check_head(&whole.h, buf, len);
+		/* no length past 2^63-1: nothing wrapped on the way */
+		CHECK(!whole.h.has_length || whole.h.content_length <= HTTP_MAX_LENGTH);
+		check_lengths(&whole.h, buf);
+		if (kind == HTTP_RESPONSE)
+			CHECK(!whole.h.te_other || whole.h.chunked);
+		if (kind == HTTP_REQUEST) {
+			const struct http_head *h = &whole.h;
+			uint32_t i;
+
+			for (i = 0; i < h->method_len; i++)
+				CHECK(buf[h->method_off + i] < 'a' || buf[h->method_off + i] > 'z');
+			if (h->authority_len) {
+				CHECK(h->authority_off > h->target_off);
+				CHECK(h->authority_off + h->authority_len == h->path_off);
+				CHECK(h->path_off <= h->target_off + h->target_len);
+				CHECK(!memchr(buf + h->authority_off, '@', h->authority_len));
+				CHECK(!memchr(buf + h->authority_off, '/', h->authority_len));
+			}
+		}
 		if (kind == HTTP_REQUEST) {
 			CHECK(!(whole.h.chunked && whole.h.has_length));
 			CHECK(whole.h.target_len <= lim.max_target);

@@ -6,7 +6,9 @@ usage: http_backend.py NAME ADDR PORT LOG
 
 Keep-alive HTTP/1.1 server (one thread per connection). Every request
 appends one line to LOG: "NAME PEER_IP PEER_PORT METHOD PATH XFF" (XFF "-"
-when absent), flushed at once. Paths:
+when absent), flushed at once. Every request body, once read to its end or
+cut short, appends to LOG.body: "NAME PATH complete|cut len=N framing=
+length|chunked exts=N trailers=NAME,...|-". Paths:
 
   /big?n=N        N bytes of a fixed pattern with Content-Length, streamed
   /chunked?n=N    the same, chunked
@@ -15,12 +17,16 @@ when absent), flushed at once. Paths:
   /upload[?bps=N] (POST/PUT) reads the body (Content-Length or chunked) as it
                   comes, at most N bytes/s if given, and answers "len=N sha256=HEX"
   /healthz        200, or 503 while the file NAME.down exists beside LOG
-  anything else   200 with "backend NAME", "peer IP PORT" and every request
-                  header as "h NAME: VALUE" lines
+  /length?cl=S    "hello" with the field "Content-Length: S" as given
+  /te-gzip        "hello gzip" gzipped, with "Transfer-Encoding: gzip, chunked"
+  anything else   200 with "backend NAME", "peer IP PORT", the request line,
+                  every request header as "h NAME: VALUE" lines and, for a
+                  body, "body len=N framing=F exts=N" and "trailer NAME: VALUE"
 
 Every response carries X-Backend: NAME. The pattern byte i is
 PATTERN[i % len(PATTERN)] so a client can check what it got.
 """
+import gzip
 import hashlib
 import http.server
 import os
@@ -65,24 +71,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def read_body(self):
-        """Yields the request body in pieces, never all of it at once."""
-        te = self.headers.get("Transfer-Encoding", "")
-        if te.lower() == "chunked":
-            while True:
-                line = self.rfile.readline(1024)
-                size = int(line.split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return
-                while size > 0:
-                    piece = self.rfile.read(min(size, 65536))
-                    if not piece:
+        """Yields the request body in pieces, never all of it at once, and
+        logs it to LOG.body (complete or cut short) when there is one."""
+        self.body_len, self.exts, self.trailers = 0, 0, []
+        chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
+        if not chunked and "Content-Length" not in self.headers:
+            return
+        state = "cut"
+        try:
+            for piece in (self.read_chunked() if chunked else self.read_length()):
+                self.body_len += len(piece)
+                yield piece
+            state = "complete"
+        finally:
+            with self.lock, open(self.log_path + ".body", "a") as f:
+                f.write(f"{self.name} {self.path} {state} len={self.body_len} "
+                        f"framing={'chunked' if chunked else 'length'} exts={self.exts} "
+                        f"trailers={','.join(t.split(':')[0] for t in self.trailers) or '-'}\n")
+
+    def read_chunked(self):
+        while True:
+            line = self.rfile.readline(1024)
+            if not line.endswith(b"\n"):
+                raise ConnectionError("body cut short")
+            self.exts += b";" in line
+            size = int(line.split(b";")[0].strip(), 16)
+            if size == 0:
+                while True:
+                    t = self.rfile.readline(1024)
+                    if not t.endswith(b"\n"):
                         raise ConnectionError("body cut short")
-                    size -= len(piece)
-                    yield piece
-                self.rfile.readline(16)
-        n = int(self.headers.get("Content-Length", "0"))
+                    if t in (b"\r\n", b"\n"):
+                        return
+                    self.trailers.append(t.decode("latin-1").strip())
+            yield from self.read_exactly(size)
+            self.rfile.readline(16)
+
+    def read_length(self):
+        return self.read_exactly(int(self.headers.get("Content-Length", "0")))
+
+    def read_exactly(self, n):
         while n > 0:
             piece = self.rfile.read(min(n, 65536))
             if not piece:
@@ -140,6 +168,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.stream(int(q.get("n", "0")), "chunked")
         elif url.path == "/close":
             self.stream(int(q.get("n", "0")), "close")
+        elif url.path == "/length":
+            # the length as given, however wrong: the proxy must not pass it
+            self.send_response(200)
+            self.send_header("Content-Length", q.get("cl", "5"))
+            self.end_headers()
+            self.wfile.write(b"hello")
+            self.close_connection = True
+        elif url.path == "/te-gzip":
+            data = gzip.compress(b"hello gzip\n")
+            self.send_response(200)
+            self.send_header("X-Backend", self.name)
+            self.send_header("Transfer-Encoding", "gzip, chunked")
+            self.end_headers()
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
         elif url.path == "/slow":
             time.sleep(int(q.get("ms", "1000")) / 1000)
             self.reply(200, f"slow {self.name}\n".encode())
@@ -148,6 +190,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             lines = [f"backend {self.name}", f"peer {ip} {port}",
                      f"request {self.command} {self.path} {self.request_version}"]
             lines += [f"h {k}: {v}" for k, v in self.headers.items()]
+            if self.body_len or self.exts or self.trailers:
+                lines.append(f"body len={self.body_len} exts={self.exts}")
+            lines += [f"trailer {t}" for t in self.trailers]
             self.reply(200, ("\n".join(lines) + "\n").encode())
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_OPTIONS = handle_any

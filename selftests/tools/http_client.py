@@ -8,9 +8,13 @@
       request with --new-conn), R requests each or for S seconds, or until F
       exists. Prints one line:
       "ok=N fail=N conns=N statuses=200:N,... backends=web1:N,... errors=..."
-  http_client.py raw HOST PORT DATA [--timeout T]
-      Sends DATA (Python escapes: \\r\\n) and reads until the server closes
-      or T seconds pass. Prints "statuses=400,... closed=yes|no".
+  http_client.py raw HOST PORT DATA [--timeout T] [--data-file F] [--half-close]
+                 [--dump]
+      Sends DATA (Python escapes: \\r\\n; then the bytes of F, if given),
+      shuts its sending side if --half-close, and reads until the server
+      closes or T seconds pass. Prints "statuses=400,... closed=yes|no" (and
+      with --timed " after_ms=N": from the last response to the close), or
+      with --dump what came back, as it came.
   http_client.py slowloris HOST PORT [--interval I] [--limit S]
       Sends a request head one byte every I seconds, never finishing it.
       Prints "closed_after=SECONDS response=STATUS|none".
@@ -179,14 +183,35 @@ async def hold(args):
 
 async def raw(args):
     data = args.data.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    if args.data_file:
+        with open(args.data_file, "rb") as f:
+            data += f.read()
     reader, writer = await asyncio.open_connection(args.host, args.port)
     writer.write(data)
     await writer.drain()
+    if args.half_close:
+        writer.write_eof()
+    if args.dump:
+        got = bytearray()
+        try:
+            while True:
+                piece = await asyncio.wait_for(reader.read(65536), args.timeout)
+                if not piece:
+                    break
+                got.extend(piece)
+        except (asyncio.TimeoutError, ConnectionResetError):
+            pass
+        writer.close()
+        sys.stdout.buffer.write(got)
+        sys.stdout.flush()
+        return 0
     statuses, closed = [], "no"
+    last = time.monotonic()
     try:
         while True:
             status, _, _ = await asyncio.wait_for(read_response(reader), args.timeout)
             statuses.append(str(status))
+            last = time.monotonic()
     except asyncio.IncompleteReadError as e:
         closed = "yes" if not e.partial else "partial"
     except (ConnectionResetError, BrokenPipeError):
@@ -194,7 +219,8 @@ async def raw(args):
     except asyncio.TimeoutError:
         closed = "no"
     writer.close()
-    print(f"statuses={','.join(statuses) or '-'} closed={closed}", flush=True)
+    after = f" after_ms={int((time.monotonic() - last) * 1000)}" if args.timed else ""
+    print(f"statuses={','.join(statuses) or '-'} closed={closed}{after}", flush=True)
     return 0
 
 
@@ -242,6 +268,10 @@ def main():
         if name == "raw":
             s.add_argument("data")
             s.add_argument("--timeout", type=float, default=3)
+            s.add_argument("--data-file")
+            s.add_argument("--half-close", action="store_true")
+            s.add_argument("--dump", action="store_true")
+            s.add_argument("--timed", action="store_true")
         s.add_argument("--clients", type=int, default=1)
         s.add_argument("--requests", type=int, default=1)
         s.add_argument("--seconds", type=float, default=0)
