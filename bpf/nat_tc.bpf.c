@@ -140,7 +140,8 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 		}
 		ret = STAT_OUT_NEW_FLOW;
 	}
-	flow_track(f, &p.tuple, &p, true);
+	if (flow_track(f, &p.tuple, &p, true))
+		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
 	*action = TC_ACT_OK;

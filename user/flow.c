@@ -22,6 +22,8 @@ void timeouts_default(struct xdpgw_config *cfg)
 		[FLOW_UDP_UNREPLIED] = 30,
 		[FLOW_UDP_ASSURED] = 180,
 		[FLOW_ICMP_ECHO] = 30,
+		/* conntrack's "unacknowledged": a mid-stream pick-up */
+		[FLOW_TCP_PICKUP] = 300,
 	};
 
 	memcpy(cfg->timeout, dflt, sizeof(dflt));

@@ -7,7 +7,8 @@
 #include "xdpgw.h"
 
 /* Close to netfilter's: SYN sent 120 s, established 5 days, FIN 120 s,
- * TIME_WAIT 120 s, RST 10 s, UDP unreplied 30 s, UDP assured 180 s.
+ * TIME_WAIT 120 s, RST 10 s, UDP unreplied 30 s, UDP assured 180 s, TCP
+ * picked up mid-stream and not answered yet 300 s (conntrack's UNACK).
  */
 void timeouts_default(struct xdpgw_config *cfg);
 /* "STATE=SECONDS", STATE one of flow_state_names; -EINVAL otherwise. */
