@@ -66,7 +66,8 @@ static __always_inline void tcp_dir_init_syn(struct tcp_dir *d, __u32 end, __u32
  * carried the option (the answer's shift goes there) or 0 when it did not
  * (RFC 7323: no scaling either way).
  * Inbound: only as the answer to our SYN (flow in syn_sent/syn_recv), a
- * SYN-ACK acking it exactly, or a SYN for a simultaneous open.
+ * SYN-ACK acking it exactly, or a SYN for a simultaneous open; later only
+ * that SYN-ACK again, which changes nothing.
  */
 static __always_inline int tcp_syn(struct nat_flow *f, const struct packet *p, bool outbound,
 				   __u8 state, __u32 end)
@@ -80,7 +81,9 @@ static __always_inline int tcp_syn(struct nat_flow *f, const struct packet *p, b
 		return TCP_IN_WINDOW;
 	}
 	if (state != FLOW_TCP_SYN_SENT && state != FLOW_TCP_SYN_RECV)
-		return TCP_OUT_OF_WINDOW;
+		/* later: only the SYN-ACK seen, retransmitted (its ack lost) */
+		return end == f->tcp[1].end && f->tcp[1].maxwin ? TCP_IN_WINDOW :
+								  TCP_OUT_OF_WINDOW;
 	if ((p->tcp_flags & TCP_ACK) && p->tcp_ack != f->tcp[0].end)
 		return TCP_OUT_OF_WINDOW;
 	tcp_dir_init_syn(&f->tcp[1], end, p->tcp_win);
@@ -119,21 +122,24 @@ static __always_inline int tcp_window(struct nat_flow *f, const struct packet *p
 	if (!state) /* picked up mid-stream: both scales unknown */
 		f->wscale = TCP_WSCALE_UNKNOWN | TCP_WSCALE_UNKNOWN << 4;
 	win = (__u32)p->tcp_win << tcp_scale(f->wscale, dir);
-	if (!snd->maxwin) {
-		/* This side was not seen yet (a flow picked up mid-stream):
-		 * learn it from this packet. An unknown scale counts as the
-		 * largest: the window is never taken smaller than it is.
+	if (!snd->maxwin && !snd->maxend) {
+		/* Nothing is known of this side (a flow picked up mid-stream):
+		 * learn it from this packet, as conntrack does. An unknown
+		 * scale counts as the largest: the window is never taken
+		 * smaller than it is. Once the other side's ack has set
+		 * maxend, its first packet is checked like any other.
 		 */
 		snd->end = end;
-		snd->maxwin = win ? win : 1;
-		snd->maxend = end + snd->maxwin;
-		if (!rcv->maxwin)
+		snd->maxend = end + (win ? win : 1);
+		if (!rcv->maxwin && (flags & TCP_ACK))
 			rcv->end = rcv->maxend = ack;
 	}
 	/* No ACK (or a RST with a zero ack, some stacks): nothing to check. */
 	if (!(flags & TCP_ACK) || ((flags & TCP_RST) && !ack))
 		ack = rcv->end;
-	maxackwin = snd->maxwin ? snd->maxwin : TCP_MAXACKWIN_DEFAULT;
+	maxackwin = snd->maxwin > win ? snd->maxwin : win;
+	if (!maxackwin)
+		maxackwin = TCP_MAXACKWIN_DEFAULT;
 	if (seq_after(seq, snd->maxend) ||
 	    (rcv->maxwin && seq_before(end, snd->end - rcv->maxwin)) ||
 	    seq_after(ack, rcv->end) || seq_before(ack, rcv->end - maxackwin))
@@ -144,8 +150,8 @@ static __always_inline int tcp_window(struct nat_flow *f, const struct packet *p
 		 * a RST carries no data and the flow ends or stays).
 		 */
 		return seq == snd->end ? TCP_IN_WINDOW : TCP_RST_KEEP;
-	if (snd->maxwin < win)
-		snd->maxwin = win;
+	if (snd->maxwin < win || !snd->maxwin)
+		snd->maxwin = win ? win : 1; /* 0 means "not seen yet" */
 	if (seq_after(end, snd->end)) {
 		if (rcv->maxwin && seq_after(end, snd->maxend))
 			rcv->maxwin += end - snd->maxend;
