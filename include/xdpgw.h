@@ -21,6 +21,7 @@
 #define XDPGW_MAP_SETTINGS "settings"
 #define XDPGW_MAP_EVENTS "events"
 #define XDPGW_MAP_FRAGS "frags"
+#define XDPGW_MAP_HOST_FLOWS "host_flows"
 #define XDPGW_FRAGS_MAX 8192
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
@@ -148,6 +149,13 @@ struct xdpgw_config {
 	__u32 internal_ifindex;
 	/* Flows one internal address may hold at once (--max-flows-per-host). */
 	__u32 max_flows_per_host;
+};
+
+/* Value of the host_flows map (key: an internal address): its flows. */
+struct host_flows {
+	__u32 count;
+	__u32 pad;
+	__u64 refused_ns; /* when `watch` was last told of a refusal */
 };
 
 /* What `xdpgw watch` is told, through the events ring buffer. */
@@ -302,6 +310,7 @@ _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
+_Static_assert(sizeof(struct host_flows) == 16, "host_flows layout");
 _Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 32, "config layout");
 
 #endif /* XDPGW_H */

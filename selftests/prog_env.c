@@ -44,10 +44,17 @@ static int env_load(struct env *e, const struct instance_cfg *cfg)
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex)
 {
+	return env_open_per_host(e, ports, max_flows, ext_ifindex, int_ifindex, 0);
+}
+
+int env_open_per_host(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		      int int_ifindex, __u32 max_flows_per_host)
+{
 	static int serial;
 	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
 				    .ifindex = ext_ifindex,
-				    .settings.internal_ifindex = int_ifindex };
+				    .settings.internal_ifindex = int_ifindex,
+				    .settings.max_flows_per_host = max_flows_per_host };
 	char root[PATH_MAX - 64];
 	memset(e, 0, sizeof(*e));
 	e->ext_ifindex = ext_ifindex;

@@ -77,7 +77,7 @@ static int maps_setup(void **state)
 	m.rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
 			       sizeof(struct nat_rev), 64, NULL);
 	assert_true(m.flows >= 0 && m.rev >= 0);
-	assert_int_equal(sweeper_open(&m.sw, m.flows, m.rev, -1), 0);
+	assert_int_equal(sweeper_open(&m.sw, m.flows, m.rev, -1, -1), 0);
 	*state = &m;
 	return 0;
 }
@@ -190,7 +190,7 @@ static void test_sweep_batches(void **state)
 				  sizeof(struct nat_flow), 3 * XDPGW_SWEEP_BATCH, NULL);
 	fd_rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
 				sizeof(struct nat_rev), 3 * XDPGW_SWEEP_BATCH, NULL);
-	assert_int_equal(sweeper_open(&sw, fd_flows, fd_rev, -1), 0);
+	assert_int_equal(sweeper_open(&sw, fd_flows, fd_rev, -1, -1), 0);
 	for (i = 0; i < 2 * XDPGW_SWEEP_BATCH + 7; i++) {
 		struct nat_tuple k = { .saddr = htonl(0x0a000000 + i), .daddr = htonl(1),
 				       .sport = htons(1000), .dport = htons(80),

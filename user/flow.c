@@ -54,6 +54,18 @@ __u64 flow_deadline_ns(const struct nat_flow *f, const struct xdpgw_config *cfg)
 	return f->last_seen_ns + cfg->timeout[state] * NSEC_PER_SEC;
 }
 
+__u32 max_flows_per_host_default(__u32 max_flows)
+{
+	return max_flows / 4 ? max_flows / 4 : 1;
+}
+
+__u32 host_flows_entries(const struct xdpgw_config *cfg)
+{
+	__u64 hosts = 1ull << (32 - __builtin_popcount(cfg->internal_mask));
+
+	return hosts < cfg->max_flows ? hosts : cfg->max_flows;
+}
+
 __u64 monotonic_ns(void)
 {
 	struct timespec ts;

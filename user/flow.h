@@ -20,6 +20,12 @@ static inline bool flow_expired(const struct nat_flow *f, const struct xdpgw_con
 {
 	return now_ns >= flow_deadline_ns(f, cfg);
 }
+/* --max-flows-per-host's default: a quarter of the table. */
+__u32 max_flows_per_host_default(__u32 max_flows);
+/* Entries of the host_flows map: one per internal address, at most one per
+ * flow.
+ */
+__u32 host_flows_entries(const struct xdpgw_config *cfg);
 /* "tcp", "udp" or "icmp". */
 const char *proto_name(__u8 proto);
 /* Monotonic clock in ns, as bpf_ktime_get_ns() reads it. */

@@ -31,7 +31,7 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 6 /* flows, rev, stats, settings, events, frags */
+#define INSTANCE_NMAPS 7 /* flows, rev, stats, settings, events, frags, host_flows */
 
 struct instance {
 	struct nat_tc *tc;

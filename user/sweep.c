@@ -19,7 +19,8 @@ struct sweeper {
 	struct sweep_candidate queue[XDPGW_SWEEP_BATCH];
 };
 
-int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd)
+int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd,
+		 int host_flows_fd)
 {
 	struct sweeper *sw = calloc(1, sizeof(*sw));
 	struct bpf_map *map;
@@ -39,6 +40,8 @@ int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd)
 	err = bpf_map__reuse_fd(sw->skel->maps.flows, flows_fd) ?:
 	      bpf_map__reuse_fd(sw->skel->maps.rev, rev_fd) ?:
 	      (events_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.events, events_fd) : 0) ?:
+	      (host_flows_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.host_flows, host_flows_fd) :
+				    0) ?:
 	      sweep__load(sw->skel);
 	if (err)
 		goto fail;

@@ -21,9 +21,12 @@ struct sweep_result {
 };
 
 /* Load the expire program, working on the given flows and rev maps, and
- * telling `xdpgw watch` through events_fd (-1: a private ring buffer).
+ * telling `xdpgw watch` through events_fd (-1: a private ring buffer);
+ * each deleted flow is given back to its host's count in host_flows_fd
+ * (-1: a private map).
  */
-int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd, int events_fd);
+int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd, int events_fd,
+		 int host_flows_fd);
 void sweeper_close(struct sweeper *sw);
 
 /* Queue one flow the scan found expired (its key and the last_seen_ns it
