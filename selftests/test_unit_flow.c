@@ -22,7 +22,7 @@
 
 static void test_timeouts(void **state)
 {
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 
 	(void)state;
 	timeouts_default(&c);
@@ -45,7 +45,7 @@ static void test_timeouts(void **state)
 
 static void test_deadline(void **state)
 {
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 	struct nat_flow f = { .last_seen_ns = 100 * SEC, .state = FLOW_TCP_CLOSED };
 
 	(void)state;
@@ -118,7 +118,7 @@ static bool present(int fd, const struct nat_tuple *k)
 static void test_sweep(void **state)
 {
 	struct maps *m = *state;
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 	struct sweep_result res;
 	struct nat_tuple idle, live, closed;
 
@@ -177,7 +177,7 @@ static void test_sweep_recheck(void **state)
 static void test_sweep_batches(void **state)
 {
 	struct maps *m = *state;
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 	struct sweep_result res;
 	int fd_flows, fd_rev;
 	struct sweeper *sw;
@@ -209,6 +209,41 @@ static void test_sweep_batches(void **state)
 	close(fd_rev);
 }
 
+/* A table of 64 holding 62 flows: the sweep drops the 6 oldest that never
+ * saw a reply (down to 56, EARLY_DROP_LOW/16), none that did.
+ */
+static void test_sweep_early_drop(void **state)
+{
+	struct maps *m = *state;
+	struct xdpgw_config c = { .max_flows = 64 };
+	struct sweep_result res;
+	struct nat_tuple k[62];
+	struct nat_flow f;
+	int i;
+
+	if (!m)
+		skip();
+	timeouts_default(&c);
+	for (i = 0; i < 62; i++) {
+		/* even: replied, older; odd: unreplied, last seen at 100 + i */
+		k[i] = add_flow(m, 3000 + i, FLOW_TCP_ESTABLISHED, (i % 2 ? 100 : 10) * SEC + i);
+		if (i % 2 == 0) {
+			assert_int_equal(bpf_map_lookup_elem(m->flows, &k[i], &f), 0);
+			f.packets_in = 1;
+			assert_int_equal(bpf_map_update_elem(m->flows, &k[i], &f, BPF_EXIST), 0);
+		}
+	}
+	assert_int_equal(sweep_flows(m->sw, m->flows, &c, 200 * SEC, &res), 0);
+	assert_int_equal(res.scanned, 62);
+	assert_int_equal(res.expired, 6);
+	assert_int_equal(res.early_dropped, 6);
+	for (i = 0; i < 62; i++)
+		assert_int_equal(present(m->flows, &k[i]), i % 2 == 0 || i > 11);
+	/* at 56 of 64, below the high mark: nothing more */
+	assert_int_equal(sweep_flows(m->sw, m->flows, &c, 200 * SEC, &res), 0);
+	assert_int_equal(res.expired, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sweep, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_recheck, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_batches, maps_setup, maps_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_early_drop, maps_setup, maps_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -404,6 +404,11 @@ static void sweep(const struct instance *in, const struct instance_cfg *cfg,
 			strerror(-err));
 	if (res.expired)
 		stats_add(instance_map_fd(in, XDPGW_MAP_STATS), STAT_EXPIRED, res.expired);
+	if (res.early_dropped)
+		pr_info("%s: flow table nearly full (%llu of %u): dropped the %llu oldest flows "
+			"that never saw a reply\n",
+			cfg->ifname, (unsigned long long)(res.scanned - res.expired + res.early_dropped),
+			cfg->settings.max_flows, (unsigned long long)res.early_dropped);
 	pr_debug("%s: swept %llu flows, %llu expired\n", cfg->ifname,
 		 (unsigned long long)res.scanned, (unsigned long long)res.expired);
 }

@@ -18,6 +18,7 @@ struct sweep_result {
 	__u64 scanned;
 	__u64 expired;
 	__u64 longest_batch_ns; /* the longest single BPF_PROG_RUN of deletes */
+	__u64 early_dropped; /* of expired: unreplied flows dropped early (early_drop.h) */
 };
 
 /* Load the expire program, working on the given flows and rev maps, and
@@ -36,7 +37,10 @@ void sweeper_close(struct sweeper *sw);
 int sweeper_expire(struct sweeper *sw, const struct nat_tuple *key, __u64 last_seen_ns);
 int sweeper_flush(struct sweeper *sw);
 
-/* Scan the table and delete the flows idle past their state's timeout. */
+/* Scan the table and delete the flows idle past their state's timeout;
+ * then, if the table (cfg->max_flows) is still nearly full, the oldest
+ * flows that never saw a reply (early_drop.h).
+ */
 int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg,
 		__u64 now_ns, struct sweep_result *res);
 
