@@ -18,14 +18,15 @@
 
 #define NSEC_PER_SEC 1000000000ull
 
-/* Flows per internal address: the loader sizes it to the internal prefix
- * (at most max_flows entries).
+/* Flows per internal address. Not preallocated: an entry exists only while
+ * its host has flows; the loader sizes it (host_flows_entries).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __be32);
 	__type(value, struct host_flows);
 	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } host_flows SEC(".maps");
 
@@ -51,7 +52,9 @@ static __always_inline int host_limit_take(__be32 saddr)
 		return HOST_TAKEN;
 	h = bpf_map_lookup_elem(&host_flows, &saddr);
 	if (!h) {
-		/* Sized for every internal address: never full. */
+		/* When the map is full, a host that has no entry is not
+		 * limited: the limit is a guard, never a reason to refuse.
+		 */
 		bpf_map_update_elem(&host_flows, &saddr, &one, BPF_NOEXIST);
 		return HOST_TAKEN;
 	}

@@ -60,6 +60,21 @@ static void test_deadline(void **state)
 	assert_int_equal(flow_deadline_ns(&f, &c), 130 * SEC);
 }
 
+/* --max-flows-per-host's default and the host_flows map's size. */
+static void test_host_limit_sizes(void **state)
+{
+	struct xdpgw_config c = { .max_flows = 1048576, .internal_mask = htonl(0xffffff00) };
+
+	(void)state;
+	assert_int_equal(max_flows_per_host_default(262144), 65536);
+	assert_int_equal(max_flows_per_host_default(3), 1);
+	assert_int_equal(host_flows_entries(&c), 256); /* a /24: its 256 addresses */
+	c.internal_mask = htonl(0xff000000);
+	assert_int_equal(host_flows_entries(&c), 65536); /* a /8: a 16th of the table */
+	c.max_flows = 1000;
+	assert_int_equal(host_flows_entries(&c), 256); /* small tables: 256 at least */
+}
+
 /* A flows and a rev map as the programs have them. */
 struct maps {
 	int flows, rev;
@@ -249,6 +264,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_host_limit_sizes),
 		cmocka_unit_test_setup_teardown(test_sweep, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_recheck, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_batches, maps_setup, maps_teardown),

@@ -62,8 +62,9 @@ __u32 max_flows_per_host_default(__u32 max_flows)
 __u32 host_flows_entries(const struct xdpgw_config *cfg)
 {
 	__u64 hosts = 1ull << (32 - __builtin_popcount(cfg->internal_mask));
+	__u64 most = cfg->max_flows / 16 > 256 ? cfg->max_flows / 16 : 256;
 
-	return hosts < cfg->max_flows ? hosts : cfg->max_flows;
+	return hosts < most ? hosts : most;
 }
 
 __u64 monotonic_ns(void)

@@ -22,8 +22,9 @@ static inline bool flow_expired(const struct nat_flow *f, const struct xdpgw_con
 }
 /* --max-flows-per-host's default: a quarter of the table. */
 __u32 max_flows_per_host_default(__u32 max_flows);
-/* Entries of the host_flows map: one per internal address, at most one per
- * flow.
+/* Entries of the host_flows map: one per internal address with flows, at
+ * most one per 16 flows of the table (256 at least): about a byte a flow of
+ * buckets, the entries themselves allocated as hosts appear.
  */
 __u32 host_flows_entries(const struct xdpgw_config *cfg);
 /* "tcp", "udp" or "icmp". */
