@@ -12,6 +12,7 @@
 #include "nat_xdp_int.skel.h"
 #include "config.h"
 #include "instance.h"
+#include "log.h"
 #include "pin.h"
 #include "stats.h"
 #include "check.h"
@@ -69,6 +70,23 @@ int env_open_per_host(struct env *e, const char *ports, __u32 max_flows, int ext
 	    parse_port_range(ports, &cfg.settings.port_min, &cfg.settings.port_max))
 		return -EINVAL;
 	return env_load(e, &cfg);
+}
+
+int env_start(struct env *e, const char *ports, __u32 max_flows, __u32 max_flows_per_host)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		printf("skip: BPF_PROG_TEST_RUN needs root\n");
+		return 4; /* KSFT_SKIP */
+	}
+	log_setup_libs();
+	err = env_open_per_host(e, ports, max_flows, 0, 0, max_flows_per_host);
+	if (!err)
+		return 0;
+	fprintf(stderr, "loading the programs failed: %s\n", strerror(-err));
+	env_close(e);
+	return 1;
 }
 
 void env_close(struct env *e)

@@ -23,7 +23,6 @@
 #include "prog_env.h"
 #include "sweep.h"
 
-#define KSFT_SKIP 4
 #define LIMIT 3
 
 static bool report(bool ok)
@@ -128,19 +127,10 @@ static void test_sweep_gives_back(struct env *e)
 int main(void)
 {
 	struct env e;
-	int err;
+	int err = env_start(&e, "1024-65535", 64, LIMIT);
 
-	if (geteuid() != 0) {
-		printf("skip: BPF_PROG_TEST_RUN needs root\n");
-		return KSFT_SKIP;
-	}
-	log_setup_libs();
-	err = env_open_per_host(&e, "1024-65535", 64, 0, 0, LIMIT);
-	if (err) {
-		fprintf(stderr, "loading the programs failed: %s\n", strerror(-err));
-		env_close(&e);
-		return 1;
-	}
+	if (err)
+		return err;
 	test_limit(&e);
 	test_sweep_gives_back(&e);
 	env_close(&e);

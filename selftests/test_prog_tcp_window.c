@@ -20,7 +20,6 @@
 #include "check.h"
 #include "prog_env.h"
 
-#define KSFT_SKIP 4
 #define TCP_FIN 0x01
 #define TCP_RSTACK 0x14
 
@@ -200,19 +199,10 @@ static void test_window_fields(struct env *e)
 int main(void)
 {
 	struct env e;
-	int err;
+	int err = env_start(&e, "1024-65535", 1024, 0);
 
-	if (geteuid() != 0) {
-		printf("skip: BPF_PROG_TEST_RUN needs root\n");
-		return KSFT_SKIP;
-	}
-	log_setup_libs();
-	err = env_open(&e, "1024-65535", 1024, 0, 0);
-	if (err) {
-		fprintf(stderr, "loading the programs failed: %s\n", strerror(-err));
-		env_close(&e);
-		return 1;
-	}
+	if (err)
+		return err;
 	play_all(&e, 41000, handshake, sizeof(handshake) / sizeof(handshake[0]));
 	play_all(&e, 41001, pickup, sizeof(pickup) / sizeof(pickup[0]));
 	test_window_fields(&e);

@@ -36,6 +36,7 @@ static void test_not_full(void **state)
 static void test_oldest_unreplied_only(void **state)
 {
 	struct early_drop ed = {};
+	uint16_t i;
 	size_t n;
 
 	(void)state;
@@ -53,14 +54,8 @@ static void test_oldest_unreplied_only(void **state)
 	note(&ed, 3, 300, 0);
 	note(&ed, 4, 200, 0);
 	note(&ed, 5, 400, 0);
-	note(&ed, 6, 600, 0);
-	note(&ed, 7, 700, 0);
-	note(&ed, 8, 800, 0);
-	note(&ed, 9, 900, 0);
-	note(&ed, 10, 1000, 0);
-	note(&ed, 11, 1100, 0);
-	note(&ed, 12, 1200, 0);
-	note(&ed, 13, 1300, 0);
+	for (i = 6; i <= 13; i++)
+		note(&ed, i, 100 * i, 0);
 	n = early_drop_pick(&ed, 151, 160);
 	assert_int_equal(n, 11);
 	assert_int_equal(ntohs(ed.unreplied[0].key.sport), 4);

@@ -25,16 +25,9 @@ import struct
 import sys
 import time
 
+from icmp_ping import checksum  # RFC 1071, this directory's tools share it
+
 FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10}
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def segment(src, sport, dst, dport, flags, seq, ack, win):
