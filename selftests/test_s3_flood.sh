@@ -9,13 +9,13 @@
 # make room for a few more.)
 #
 #  web 10.100.20.57 --- in0 [gw] eth0 203.0.113.1 --- [r1] --- inet 198.51.100.20
-#                       xdpgw --max-flows 512 --max-flows-per-host 512
+#                       xdpgw --max-flows 512 --max-flows-per-host 1024
 set -u
 source "$(dirname "$0")/lib.sh"
 
 s3_test_setup
 s3_servers
-XG_XDPGW_ARGS=(--max-flows 512 --max-flows-per-host 512)
+XG_XDPGW_ARGS=(--max-flows 512 --max-flows-per-host 1024)
 xg_nat_start || xg_fatal "xdpgw run failed"
 
 flow_count() {
