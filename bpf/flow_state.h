@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A flow's state from the packets seen both ways, as netfilter's conntrack
- * tracks it loosely: enough to pick the idle timeout, not a TCP window check.
- * Two CPUs may update one flow at once (a packet each way); the last store
- * wins, which at worst picks the timeout of a neighbouring state.
+ * tracks it: enough to pick the idle timeout. TCP segments are checked
+ * against the flow's window first (tcp_window.h); one outside it changes
+ * nothing and is dropped.
  */
 #ifndef XDPGW_FLOW_STATE_H
 #define XDPGW_FLOW_STATE_H
@@ -12,25 +12,21 @@
 #include "xdpgw.h"
 #include "parse.h"
 #include "maps.h"
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
+#include "tcp_window.h"
 
 static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound)
 {
 	if (flags & TCP_RST)
 		return FLOW_TCP_CLOSED;
-	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && outbound) {
-		/* A new connection, possibly reusing a closed one's tuple. */
-		if (!state || state == FLOW_TCP_SYN_SENT || state == FLOW_TCP_CLOSED ||
-		    state == FLOW_TCP_TIME_WAIT)
-			return FLOW_TCP_SYN_SENT;
-		return state;
-	}
+	/* A new connection, possibly reusing the tuple (the window starts
+	 * over with it, tcp_syn).
+	 */
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && outbound)
+		return FLOW_TCP_SYN_SENT;
 	if (!state)
-		return FLOW_TCP_ESTABLISHED; /* picked up mid-stream */
+		return FLOW_TCP_PICKUP; /* picked up mid-stream */
+	if (state == FLOW_TCP_PICKUP && !outbound)
+		return FLOW_TCP_ESTABLISHED; /* the other side answered */
 	if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) && !outbound)
 		return state == FLOW_TCP_SYN_SENT ? FLOW_TCP_SYN_RECV : state;
 	if (flags & TCP_FIN) {
@@ -45,10 +41,11 @@ static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound
 	return state;
 }
 
-static __always_inline __u8 flow_state_next(__u8 state, const struct packet *p, bool outbound)
+static __always_inline __u8 flow_state_next(__u8 state, const struct packet *p, __u8 tcp_flags,
+					    bool outbound)
 {
 	if (p->tuple.proto == IPPROTO_TCP)
-		return tcp_state_next(state, p->tcp_flags, outbound);
+		return tcp_state_next(state, tcp_flags, outbound);
 	if (p->tuple.proto == IPPROTO_ICMP)
 		return FLOW_ICMP_ECHO;
 	return outbound && !state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
@@ -61,15 +58,28 @@ static __always_inline __u8 flow_state_next(__u8 state, const struct packet *p, 
 
 /* Account a packet to its flow (key: the flows map key): counters, last
  * seen, state. A state change is an event for `xdpgw watch`; the first one,
- * from "none", is the flow's "new" event.
+ * from "none", is the flow's "new" event. Returns -1, having changed
+ * nothing, for a TCP segment outside the flow's window: the caller drops
+ * it (STAT_DROP_TCP_OUT_OF_WINDOW).
  */
-static __always_inline void flow_track(struct nat_flow *f, const struct nat_tuple *key,
-				       const struct packet *p, bool outbound)
+static __always_inline int flow_track(struct nat_flow *f, const struct nat_tuple *key,
+				      const struct packet *p, bool outbound)
 {
 	struct nat_flow seen; /* only its port_state word is used */
+	__u8 tcp_flags = p->tcp_flags;
 	__u32 old;
 	__u8 prev, next;
 	int i;
+
+	if (p->tuple.proto == IPPROTO_TCP) {
+		switch (tcp_window(f, p, outbound, f->state)) {
+		case TCP_OUT_OF_WINDOW:
+			return -1;
+		case TCP_RST_KEEP:
+			tcp_flags &= ~TCP_RST;
+			break;
+		}
+	}
 
 	if (outbound) {
 		__sync_fetch_and_add(&f->packets_out, 1);
@@ -90,17 +100,18 @@ static __always_inline void flow_track(struct nat_flow *f, const struct nat_tupl
 		old = *(volatile __u32 *)&f->port_state;
 		seen.port_state = old;
 		prev = seen.state;
-		next = flow_state_next(prev, p, outbound);
+		next = flow_state_next(prev, p, tcp_flags, outbound);
 		if (next == prev)
-			return; /* keep the cache line clean when nothing changes */
+			return 0; /* keep the cache line clean when nothing changes */
 		seen.state = next;
 		if (__sync_val_compare_and_swap(&f->port_state, old, seen.port_state) != old)
 			continue;
 		/* the first change, from "none", is the flow's "new" event */
 		flow_event(prev ? FLOW_EV_STATE : FLOW_EV_NEW, key, f->ext_addr, f->ext_port,
 			   next, 0);
-		return;
+		return 0;
 	}
+	return 0;
 }
 
 #endif /* XDPGW_FLOW_STATE_H */

@@ -15,6 +15,7 @@
 #include "maps.h"
 #include "nat.h"
 #include "flow_state.h"
+#include "host_limit.h"
 #include "icmp_prohibited.h"
 
 #define TC_ACT_OK 0
@@ -128,8 +129,10 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 	ret = STAT_OUT_TRANSLATED;
 	f = bpf_map_lookup_elem(&flows, &p.tuple);
 	if (!f) {
-		f = flow_create(&p.tuple, &err);
+		f = host_flow_create(&p.tuple, &err);
 		if (!f) {
+			if (err == FLOW_HOST_LIMIT)
+				return STAT_DROP_HOST_LIMIT; /* told to watch in host_limit.h */
 			ret = err == FLOW_NO_PORT ? STAT_DROP_NO_PORT : STAT_DROP_TABLE_FULL;
 			flow_event(FLOW_EV_REFUSED, &p.tuple, 0, 0, 0, ret);
 			if (ret == STAT_DROP_NO_PORT && !icmp_prohibited(skb, &p)) {
@@ -140,7 +143,8 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 		}
 		ret = STAT_OUT_NEW_FLOW;
 	}
-	flow_track(f, &p.tuple, &p, true);
+	if (flow_track(f, &p.tuple, &p, true))
+		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
 	*action = TC_ACT_OK;

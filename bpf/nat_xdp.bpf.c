@@ -191,8 +191,10 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	if (!r)
 		return STAT_IN_NO_FLOW;
 	f = bpf_map_lookup_elem(&flows, &r->orig);
-	if (f)
-		flow_track(f, &r->orig, &p, false);
+	if (f && flow_track(f, &r->orig, &p, false)) {
+		*action = XDP_DROP;
+		return STAT_DROP_TCP_OUT_OF_WINDOW;
+	}
 	fast = f && cfg_int_ifindex && fast_eligible(&p, f) &&
 	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);

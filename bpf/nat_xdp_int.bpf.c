@@ -59,7 +59,10 @@ static __always_inline enum xdpgw_stat fast_out(struct xdp_md *ctx, int *action)
 	if (!f || !fast_eligible(&p, f) ||
 	    fast_route(ctx, &p, p.tuple.saddr, p.tuple.daddr, cfg_ext_ifindex, &fib))
 		return STAT_SLOW_OUT;
-	flow_track(f, &p.tuple, &p, true);
+	if (flow_track(f, &p.tuple, &p, true)) {
+		*action = XDP_DROP;
+		return STAT_DROP_TCP_OUT_OF_WINDOW;
+	}
 	snat_rewrite(&p, f);
 	*action = fast_forward(data, p.ip, &fib);
 	return STAT_FAST_OUT;

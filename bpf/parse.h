@@ -65,8 +65,62 @@ struct packet {
 	__u8 first_frag; /* the first fragment (MF, offset 0) of a datagram */
 	__u16 ip_len; /* IPv4 total length */
 	__u8 tcp_flags; /* TCP only: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
+	/* TCP only, for the window check (bpf/tcp_window.h): */
+	__u8 tcp_wscale; /* a SYN's window scale option: the shift, or
+			  * TCP_WSCALE_NONE */
+	__u16 tcp_win; /* the window field, unscaled */
+	__u32 tcp_seq; /* host order */
+	__u32 tcp_ack; /* host order */
+	__u32 tcp_len; /* payload bytes */
 	struct nat_tuple tuple; /* as on the wire, in network byte order */
 };
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+#define TCP_WSCALE_NONE 0xff /* a SYN without the window scale option */
+#define TCP_WSCALE_MAX 14 /* RFC 7323: larger shifts are taken as 14 */
+/* Options (kinds, RFC 9293 and 7323) walked in a SYN: at most 40 bytes. */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_WSCALE 3
+#define TCPOPT_WALK_MAX 20
+
+/*
+ * The window scale option of a SYN (RFC 7323). Options that cannot be read
+ * (beyond the linear data tc sees) count as a scale of TCP_WSCALE_MAX, the
+ * loosest window: a missed option must never shrink a real window.
+ */
+static __always_inline __u8 tcp_wscale_option(const struct tcphdr *tcp, void *end)
+{
+	__u32 off = sizeof(*tcp), opt_end = tcp->doff * 4;
+	const __u8 *o;
+	int i;
+
+	for (i = 0; i < TCPOPT_WALK_MAX; i++) {
+		if (off >= opt_end)
+			return TCP_WSCALE_NONE;
+		off &= 63; /* for the verifier: the header is at most 60 bytes */
+		o = (const __u8 *)tcp + off;
+		if ((void *)(o + 1) > end)
+			return TCP_WSCALE_MAX;
+		if (o[0] == TCPOPT_EOL)
+			return TCP_WSCALE_NONE;
+		if (o[0] == TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+		if ((void *)(o + 3) > end)
+			return TCP_WSCALE_MAX;
+		if (o[0] == TCPOPT_WSCALE && o[1] == 3)
+			return o[2] < TCP_WSCALE_MAX ? o[2] : TCP_WSCALE_MAX;
+		if (o[1] < 2)
+			return TCP_WSCALE_NONE; /* malformed: stop reading */
+		off += o[1];
+	}
+	return TCP_WSCALE_NONE;
+}
 
 static __always_inline int parse_eth(struct hdr_cursor *c, __be16 *proto)
 {
@@ -165,6 +219,12 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
 		p->csum = &tcp->check;
 		p->csum_off = p->l4_off + offsetof(struct tcphdr, check);
 		p->tcp_flags = ((__u8 *)tcp)[13]; /* the byte after data offset */
+		p->tcp_seq = bpf_ntohl(tcp->seq);
+		p->tcp_ack = bpf_ntohl(tcp->ack_seq);
+		p->tcp_win = bpf_ntohs(tcp->window);
+		p->tcp_len = l4_len - tcp->doff * 4;
+		if (p->tcp_flags & TCP_SYN)
+			p->tcp_wscale = tcp_wscale_option(tcp, c->end);
 		p->id = &tcp->source;
 	} else {
 		struct udphdr *udp = c->pos;

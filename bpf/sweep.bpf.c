@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "xdpgw.h"
 #include "maps.h"
+#include "host_limit.h"
 
 /* This run's candidates, written by the daemon; private to it (not pinned). */
 struct {
@@ -38,6 +39,7 @@ static long expire_one(__u32 i, void *unused)
 	if (bpf_map_delete_elem(&flows, &c->key))
 		return 0;
 	bpf_map_delete_elem(&rev, &reply); /* the port goes back last */
+	host_limit_give(c->key.saddr);
 	flow_event(FLOW_EV_EXPIRED, &c->key, reply.daddr, reply.dport, 0, 0);
 	expired_count++;
 	return 0;

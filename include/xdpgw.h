@@ -21,6 +21,7 @@
 #define XDPGW_MAP_SETTINGS "settings"
 #define XDPGW_MAP_EVENTS "events"
 #define XDPGW_MAP_FRAGS "frags"
+#define XDPGW_MAP_HOST_FLOWS "host_flows"
 #define XDPGW_FRAGS_MAX 8192
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
@@ -63,6 +64,17 @@ struct nat_tuple {
 	__u8 pad[3]; /* zero: keys are compared bytewise */
 };
 
+/* What one side of a TCP connection has sent, as netfilter's conntrack
+ * keeps it (struct ip_ct_tcp_state): sequence numbers in host order.
+ */
+struct tcp_dir {
+	__u32 end; /* highest seq + len it sent */
+	__u32 maxend; /* highest seq it may send: the other side's ack + window */
+	__u32 maxwin; /* largest window it advertised (scaled); 0: not seen yet */
+};
+
+#define TCP_WSCALE_UNKNOWN 15 /* a wscale nibble: picked up mid-stream */
+
 /* Value of the flows map: how the outbound direction is rewritten, and what
  * was seen of the flow. Counters are updated with atomic adds.
  */
@@ -72,7 +84,12 @@ struct nat_flow {
 		struct {
 			XDPGW_PORT(ext_port); /* source port written on the way out */
 			__u8 state; /* enum flow_state */
-			__u8 pad;
+			/* TCP: the window scale shift of each direction's
+			 * sender (low nibble: the internal host, high: the
+			 * remote); TCP_WSCALE_UNKNOWN when picked up
+			 * mid-stream.
+			 */
+			__u8 wscale;
 		};
 		/* The three above as one word: a state change is a
 		 * compare-and-swap of it (a FIN each way can meet on two CPUs).
@@ -85,6 +102,10 @@ struct nat_flow {
 	__u64 bytes_out; /* IP total length, outbound */
 	__u64 packets_in;
 	__u64 bytes_in;
+	/* TCP window tracking (bpf/tcp_window.h); [0]: what the internal
+	 * host sends, [1]: what the remote host sends.
+	 */
+	struct tcp_dir tcp[2];
 };
 
 /* The tuple of a flow's replies (the rev key): remote -> external address
@@ -119,6 +140,7 @@ enum flow_state {
 	FLOW_UDP_UNREPLIED, /* UDP, nothing came back yet */
 	FLOW_UDP_ASSURED, /* UDP, a reply came back */
 	FLOW_ICMP_ECHO, /* ICMP echo: the identifier is the flow's "port" */
+	FLOW_TCP_PICKUP, /* TCP made by anything but a SYN, no reply yet */
 	FLOW_STATE__MAX,
 };
 
@@ -142,6 +164,15 @@ struct xdpgw_config {
 	 * instance); 0 when the instance runs without the fast path.
 	 */
 	__u32 internal_ifindex;
+	/* Flows one internal address may hold at once (--max-flows-per-host). */
+	__u32 max_flows_per_host;
+};
+
+/* Value of the host_flows map (key: an internal address): its flows. */
+struct host_flows {
+	__u32 count;
+	__u32 pad;
+	__u64 refused_ns; /* when `watch` was last told of a refusal */
 };
 
 /* What `xdpgw watch` is told, through the events ring buffer. */
@@ -234,6 +265,11 @@ enum xdpgw_stat {
 	STAT_ICMP_PROHIBITED, /* ICMP "administratively prohibited" sent back
 			       * for a drop_no_port (RFC 5508; rate-limited;
 			       * an addition, not a packet's outcome) */
+	STAT_DROP_TCP_OUT_OF_WINDOW, /* TCP of a known flow outside the
+				      * window (or a SYN it did not ask for):
+				      * dropped, the flow unchanged */
+	STAT_DROP_HOST_LIMIT, /* egress: the internal host holds
+			       * --max-flows-per-host flows already */
 	STAT__MAX,
 };
 
@@ -250,6 +286,7 @@ static const char *const flow_state_names[FLOW_STATE__MAX] __attribute__((unused
 	[FLOW_UDP_UNREPLIED] = "udp_unreplied",
 	[FLOW_UDP_ASSURED] = "udp_assured",
 	[FLOW_ICMP_ECHO] = "icmp_echo",
+	[FLOW_TCP_PICKUP] = "tcp_pickup",
 };
 #endif
 
@@ -279,6 +316,8 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_FAST_IN] = "fast_in",
 	[STAT_EXPIRED] = "expired",
 	[STAT_ICMP_PROHIBITED] = "icmp_prohibited",
+	[STAT_DROP_TCP_OUT_OF_WINDOW] = "drop_tcp_out_of_window",
+	[STAT_DROP_HOST_LIMIT] = "drop_host_limit",
 };
 #endif
 
@@ -308,11 +347,12 @@ enum fast_state {
 };
 
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
-_Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");
+_Static_assert(sizeof(struct nat_flow) == 80, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
-_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 28, "config layout");
+_Static_assert(sizeof(struct host_flows) == 16, "host_flows layout");
+_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 32, "config layout");
 
 #endif /* XDPGW_H */

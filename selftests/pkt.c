@@ -59,7 +59,7 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	memcpy(buf + 6, s->smac ? s->smac : smac, 6);
 	put16(buf + 12, s->eth_proto ? s->eth_proto : 0x0800);
 
-	l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
+	l4_hdr = s->proto == IPPROTO_TCP ? (s->tcp_wscale ? 24 : 20) : 8;
 	l4_len = l4_hdr + s->payload_len;
 	if (s->proto == IPPROTO_ICMP && s->quote) {
 		uint8_t q[PKT_MAX];
@@ -91,11 +91,19 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	case IPPROTO_TCP:
 		put16(l4, s->sport);
 		put16(l4 + 2, s->dport);
-		put16(l4 + 4, 0x1000); /* sequence number 0x10000001 */
-		put16(l4 + 6, 0x0001);
-		l4[12] = 5 << 4;
+		put16(l4 + 4, s->tcp_seq ? s->tcp_seq >> 16 : 0x1000); /* 0x10000001 */
+		put16(l4 + 6, s->tcp_seq ? s->tcp_seq & 0xffff : 0x0001);
+		put16(l4 + 8, s->tcp_ack >> 16);
+		put16(l4 + 10, s->tcp_ack & 0xffff);
+		l4[12] = (l4_hdr / 4) << 4;
 		l4[13] = s->tcp_flags ? s->tcp_flags : 0x02;
-		put16(l4 + 14, 64240);
+		put16(l4 + 14, s->tcp_win ? s->tcp_win : 64240);
+		if (s->tcp_wscale) { /* NOP, window scale (RFC 7323) */
+			l4[20] = 1;
+			l4[21] = 3;
+			l4[22] = 3;
+			l4[23] = s->tcp_wscale - 1;
+		}
 		csum = inet_csum(l4, l4_len, pseudo_sum(ip, IPPROTO_TCP, l4_len));
 		put16(l4 + 16, csum);
 		break;

@@ -40,6 +40,14 @@ struct pkt_spec {
 	uint16_t quote_len;
 	uint8_t err_type;
 	uint8_t err_code;
+	/* TCP: sequence and acknowledgment numbers (0: seq 0x10000001, ack
+	 * 0), window (0: 64240), and a window scale option with scale
+	 * tcp_wscale - 1 (0: no option).
+	 */
+	uint32_t tcp_seq;
+	uint32_t tcp_ack;
+	uint16_t tcp_win;
+	uint8_t tcp_wscale;
 };
 
 /* Build the frame into buf (PKT_MAX bytes); returns its length. */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "instance.h"
 #include "fast_switch.h"
+#include "log.h"
 #include "pin.h"
 #include "stats.h"
 #include "check.h"
@@ -54,10 +55,17 @@ int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state)
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex)
 {
+	return env_open_per_host(e, ports, max_flows, ext_ifindex, int_ifindex, 0);
+}
+
+int env_open_per_host(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		      int int_ifindex, __u32 max_flows_per_host)
+{
 	static int serial;
 	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
 				    .ifindex = ext_ifindex,
-				    .settings.internal_ifindex = int_ifindex };
+				    .settings.internal_ifindex = int_ifindex,
+				    .settings.max_flows_per_host = max_flows_per_host };
 	char root[PATH_MAX - 64];
 	memset(e, 0, sizeof(*e));
 	e->ext_ifindex = ext_ifindex;
@@ -72,6 +80,23 @@ int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	    parse_port_range(ports, &cfg.settings.port_min, &cfg.settings.port_max))
 		return -EINVAL;
 	return env_load(e, &cfg);
+}
+
+int env_start(struct env *e, const char *ports, __u32 max_flows, __u32 max_flows_per_host)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		printf("skip: BPF_PROG_TEST_RUN needs root\n");
+		return 4; /* KSFT_SKIP */
+	}
+	log_setup_libs();
+	err = env_open_per_host(e, ports, max_flows, 0, 0, max_flows_per_host);
+	if (!err)
+		return 0;
+	fprintf(stderr, "loading the programs failed: %s\n", strerror(-err));
+	env_close(e);
+	return 1;
 }
 
 void env_close(struct env *e)

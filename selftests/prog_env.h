@@ -47,6 +47,13 @@ struct env {
  */
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex);
+/* The same with --max-flows-per-host (0: no limit). */
+int env_open_per_host(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		      int int_ifindex, __u32 max_flows_per_host);
+/* A program test's start, without the fast path: 0 when loaded, else the
+ * test's exit status (4: skipped, not root; 1: the programs did not load).
+ */
+int env_start(struct env *e, const char *ports, __u32 max_flows, __u32 max_flows_per_host);
 void env_close(struct env *e);
 /* Set one direction's fast path switch (map fast_dirs). 0 or -errno. */
 int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state);

@@ -233,14 +233,22 @@ static void test_switch(struct env *e)
 	report(ok && fast_equals_slow(e, &host, port));
 }
 
+/* Sequence numbers: the host's SYN (pkt.c's default seq), the server's. */
+#define C1 0x10000002u
+#define S0 0x20000000u
+#define S1 (S0 + 1)
+#define SEQ_ACK(s, a) .tcp_seq = (s), .tcp_ack = (a)
+
 static void test_tcp(struct env *e)
 {
 	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 40000, INET, 80,
 								   IPPROTO_TCP));
 	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 80, EXT, 0, IPPROTO_TCP,
-								  .tcp_flags = TCP_SYNACK));
+								  .tcp_flags = TCP_SYNACK,
+								  SEQ_ACK(S0, C1)));
 	struct pkt_spec back = from_r1((struct pkt_spec)OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP,
-								 .tcp_flags = TCP_SYNACK));
+								 .tcp_flags = TCP_SYNACK,
+								 SEQ_ACK(S0, C1)));
 	struct pkt_spec routed;
 	uint8_t in[PKT_MAX], out[PKT_MAX];
 	uint16_t port;
@@ -259,6 +267,8 @@ static void test_tcp(struct env *e)
 
 	test_name = "tcp handshake's ack: left to the stack (state syn_recv)";
 	host.tcp_flags = TCP_ACK;
+	host.tcp_seq = C1;
+	host.tcp_ack = S1;
 	ok = check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT);
 	routed = routed_out(host);
 	ok = ASSERT_EQ(run(e, TC, in, pkt_build(&routed, in), out, &len), TC_ACT_OK,
@@ -272,21 +282,27 @@ static void test_tcp(struct env *e)
 	test_name = "tcp data in, established: fast path";
 	reply.tcp_flags = TCP_ACK;
 	reply.payload_len = 1400;
+	reply.tcp_seq = S1;
+	reply.tcp_ack = C1 + 1000;
 	back = routed_in((struct pkt_spec)OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP,
-						   .tcp_flags = TCP_ACK, .payload_len = 1400));
+						   .tcp_flags = TCP_ACK, .payload_len = 1400,
+						   SEQ_ACK(S1, C1 + 1000)));
 	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_REDIRECT, &back,
 			    STAT_FAST_IN));
 
 	test_name = "tcp fin out: left to the stack (tc sees the close)";
 	host.tcp_flags = TCP_FINACK;
+	host.tcp_seq = C1 + 1000;
+	host.tcp_ack = S1 + 1400;
 	host.payload_len = 0;
 	report(check_packet(e, XDP_INT, in, pkt_build(&host, in), XDP_PASS, NULL, STAT_SLOW_OUT));
 
 	test_name = "tcp rst in: translated, left to the stack";
 	reply.tcp_flags = TCP_RST;
+	reply.tcp_seq = S1 + 1400;
 	reply.payload_len = 0;
 	back = from_r1((struct pkt_spec)OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP,
-						 .tcp_flags = TCP_RST));
+						 .tcp_flags = TCP_RST, SEQ_ACK(S1 + 1400, C1 + 1000)));
 	report(check_packet(e, XDP, in, pkt_build(&reply, in), XDP_PASS, &back,
 			    STAT_IN_TRANSLATED));
 }
@@ -372,7 +388,8 @@ static void test_partial_csum(struct env *e)
 	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 40001, INET, 80,
 								   IPPROTO_TCP));
 	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 80, EXT, 0, IPPROTO_TCP,
-								  .tcp_flags = TCP_SYNACK));
+								  .tcp_flags = TCP_SYNACK,
+								  SEQ_ACK(S0, C1)));
 	struct pkt_spec routed;
 	uint8_t in[PKT_MAX], out[PKT_MAX];
 	size_t len, olen;
@@ -386,6 +403,8 @@ static void test_partial_csum(struct env *e)
 		       "syn-ack verdict") && ok;
 	host.tcp_flags = reply.tcp_flags = TCP_ACK;
 	host.payload_len = reply.payload_len = 100;
+	host.tcp_seq = C1, host.tcp_ack = S1;
+	reply.tcp_seq = S1, reply.tcp_ack = C1 + 100;
 	routed = routed_out(host);
 	ok = ASSERT_EQ(run(e, TC, in, pkt_build(&routed, in), out, &olen), TC_ACT_OK,
 		       "ack verdict") && ok;

@@ -134,6 +134,16 @@ static const struct pkt_spec udp_no_flow = OUT_PKT(EXT, 31000, INET, 53, IPPROTO
 static const struct pkt_spec error_out_ext = OUT_PKT(EXT, 0, INET, 0, IPPROTO_ICMP,
 						     .err_type = 3, .quote = &udp_out_ext);
 
+/* Sequence numbers of the fixture connection: the client's SYN (pkt.c's
+ * default seq) and data, the server's SYN-ACK.
+ */
+#define C0 0x10000001u
+#define C1 (C0 + 1)
+#define C2 (C1 + 333)
+#define S0 0x20000000u
+#define S1 (S0 + 1)
+#define SEQ_ACK(s, a) .tcp_seq = (s), .tcp_ack = (a)
+
 static const struct fixture fixtures[] = {
 	/* TCP: a handshake and data through a new flow. */
 	{ "tcp syn out: new flow, internal port kept", TC,
@@ -141,38 +151,47 @@ static const struct fixture fixtures[] = {
 	  TC_ACT_OK, true, OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_SYN),
 	  STAT_OUT_NEW_FLOW, FLOW_TCP_SYN_SENT },
 	{ "tcp syn-ack in: back to the internal host", XDP,
-	  OUT_PKT(INET, 80, EXT, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK), M_NONE,
-	  XDP_PASS, true, OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK),
+	  OUT_PKT(INET, 80, EXT, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK, SEQ_ACK(S0, C1)),
+	  M_NONE, XDP_PASS, true,
+	  OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK, SEQ_ACK(S0, C1)),
 	  STAT_IN_TRANSLATED, FLOW_TCP_SYN_RECV },
 	{ "tcp data out: existing flow", TC,
-	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK, .payload_len = 333),
+	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK, .payload_len = 333,
+		  SEQ_ACK(C1, S1)),
 	  M_NONE, TC_ACT_OK, true,
-	  OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK, .payload_len = 333),
+	  OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK, .payload_len = 333,
+		  SEQ_ACK(C1, S1)),
 	  STAT_OUT_TRANSLATED, FLOW_TCP_ESTABLISHED },
 	{ "tcp fin out: closing from inside", TC,
-	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_FINACK), M_NONE, TC_ACT_OK,
-	  true, OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_FINACK),
+	  OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_FINACK, SEQ_ACK(C2, S1)),
+	  M_NONE, TC_ACT_OK, true,
+	  OUT_PKT(EXT, 40000, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_FINACK, SEQ_ACK(C2, S1)),
 	  STAT_OUT_TRANSLATED, FLOW_TCP_FIN_OUT },
 	{ "tcp fin in: fin both ways is time_wait", XDP,
-	  OUT_PKT(INET, 80, EXT, 40000, IPPROTO_TCP, .tcp_flags = TCP_FINACK), M_NONE, XDP_PASS,
-	  true, OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP, .tcp_flags = TCP_FINACK),
+	  OUT_PKT(INET, 80, EXT, 40000, IPPROTO_TCP, .tcp_flags = TCP_FINACK, SEQ_ACK(S1, C2 + 1)),
+	  M_NONE, XDP_PASS, true,
+	  OUT_PKT(INET, 80, WEB1, 40000, IPPROTO_TCP, .tcp_flags = TCP_FINACK,
+		  SEQ_ACK(S1, C2 + 1)),
 	  STAT_IN_TRANSLATED, FLOW_TCP_TIME_WAIT },
-	{ "tcp ack out of a flow never seen: picked up as established", TC,
+	{ "tcp ack out of a flow never seen: picked up, tcp_pickup until answered", TC,
 	  OUT_PKT(WEB1, 40100, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK), M_NONE, TC_ACT_OK,
 	  true, OUT_PKT(EXT, 40100, INET, 80, IPPROTO_TCP, .tcp_flags = TCP_ACK),
-	  STAT_OUT_NEW_FLOW, FLOW_TCP_ESTABLISHED },
+	  STAT_OUT_NEW_FLOW, FLOW_TCP_PICKUP },
 	{ "tcp with IP options out: L4 found after the options", TC,
 	  OUT_PKT(WEB1, 40001, INET, 80, IPPROTO_TCP, .ip_opt_words = 3), M_NONE, TC_ACT_OK,
 	  true, OUT_PKT(EXT, 40001, INET, 80, IPPROTO_TCP, .ip_opt_words = 3),
 	  STAT_OUT_NEW_FLOW, FLOW_TCP_SYN_SENT },
 	{ "tcp with IP options in", XDP,
-	  OUT_PKT(INET, 80, EXT, 40001, IPPROTO_TCP, .ip_opt_words = 3, .tcp_flags = TCP_SYNACK),
+	  OUT_PKT(INET, 80, EXT, 40001, IPPROTO_TCP, .ip_opt_words = 3, .tcp_flags = TCP_SYNACK,
+		  SEQ_ACK(S0, C1)),
 	  M_NONE, XDP_PASS, true,
-	  OUT_PKT(INET, 80, WEB1, 40001, IPPROTO_TCP, .ip_opt_words = 3, .tcp_flags = TCP_SYNACK),
+	  OUT_PKT(INET, 80, WEB1, 40001, IPPROTO_TCP, .ip_opt_words = 3, .tcp_flags = TCP_SYNACK,
+		  SEQ_ACK(S0, C1)),
 	  STAT_IN_TRANSLATED, FLOW_TCP_SYN_RECV },
-	{ "tcp rst in: closed", XDP,
-	  OUT_PKT(INET, 80, EXT, 40001, IPPROTO_TCP, .tcp_flags = TCP_RST), M_NONE, XDP_PASS,
-	  true, OUT_PKT(INET, 80, WEB1, 40001, IPPROTO_TCP, .tcp_flags = TCP_RST),
+	{ "tcp rst in, its seq exactly the next: closed", XDP,
+	  OUT_PKT(INET, 80, EXT, 40001, IPPROTO_TCP, .tcp_flags = TCP_RST, .tcp_seq = S1), M_NONE,
+	  XDP_PASS, true,
+	  OUT_PKT(INET, 80, WEB1, 40001, IPPROTO_TCP, .tcp_flags = TCP_RST, .tcp_seq = S1),
 	  STAT_IN_TRANSLATED, FLOW_TCP_CLOSED },
 	{ "tcp syn out after rst: the tuple is reused, syn_sent again", TC,
 	  OUT_PKT(WEB1, 40001, INET, 80, IPPROTO_TCP), M_NONE, TC_ACT_OK, true,
@@ -444,8 +463,10 @@ static void test_port_clash(struct env *e)
 	struct nat_tuple k2 = tuple(WEB2, 40000, INET, 80, IPPROTO_TCP);
 	struct pkt_spec in = OUT_PKT(WEB2, 40000, INET, 80, IPPROTO_TCP);
 	struct pkt_spec out = OUT_PKT(EXT, 0, INET, 80, IPPROTO_TCP);
-	struct pkt_spec reply = OUT_PKT(INET, 80, EXT, 0, IPPROTO_TCP, .tcp_flags = TCP_SYNACK);
-	struct pkt_spec back = OUT_PKT(INET, 80, WEB2, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK);
+	struct pkt_spec reply = OUT_PKT(INET, 80, EXT, 0, IPPROTO_TCP, .tcp_flags = TCP_SYNACK,
+					SEQ_ACK(S0, C1));
+	struct pkt_spec back = OUT_PKT(INET, 80, WEB2, 40000, IPPROTO_TCP, .tcp_flags = TCP_SYNACK,
+				       SEQ_ACK(S0, C1));
 	uint8_t frame[PKT_MAX], obuf[PKT_MAX];
 	struct nat_flow f;
 	size_t len, olen;
@@ -468,8 +489,12 @@ static void test_port_clash(struct env *e)
 	reply.dport = ntohs(f.ext_port);
 	ok = check_packet(e, XDP, frame, pkt_build(&reply, frame), XDP_PASS, &back,
 			  STAT_IN_TRANSLATED);
+	/* web1's flow is in time_wait: the last ack of its close */
 	reply.dport = 40000;
 	back.daddr = WEB1;
+	reply.tcp_flags = back.tcp_flags = TCP_ACK;
+	reply.tcp_seq = back.tcp_seq = S1 + 1;
+	reply.tcp_ack = back.tcp_ack = C2 + 1;
 	ok = check_packet(e, XDP, frame, pkt_build(&reply, frame), XDP_PASS, &back,
 			  STAT_IN_TRANSLATED) && ok;
 	report(ok);

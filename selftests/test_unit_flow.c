@@ -22,7 +22,7 @@
 
 static void test_timeouts(void **state)
 {
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 
 	(void)state;
 	timeouts_default(&c);
@@ -45,7 +45,7 @@ static void test_timeouts(void **state)
 
 static void test_deadline(void **state)
 {
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 	struct nat_flow f = { .last_seen_ns = 100 * SEC, .state = FLOW_TCP_CLOSED };
 
 	(void)state;
@@ -58,6 +58,21 @@ static void test_deadline(void **state)
 	assert_true(flow_expired(&f, &c, 280 * SEC));
 	f.state = 200; /* garbage state: the short default, not out of bounds */
 	assert_int_equal(flow_deadline_ns(&f, &c), 130 * SEC);
+}
+
+/* --max-flows-per-host's default and the host_flows map's size. */
+static void test_host_limit_sizes(void **state)
+{
+	struct xdpgw_config c = { .max_flows = 1048576, .internal_mask = htonl(0xffffff00) };
+
+	(void)state;
+	assert_int_equal(max_flows_per_host_default(262144), 65536);
+	assert_int_equal(max_flows_per_host_default(3), 1);
+	assert_int_equal(host_flows_entries(&c), 256); /* a /24: its 256 addresses */
+	c.internal_mask = htonl(0xff000000);
+	assert_int_equal(host_flows_entries(&c), 65536); /* a /8: a 16th of the table */
+	c.max_flows = 1000;
+	assert_int_equal(host_flows_entries(&c), 256); /* small tables: 256 at least */
 }
 
 /* A flows and a rev map as the programs have them. */
@@ -77,7 +92,7 @@ static int maps_setup(void **state)
 	m.rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
 			       sizeof(struct nat_rev), 64, NULL);
 	assert_true(m.flows >= 0 && m.rev >= 0);
-	assert_int_equal(sweeper_open(&m.sw, m.flows, m.rev, -1), 0);
+	assert_int_equal(sweeper_open(&m.sw, m.flows, m.rev, -1, -1), 0);
 	*state = &m;
 	return 0;
 }
@@ -118,7 +133,7 @@ static bool present(int fd, const struct nat_tuple *k)
 static void test_sweep(void **state)
 {
 	struct maps *m = *state;
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 	struct sweep_result res;
 	struct nat_tuple idle, live, closed;
 
@@ -177,7 +192,7 @@ static void test_sweep_recheck(void **state)
 static void test_sweep_batches(void **state)
 {
 	struct maps *m = *state;
-	struct xdpgw_config c;
+	struct xdpgw_config c = {};
 	struct sweep_result res;
 	int fd_flows, fd_rev;
 	struct sweeper *sw;
@@ -190,7 +205,7 @@ static void test_sweep_batches(void **state)
 				  sizeof(struct nat_flow), 3 * XDPGW_SWEEP_BATCH, NULL);
 	fd_rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
 				sizeof(struct nat_rev), 3 * XDPGW_SWEEP_BATCH, NULL);
-	assert_int_equal(sweeper_open(&sw, fd_flows, fd_rev, -1), 0);
+	assert_int_equal(sweeper_open(&sw, fd_flows, fd_rev, -1, -1), 0);
 	for (i = 0; i < 2 * XDPGW_SWEEP_BATCH + 7; i++) {
 		struct nat_tuple k = { .saddr = htonl(0x0a000000 + i), .daddr = htonl(1),
 				       .sport = htons(1000), .dport = htons(80),
@@ -209,14 +224,51 @@ static void test_sweep_batches(void **state)
 	close(fd_rev);
 }
 
+/* A table of 64 holding 62 flows: the sweep drops the 6 oldest that never
+ * saw a reply (down to 56, EARLY_DROP_LOW/16), none that did.
+ */
+static void test_sweep_early_drop(void **state)
+{
+	struct maps *m = *state;
+	struct xdpgw_config c = { .max_flows = 64 };
+	struct sweep_result res;
+	struct nat_tuple k[62];
+	struct nat_flow f;
+	int i;
+
+	if (!m)
+		skip();
+	timeouts_default(&c);
+	for (i = 0; i < 62; i++) {
+		/* even: replied, older; odd: unreplied, last seen at 100 + i */
+		k[i] = add_flow(m, 3000 + i, FLOW_TCP_ESTABLISHED, (i % 2 ? 100 : 10) * SEC + i);
+		if (i % 2 == 0) {
+			assert_int_equal(bpf_map_lookup_elem(m->flows, &k[i], &f), 0);
+			f.packets_in = 1;
+			assert_int_equal(bpf_map_update_elem(m->flows, &k[i], &f, BPF_EXIST), 0);
+		}
+	}
+	assert_int_equal(sweep_flows(m->sw, m->flows, &c, 200 * SEC, &res), 0);
+	assert_int_equal(res.scanned, 62);
+	assert_int_equal(res.expired, 6);
+	assert_int_equal(res.early_dropped, 6);
+	for (i = 0; i < 62; i++)
+		assert_int_equal(present(m->flows, &k[i]), i % 2 == 0 || i > 11);
+	/* at 56 of 64, below the high mark: nothing more */
+	assert_int_equal(sweep_flows(m->sw, m->flows, &c, 200 * SEC, &res), 0);
+	assert_int_equal(res.expired, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_host_limit_sizes),
 		cmocka_unit_test_setup_teardown(test_sweep, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_recheck, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_batches, maps_setup, maps_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_early_drop, maps_setup, maps_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

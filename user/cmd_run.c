@@ -50,11 +50,16 @@ static const char run_usage[] =
 	"                          attached to the internal interface\n"
 	"      --ports LO-HI       external port range (default 1024-65535)\n"
 	"      --max-flows N       NAT table size in flows (default 262144)\n"
+	"      --max-flows-per-host N  flows one internal address may hold at once\n"
+	"                          (default: a quarter of --max-flows); more are\n"
+	"                          dropped, counted as drop_host_limit\n"
 	"      --timeout STATE=S   idle timeout of flows in STATE, seconds; repeatable.\n"
 	"                          States and defaults: syn_sent=120 syn_recv=60\n"
 	"                          established=432000 fin_out=120 fin_in=120\n"
 	"                          time_wait=120 closed=10 udp_unreplied=30\n"
-	"                          udp_assured=180 icmp_echo=30. Expired flows are\n"
+	"                          udp_assured=180 icmp_echo=30 tcp_pickup=300\n"
+	"                          (made by a packet other than a SYN, until the\n"
+	"                          other side answers). Expired flows are\n"
 	"                          swept every second.\n"
 	"      --keep              on exit leave the programs attached and the maps\n"
 	"                          pinned: translation goes on, flows are kept for the\n"
@@ -95,6 +100,7 @@ enum {
 	OPT_INT_IF,
 	OPT_NO_FAST_PATH,
 	OPT_CONFIG,
+	OPT_MAX_FLOWS_PER_HOST,
 };
 
 static const struct option run_options[] = {
@@ -109,6 +115,7 @@ static const struct option run_options[] = {
 	{ "internal-if", required_argument, NULL, OPT_INT_IF },
 	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "max-flows-per-host", required_argument, NULL, OPT_MAX_FLOWS_PER_HOST },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -182,6 +189,10 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 		break;
 	case OPT_MAX_FLOWS:
 		if (parse_u32(value, 1, 1u << 26, &s->max_flows))
+			bad = "not a number from 1 to 67108864";
+		break;
+	case OPT_MAX_FLOWS_PER_HOST:
+		if (parse_u32(value, 1, 1u << 26, &s->max_flows_per_host))
 			bad = "not a number from 1 to 67108864";
 		break;
 	case OPT_PIN_ROOT:
@@ -396,6 +407,11 @@ static void sweep(const struct instance *in, const struct instance_cfg *cfg,
 			strerror(-err));
 	if (res.expired)
 		stats_add(instance_map_fd(in, XDPGW_MAP_STATS), STAT_EXPIRED, res.expired);
+	if (res.early_dropped)
+		pr_info("%s: flow table nearly full (%llu of %u): dropped the %llu oldest flows "
+			"that never saw a reply\n",
+			cfg->ifname, (unsigned long long)(res.scanned - res.expired + res.early_dropped),
+			cfg->settings.max_flows, (unsigned long long)res.early_dropped);
 	pr_debug("%s: swept %llu flows, %llu expired\n", cfg->ifname,
 		 (unsigned long long)res.scanned, (unsigned long long)res.expired);
 }
@@ -550,6 +566,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		return ret;
 	cli_set_verbosity(common.verbose);
 	cfg.ifname = common.ifname;
+	if (!cfg.settings.max_flows_per_host)
+		cfg.settings.max_flows_per_host = max_flows_per_host_default(set->max_flows);
 
 	cfg.ifindex = iface_index(cfg.ifname);
 	if (cfg.ifindex == -ENODEV) {
@@ -600,7 +618,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		return EXIT_FAIL;
 	}
 	ret = sweeper_open(&sw, instance_map_fd(&in, XDPGW_MAP_FLOWS),
-			   instance_map_fd(&in, XDPGW_MAP_REV), instance_map_fd(&in, XDPGW_MAP_EVENTS));
+			   instance_map_fd(&in, XDPGW_MAP_REV), instance_map_fd(&in, XDPGW_MAP_EVENTS),
+			   instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS));
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));
@@ -618,10 +637,11 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	inet_ntop(AF_INET, &set->internal_net, net, sizeof(net));
 	if (cfg.settings.internal_ifindex)
 		snprintf(fast, sizeof(fast), "fast path from %s", cfg.int_ifname);
-	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows, %s; maps in %s\n",
+	pr_info("xdpgw: %s: %s %s/%d to %s ports %u-%u, max %u flows (%u per host), %s; "
+		"maps in %s\n",
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
-		set->max_flows, fast, dir);
+		set->max_flows, set->max_flows_per_host, fast, dir);
 
 	ret = fast_path_start(&in, &cfg, &fs);
 	if (ret) {

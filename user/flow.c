@@ -22,6 +22,8 @@ void timeouts_default(struct xdpgw_config *cfg)
 		[FLOW_UDP_UNREPLIED] = 30,
 		[FLOW_UDP_ASSURED] = 180,
 		[FLOW_ICMP_ECHO] = 30,
+		/* conntrack's "unacknowledged": a mid-stream pick-up */
+		[FLOW_TCP_PICKUP] = 300,
 	};
 
 	memcpy(cfg->timeout, dflt, sizeof(dflt));
@@ -50,6 +52,19 @@ __u64 flow_deadline_ns(const struct nat_flow *f, const struct xdpgw_config *cfg)
 	__u8 state = f->state < FLOW_STATE__MAX ? f->state : 0;
 
 	return f->last_seen_ns + cfg->timeout[state] * NSEC_PER_SEC;
+}
+
+__u32 max_flows_per_host_default(__u32 max_flows)
+{
+	return max_flows / 4 ? max_flows / 4 : 1;
+}
+
+__u32 host_flows_entries(const struct xdpgw_config *cfg)
+{
+	__u64 hosts = 1ull << (32 - __builtin_popcount(cfg->internal_mask));
+	__u64 most = cfg->max_flows / 16 > 256 ? cfg->max_flows / 16 : 256;
+
+	return hosts < most ? hosts : most;
 }
 
 __u64 monotonic_ns(void)

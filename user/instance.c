@@ -18,6 +18,7 @@
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
 #include "nat_xdp_int.skel.h"
+#include "flow.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"
@@ -30,8 +31,10 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FLOWS, XDPGW_MAP_REV,	   XDPGW_MAP_STATS,
 	XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS, XDPGW_MAP_FRAGS,
 	XDPGW_MAP_FAST_DIRS,
+	XDPGW_MAP_HOST_FLOWS,
 };
-enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS };
+enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
+       FD_HOST_FLOWS };
 
 int instance_unpin(const char *dir)
 {
@@ -97,8 +100,10 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 		   &xdp->rodata->cfg_port_max);
 	xdp->rodata->cfg_ext_ifindex = cfg->ifindex;
 	xdp->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
+	tc->rodata->cfg_max_flows_per_host = cfg->settings.max_flows_per_host;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
-	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows);
+	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows) ?:
+	      bpf_map__set_max_entries(tc->maps.host_flows, host_flows_entries(&cfg->settings));
 	if (err) {
 		nat_xdp__destroy(xdp);
 		nat_tc__destroy(tc);
@@ -217,6 +222,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_SETTINGS] = bpf_map__fd(in->tc->maps.settings);
 	in->fd[FD_EVENTS] = bpf_map__fd(in->tc->maps.events);
 	in->fd[FD_FRAGS] = bpf_map__fd(in->tc->maps.frags);
+	in->fd[FD_HOST_FLOWS] = bpf_map__fd(in->tc->maps.host_flows);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;
@@ -275,6 +281,7 @@ static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_co
 	return a->internal_net == b->internal_net && a->internal_mask == b->internal_mask &&
 	       a->ext_addr == b->ext_addr && a->port_min == b->port_min &&
 	       a->port_max == b->port_max && a->max_flows == b->max_flows &&
+	       a->max_flows_per_host == b->max_flows_per_host &&
 	       a->internal_ifindex == b->internal_ifindex;
 }
 

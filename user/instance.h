@@ -32,7 +32,8 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 7 /* flows, rev, stats, settings, events, frags, fast_dirs */
+#define INSTANCE_NMAPS 8 /* flows, rev, stats, settings, events, frags, fast_dirs,
+			   * host_flows */
 
 struct instance {
 	struct nat_tc *tc;

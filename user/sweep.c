@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "sweep.skel.h"
 #include "flow.h"
+#include "early_drop.h"
 #include "flow_table.h"
 #include "sweep.h"
 
@@ -15,11 +16,13 @@ struct sweeper {
 	__u32 queued;
 	__u64 expired;
 	__u64 longest_batch_ns;
+	struct early_drop early;
 	__u32 index[XDPGW_SWEEP_BATCH]; /* 0, 1, 2, ...: the array's keys */
 	struct sweep_candidate queue[XDPGW_SWEEP_BATCH];
 };
 
-int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd)
+int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd,
+		 int host_flows_fd)
 {
 	struct sweeper *sw = calloc(1, sizeof(*sw));
 	struct bpf_map *map;
@@ -39,6 +42,8 @@ int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd)
 	err = bpf_map__reuse_fd(sw->skel->maps.flows, flows_fd) ?:
 	      bpf_map__reuse_fd(sw->skel->maps.rev, rev_fd) ?:
 	      (events_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.events, events_fd) : 0) ?:
+	      (host_flows_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.host_flows, host_flows_fd) :
+				    0) ?:
 	      sweep__load(sw->skel);
 	if (err)
 		goto fail;
@@ -58,6 +63,7 @@ void sweeper_close(struct sweeper *sw)
 	if (!sw)
 		return;
 	sweep__destroy(sw->skel);
+	early_drop_free(&sw->early);
 	free(sw);
 }
 
@@ -107,8 +113,27 @@ static int scan_one(const struct nat_tuple *key, const struct nat_flow *flow, vo
 
 	s->scanned++;
 	if (!flow_expired(flow, s->cfg, s->now))
-		return 0;
+		return early_drop_note(&s->sw->early, key, flow);
 	return sweeper_expire(s->sw, key, flow->last_seen_ns) < 0 ? -EIO : 0;
+}
+
+/* The table nearly full after the expiry: the oldest unreplied flows go,
+ * through the same re-check (a packet since, a reply say, keeps one).
+ */
+static int sweep_early_drop(struct sweeper *sw, __u64 live, __u32 max_flows,
+			    struct sweep_result *res)
+{
+	size_t i, n = early_drop_pick(&sw->early, live, max_flows);
+	__u64 before = sw->expired;
+	int ret = sw->expired;
+
+	for (i = 0; i < n && ret >= 0; i++)
+		ret = sweeper_expire(sw, &sw->early.unreplied[i].key,
+				     sw->early.unreplied[i].last_seen_ns);
+	if (ret >= 0)
+		ret = sweeper_flush(sw);
+	res->early_dropped = ret >= 0 ? sw->expired - before : 0;
+	return ret;
 }
 
 int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg,
@@ -120,8 +145,12 @@ int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg
 	sw->expired = 0;
 	sw->queued = 0;
 	sw->longest_batch_ns = 0;
+	res->early_dropped = 0;
+	early_drop_reset(&sw->early);
 	err = flow_table_walk(flows_fd, scan_one, &s);
 	expired = sweeper_flush(sw);
+	if (!err && expired >= 0)
+		expired = sweep_early_drop(sw, s.scanned - expired, cfg->max_flows, res);
 	res->scanned = s.scanned;
 	res->expired = expired > 0 ? expired : 0;
 	res->longest_batch_ns = sw->longest_batch_ns;

@@ -18,12 +18,16 @@ struct sweep_result {
 	__u64 scanned;
 	__u64 expired;
 	__u64 longest_batch_ns; /* the longest single BPF_PROG_RUN of deletes */
+	__u64 early_dropped; /* of expired: unreplied flows dropped early (early_drop.h) */
 };
 
 /* Load the expire program, working on the given flows and rev maps, and
- * telling `xdpgw watch` through events_fd (-1: a private ring buffer).
+ * telling `xdpgw watch` through events_fd (-1: a private ring buffer);
+ * each deleted flow is given back to its host's count in host_flows_fd
+ * (-1: a private map).
  */
-int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd, int events_fd);
+int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd, int events_fd,
+		 int host_flows_fd);
 void sweeper_close(struct sweeper *sw);
 
 /* Queue one flow the scan found expired (its key and the last_seen_ns it
@@ -33,7 +37,10 @@ void sweeper_close(struct sweeper *sw);
 int sweeper_expire(struct sweeper *sw, const struct nat_tuple *key, __u64 last_seen_ns);
 int sweeper_flush(struct sweeper *sw);
 
-/* Scan the table and delete the flows idle past their state's timeout. */
+/* Scan the table and delete the flows idle past their state's timeout;
+ * then, if the table (cfg->max_flows) is still nearly full, the oldest
+ * flows that never saw a reply (early_drop.h).
+ */
 int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg,
 		__u64 now_ns, struct sweep_result *res);
 

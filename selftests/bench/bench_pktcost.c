@@ -123,6 +123,45 @@ static double fast_cost(int prog, struct pkt_spec *spec, int ingress)
 	return sum / (done / FAST_BATCH);
 }
 
+/*
+ * The fast path for TCP: a handshake through tc and XDP ingress makes the
+ * flow established, then a data segment each way runs repeatedly (a
+ * retransmission from the second run on: still in the window).
+ */
+static void tcp_fast_rows(struct nat_tc *tc, struct nat_xdp *xdp, struct nat_xdp_int *xint,
+			  struct pkt_spec out, struct pkt_spec in, int inside, int ext)
+{
+	int tc_fd = bpf_program__fd(tc->progs.xdpgw_egress);
+	int xdp_fd = bpf_program__fd(xdp->progs.xdpgw_ingress);
+	int stats_fd = bpf_map__fd(tc->maps.stats);
+	uint8_t frame[PKT_MAX];
+	__u64 before;
+	double ns;
+
+	out.proto = in.proto = IPPROTO_TCP;
+	out.sport = in.dport = 5001;
+	out.dport = in.sport = 443;
+	out.payload_len = in.payload_len = 0;
+	out.tcp_flags = 0x02, out.tcp_seq = 1000, out.tcp_wscale = 8; /* SYN, scale 7 */
+	cost(tc_fd, frame, pkt_build(&out, frame), 1, false);
+	in.tcp_flags = 0x12, in.tcp_seq = 5000, in.tcp_ack = 1001, in.tcp_wscale = 8;
+	bench_ifindex = ext;
+	cost(xdp_fd, frame, pkt_build(&in, frame), 1, true);
+	out.tcp_flags = 0x10, out.tcp_seq = 1001, out.tcp_ack = 5001, out.tcp_wscale = 0;
+	cost(tc_fd, frame, pkt_build(&out, frame), 1, false);
+
+	out.payload_len = in.payload_len = 64;
+	in.tcp_flags = 0x10, in.tcp_seq = 5001, in.tcp_ack = 1065, in.tcp_wscale = 0;
+	before = stat_read_one(stats_fd, STAT_FAST_OUT);
+	ns = fast_cost(bpf_program__fd(xint->progs.xdpgw_internal), &out, inside);
+	record("xdp fast path out: tcp, established", ns,
+	       stat_read_one(stats_fd, STAT_FAST_OUT) - before == runs);
+	before = stat_read_one(stats_fd, STAT_FAST_IN);
+	ns = fast_cost(xdp_fd, &in, ext);
+	record("xdp fast path in: tcp, established", ns,
+	       stat_read_one(stats_fd, STAT_FAST_IN) - before == runs);
+}
+
 /* The fast path's rows: an instance of its own, with the fast path on. */
 static void fast_rows(struct instance_cfg cfg, struct pkt_spec out, struct pkt_spec in)
 {
@@ -159,6 +198,7 @@ static void fast_rows(struct instance_cfg cfg, struct pkt_spec out, struct pkt_s
 	ns = fast_cost(bpf_program__fd(xdp->progs.xdpgw_ingress), &in, ext);
 	record("xdp fast path in: translate, fib, redirect", ns,
 	       stat_read_one(stats_fd, STAT_FAST_IN) - before == runs);
+	tcp_fast_rows(tc, xdp, xint, out, in, inside, ext);
 	bench_ifindex = inside;
 out:
 	nat_xdp_int__destroy(xint);

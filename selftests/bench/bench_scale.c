@@ -391,7 +391,7 @@ static int sweeps(const struct nat *nat, double *scan_s, double *expire_s)
 	__u64 now = monotonic_ns();
 	struct sweeper *sw;
 
-	if (sweeper_open(&sw, nat->flows_fd, nat->rev_fd, -1)) {
+	if (sweeper_open(&sw, nat->flows_fd, nat->rev_fd, -1, -1)) {
 		perror("loading the sweep program");
 		return -1;
 	}

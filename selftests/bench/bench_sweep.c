@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	}
 	printf("%-34s %9s %9s %10s %10s %11s %12s\n", "sweep", "flows", "expired", "cpu_s",
 	       "wall_s", "cpu_ns/flow", "longest_ms");
-	if (sweeper_open(&sw, flows_fd, rev_fd, -1)) {
+	if (sweeper_open(&sw, flows_fd, rev_fd, -1, -1)) {
 		perror("loading the sweep program");
 		return 1;
 	}

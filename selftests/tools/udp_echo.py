@@ -4,7 +4,7 @@
 
 usage: udp_echo.py server PORT [--log FILE]
        udp_echo.py client HOST PORT TAG [--size N] [--timeout S] [--tries N]
-                          [--sport PORT]
+                          [--sport PORT] [--src ADDR]
        udp_echo.py burst HOST PORT LO-HI [--timeout S]
 
 The server echoes every datagram and appends "IP PORT TAG" to FILE, TAG being
@@ -39,8 +39,8 @@ def client(args):
     payload += bytes(i % 251 for i in range(max(0, args.size - len(payload))))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(args.timeout)
-    if args.sport:
-        s.bind(("0.0.0.0", args.sport))
+    if args.sport or args.src:
+        s.bind((args.src or "0.0.0.0", args.sport))
     s.connect((args.host, args.port))
     for _ in range(args.tries):
         s.send(payload)
@@ -101,6 +101,7 @@ def main():
     pc.add_argument("--timeout", type=float, default=1.0)
     pc.add_argument("--tries", type=int, default=3)
     pc.add_argument("--sport", type=int, default=0, help="source port to send from")
+    pc.add_argument("--src", default="", help="source address to send from")
     pb = sub.add_parser("burst")
     pb.add_argument("host")
     pb.add_argument("port", type=int)
