@@ -43,17 +43,6 @@ static const char status_usage[] =
 #define STATUS_MAX 64 /* instances listed */
 #define ANSWER_MAX 65536 /* the daemon's answer */
 
-enum { P_TCP, P_UDP, P_ICMP, P__MAX };
-static const char *const proto_names[P__MAX] = { "tcp", "udp", "icmp" };
-
-/* What the walk of the flows map found. */
-struct table_use {
-	__u64 flows;
-	__u64 flows_by_proto[P__MAX];
-	__u64 ports[P__MAX]; /* distinct external ports (echo ids) */
-	unsigned char seen[P__MAX][65536 / 8];
-};
-
 struct status {
 	const char *ifname;
 	char dir[PATH_MAX];
@@ -62,29 +51,15 @@ struct status {
 	const char *xdp_mode, *tc, *int_xdp_mode;
 	char driver[32], int_driver[32];
 	__u32 fast[FAST_DIR__MAX]; /* enum fast_state; FAST_STATE__MAX: unknown */
-	struct table_use *use;
+	struct flow_census *use;
 	bool table_ok;
 	int pid; /* of the daemon; 0: none */
 	char *daemon; /* its answer (JSON object), or NULL */
 };
 
-static int proto_index(__u8 proto)
-{
-	return proto == IPPROTO_TCP ? P_TCP : proto == IPPROTO_UDP ? P_UDP : P_ICMP;
-}
-
 static int count_flow(const struct nat_tuple *key, const struct nat_flow *f, void *ctx)
 {
-	struct table_use *u = ctx;
-	int p = proto_index(key->proto);
-	__u16 port = ntohs(f->ext_port);
-
-	u->flows++;
-	u->flows_by_proto[p]++;
-	if (!(u->seen[p][port / 8] & (1 << port % 8))) {
-		u->seen[p][port / 8] |= 1 << port % 8;
-		u->ports[p]++;
-	}
+	flow_census_add(ctx, key, f);
 	return 0;
 }
 
@@ -164,7 +139,7 @@ static __u32 pool_size(const struct status *st)
 static void print_text(const struct status *st)
 {
 	char ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
-	const struct table_use *u = st->use;
+	const struct flow_census *u = st->use;
 	int i;
 
 	inet_ntop(AF_INET, &st->set.ext_addr, ext, sizeof(ext));
@@ -194,12 +169,12 @@ static void print_text(const struct status *st)
 	}
 	if (st->table_ok) {
 		printf("  flows       %llu of %u (", (unsigned long long)u->flows, st->set.max_flows);
-		for (i = 0; i < P__MAX; i++)
-			printf("%s%s %llu", i ? ", " : "", proto_names[i],
+		for (i = 0; i < CENSUS__PROTOS; i++)
+			printf("%s%s %llu", i ? ", " : "", census_proto_names[i],
 			       (unsigned long long)u->flows_by_proto[i]);
 		printf(")\n  ports       %s:", ext);
-		for (i = 0; i < P__MAX; i++)
-			printf("%s %s %llu", i ? "," : "", proto_names[i],
+		for (i = 0; i < CENSUS__PROTOS; i++)
+			printf("%s %s %llu", i ? "," : "", census_proto_names[i],
 			       (unsigned long long)u->ports[i]);
 		printf(" of %u (%u-%u)\n", pool_size(st), st->set.port_min, st->set.port_max);
 	} else {
@@ -213,7 +188,7 @@ static void print_text(const struct status *st)
 static void print_json(const struct status *st, bool first)
 {
 	char ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
-	const struct table_use *u = st->use;
+	const struct flow_census *u = st->use;
 	int i;
 
 	inet_ntop(AF_INET, &st->set.ext_addr, ext, sizeof(ext));
@@ -248,12 +223,12 @@ static void print_json(const struct status *st, bool first)
 	if (st->table_ok) {
 		printf(",\"flows\":{\"in_use\":%llu,\"capacity\":%u", (unsigned long long)u->flows,
 		       st->set.max_flows);
-		for (i = 0; i < P__MAX; i++)
-			printf(",\"%s\":%llu", proto_names[i],
+		for (i = 0; i < CENSUS__PROTOS; i++)
+			printf(",\"%s\":%llu", census_proto_names[i],
 			       (unsigned long long)u->flows_by_proto[i]);
 		printf("},\"ports\":[{\"address\":\"%s\",\"pool\":%u", ext, pool_size(st));
-		for (i = 0; i < P__MAX; i++)
-			printf(",\"%s\":%llu", proto_names[i], (unsigned long long)u->ports[i]);
+		for (i = 0; i < CENSUS__PROTOS; i++)
+			printf(",\"%s\":%llu", census_proto_names[i], (unsigned long long)u->ports[i]);
 		printf("}]");
 	}
 	if (st->pid > 0)

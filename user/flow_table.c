@@ -2,11 +2,38 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include "flow_table.h"
 
 /* Big enough that a sweep of 1M flows takes a few hundred syscalls. */
 #define WALK_BATCH 4096
+
+const char *const census_proto_names[CENSUS__PROTOS] = { "tcp", "udp", "icmp" };
+
+void flow_census_reset(struct flow_census *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void flow_census_add(struct flow_census *c, const struct nat_tuple *key,
+		     const struct nat_flow *flow)
+{
+	int p = key->proto == IPPROTO_TCP ? CENSUS_TCP :
+		key->proto == IPPROTO_UDP ? CENSUS_UDP : CENSUS_ICMP;
+	__u16 port = ntohs(flow->ext_port);
+
+	c->flows++;
+	c->by_proto[p]++;
+	if (flow->state < FLOW_STATE__MAX)
+		c->by_state[flow->state]++;
+	if (!(c->seen[p][port / 8] & (1 << port % 8))) {
+		c->seen[p][port / 8] |= 1 << port % 8;
+		c->ports[p]++;
+	}
+}
 
 int flow_table_walk(int flows_fd, flow_fn fn, void *ctx)
 {

@@ -14,4 +14,20 @@ typedef int (*flow_fn)(const struct nat_tuple *key, const struct nat_flow *flow,
  */
 int flow_table_walk(int flows_fd, flow_fn fn, void *ctx);
 
+/* What a walk saw of the table, for `xdpgw status` and /metrics. */
+enum { CENSUS_TCP, CENSUS_UDP, CENSUS_ICMP, CENSUS__PROTOS };
+extern const char *const census_proto_names[CENSUS__PROTOS];
+
+struct flow_census {
+	__u64 flows;
+	__u64 by_state[FLOW_STATE__MAX];
+	__u64 by_proto[CENSUS__PROTOS];
+	__u64 ports[CENSUS__PROTOS]; /* distinct external ports (echo ids) */
+	unsigned char seen[CENSUS__PROTOS][65536 / 8]; /* which ports, a bit each */
+};
+
+void flow_census_reset(struct flow_census *c);
+void flow_census_add(struct flow_census *c, const struct nat_tuple *key,
+		     const struct nat_flow *flow);
+
 #endif

@@ -17,6 +17,7 @@ struct sweeper {
 	__u64 expired;
 	__u64 longest_batch_ns;
 	struct early_drop early;
+	struct flow_census census; /* of the last scan */
 	__u32 index[XDPGW_SWEEP_BATCH]; /* 0, 1, 2, ...: the array's keys */
 	struct sweep_candidate queue[XDPGW_SWEEP_BATCH];
 };
@@ -112,6 +113,7 @@ static int scan_one(const struct nat_tuple *key, const struct nat_flow *flow, vo
 	struct scan *s = ctx;
 
 	s->scanned++;
+	flow_census_add(&s->sw->census, key, flow);
 	if (!flow_expired(flow, s->cfg, s->now))
 		return early_drop_note(&s->sw->early, key, flow);
 	return sweeper_expire(s->sw, key, flow->last_seen_ns) < 0 ? -EIO : 0;
@@ -147,6 +149,7 @@ int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg
 	sw->longest_batch_ns = 0;
 	res->early_dropped = 0;
 	early_drop_reset(&sw->early);
+	flow_census_reset(&sw->census);
 	err = flow_table_walk(flows_fd, scan_one, &s);
 	expired = sweeper_flush(sw);
 	if (!err && expired >= 0)
@@ -154,5 +157,6 @@ int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg
 	res->scanned = s.scanned;
 	res->expired = expired > 0 ? expired : 0;
 	res->longest_batch_ns = sw->longest_batch_ns;
+	res->census = &sw->census;
 	return err ?: (expired < 0 ? expired : 0);
 }

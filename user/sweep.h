@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 #include "xdpgw.h"
+#include "flow_table.h"
 
 struct sweeper;
 
@@ -19,6 +20,7 @@ struct sweep_result {
 	__u64 expired;
 	__u64 longest_batch_ns; /* the longest single BPF_PROG_RUN of deletes */
 	__u64 early_dropped; /* of expired: unreplied flows dropped early (early_drop.h) */
+	const struct flow_census *census; /* the table as the scan saw it (the sweeper's) */
 };
 
 /* Load the expire program, working on the given flows and rev maps, and
