@@ -171,7 +171,7 @@ static void print_text(const struct status *st)
 		printf("  flows       %llu of %u (", (unsigned long long)u->flows, st->set.max_flows);
 		for (i = 0; i < CENSUS__PROTOS; i++)
 			printf("%s%s %llu", i ? ", " : "", census_proto_names[i],
-			       (unsigned long long)u->flows_by_proto[i]);
+			       (unsigned long long)u->by_proto[i]);
 		printf(")\n  ports       %s:", ext);
 		for (i = 0; i < CENSUS__PROTOS; i++)
 			printf("%s %s %llu", i ? "," : "", census_proto_names[i],
@@ -225,7 +225,7 @@ static void print_json(const struct status *st, bool first)
 		       st->set.max_flows);
 		for (i = 0; i < CENSUS__PROTOS; i++)
 			printf(",\"%s\":%llu", census_proto_names[i],
-			       (unsigned long long)u->flows_by_proto[i]);
+			       (unsigned long long)u->by_proto[i]);
 		printf("},\"ports\":[{\"address\":\"%s\",\"pool\":%u", ext, pool_size(st));
 		for (i = 0; i < CENSUS__PROTOS; i++)
 			printf(",\"%s\":%llu", census_proto_names[i], (unsigned long long)u->ports[i]);
