@@ -48,6 +48,14 @@ static const char run_usage[] =
 	"                          attached to the internal interface\n"
 	"      --ports LO-HI       external port range (default 1024-65535)\n"
 	"      --max-flows N       NAT table size in flows (default 262144)\n"
+	"      --filtering MODE    which inbound packets to a mapped external port\n"
+	"                          are let in (RFC 4787): address-port-dependent\n"
+	"                          (default: replies to where a flow went),\n"
+	"                          address-dependent (from any port of an address\n"
+	"                          the internal endpoint sent to), endpoint-independent\n"
+	"                          (from anywhere). Mapping is always endpoint-\n"
+	"                          independent: one external port per internal\n"
+	"                          address:port, whatever the destination\n"
 	"      --timeout STATE=S   idle timeout of flows in STATE, seconds; repeatable.\n"
 	"                          States and defaults: syn_sent=120 syn_recv=60\n"
 	"                          established=432000 fin_out=120 fin_in=120\n"
@@ -93,6 +101,7 @@ enum {
 	OPT_INT_IF,
 	OPT_NO_FAST_PATH,
 	OPT_CONFIG,
+	OPT_FILTERING,
 };
 
 static const struct option run_options[] = {
@@ -107,10 +116,30 @@ static const struct option run_options[] = {
 	{ "internal-if", required_argument, NULL, OPT_INT_IF },
 	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "filtering", required_argument, NULL, OPT_FILTERING },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
 };
+
+/* --filtering's values, by enum nat_filtering. */
+static const char *const filtering_names[FILTER__MAX] = {
+	[FILTER_ADDRESS_PORT_DEPENDENT] = "address-port-dependent",
+	[FILTER_ADDRESS_DEPENDENT] = "address-dependent",
+	[FILTER_ENDPOINT_INDEPENDENT] = "endpoint-independent",
+};
+
+static int filtering_parse(const char *s, __u8 *mode)
+{
+	__u8 i;
+
+	for (i = 0; i < FILTER__MAX; i++)
+		if (!strcmp(s, filtering_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -197,6 +226,11 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 	case OPT_TIMEOUT:
 		if (timeout_parse(value, s))
 			bad = "not STATE=SECONDS with a state `xdpgw run --help` lists";
+		break;
+	case OPT_FILTERING:
+		if (filtering_parse(value, &s->filtering))
+			bad = "not endpoint-independent, address-dependent or "
+			      "address-port-dependent";
 		break;
 	}
 	if (bad)
@@ -562,8 +596,14 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		close(lock);
 		return EXIT_FAIL;
 	}
-	ret = sweeper_open(&sw, instance_map_fd(&in, XDPGW_MAP_FLOWS),
-			   instance_map_fd(&in, XDPGW_MAP_REV), instance_map_fd(&in, XDPGW_MAP_EVENTS));
+	ret = sweeper_open_maps(&sw, &(struct sweep_maps){
+		.flows = instance_map_fd(&in, XDPGW_MAP_FLOWS),
+		.rev = instance_map_fd(&in, XDPGW_MAP_REV),
+		.events = instance_map_fd(&in, XDPGW_MAP_EVENTS),
+		.mappings = instance_map_fd(&in, XDPGW_MAP_MAPPINGS),
+		.port_owner = instance_map_fd(&in, XDPGW_MAP_PORT_OWNER),
+		.port_bitmap = instance_map_fd(&in, XDPGW_MAP_PORT_BITMAP),
+		.peers = instance_map_fd(&in, XDPGW_MAP_PEERS) });
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));
@@ -585,6 +625,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
 		set->max_flows, fast, dir);
+	pr_info("xdpgw: %s: endpoint-independent mapping, %s filtering\n", cfg.ifname,
+		filtering_names[set->filtering < FILTER__MAX ? set->filtering : 0]);
 
 	ret = serve(&in, &cfg, sfd, sw, conf, pg);
 	if (pg && proxy_stop(pg) && !ret)

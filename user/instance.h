@@ -31,7 +31,8 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 6 /* flows, rev, stats, settings, events, frags */
+#define INSTANCE_NMAPS 10 /* flows, rev, stats, settings, events, frags, mappings,
+			    * port_owner, port_bitmap, peers */
 
 struct instance {
 	struct nat_tc *tc;
