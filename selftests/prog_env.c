@@ -44,10 +44,18 @@ static int env_load(struct env *e, const struct instance_cfg *cfg)
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex)
 {
+	return env_open_filtering(e, ports, max_flows, ext_ifindex, int_ifindex,
+				  FILTER_ADDRESS_PORT_DEPENDENT);
+}
+
+int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		       int int_ifindex, enum nat_filtering filtering)
+{
 	static int serial;
 	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
 				    .ifindex = ext_ifindex,
-				    .settings.internal_ifindex = int_ifindex };
+				    .settings.internal_ifindex = int_ifindex,
+				    .settings.filtering = filtering };
 	char root[PATH_MAX - 64];
 	memset(e, 0, sizeof(*e));
 	e->ext_ifindex = ext_ifindex;

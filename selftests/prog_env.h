@@ -47,6 +47,9 @@ struct env {
  */
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex);
+/* The same with an inbound filtering mode (env_open: the default). */
+int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		       int int_ifindex, enum nat_filtering filtering);
 void env_close(struct env *e);
 /* A counter summed over CPUs; ~0 when unreadable. */
 __u64 stat_total(struct env *e, enum xdpgw_stat idx);
