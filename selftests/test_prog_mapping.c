@@ -124,6 +124,8 @@ static bool mapping_is(struct env *e, const char *addr, uint16_t port, uint8_t p
 static void test_endpoint_independent(void)
 {
 	struct pkt_spec p = OUT_PKT(WEB1, 50000, INET, 7001, IPPROTO_UDP, .payload_len = 20);
+	struct nat_endpoint claimed = endpoint(WEB1, 9000, IPPROTO_UDP);
+	struct nat_port_key pk = { .port = htons(9000), .proto = IPPROTO_UDP };
 	uint16_t web, web2, web2b, id1, id2;
 	struct env e;
 	bool ok;
@@ -154,6 +156,16 @@ static void test_endpoint_independent(void)
 	ok = ASSERT_EQ(id1, 7777, "identifier kept") && ASSERT_EQ(id2, 7777, "the same for both") &&
 	     ASSERT_TRUE(send_out(&e, &p) != 7777, "another host's 7777: another identifier") &&
 	     mapping_is(&e, WEB1, 7777, IPPROTO_ICMP, 7777, 2);
+	report(ok);
+
+	/* Another CPU has just claimed 9000 and not yet set its bit: the
+	 * owner entry alone must keep the port from a second endpoint.
+	 */
+	test_name = "a claimed port not yet in the bitmap: not given to another host";
+	p = (struct pkt_spec)OUT_PKT(WEB2, 9000, INET, 53, IPPROTO_UDP);
+	ok = ASSERT_EQ(bpf_map_update_elem(map_fd(&e, "port_owner"), &pk, &claimed, BPF_NOEXIST),
+		       0, "claim 9000 for web") &&
+	     ASSERT_TRUE(send_out(&e, &p) != 9000, "web2:9000 gets another port");
 	report(ok);
 	env_close(&e);
 }
