@@ -89,13 +89,13 @@ static __always_inline int mapping_get(const struct nat_endpoint *ep, __be16 *ex
 
 /*
  * Insert the flow of an outbound tuple whose mapping reference (and peer
- * count) is taken, leaving with ext_port: the reverse entry first with
- * BPF_NOEXIST, then the forward entry. If the forward insert fails the
- * reverse entry is removed again, so neither half ever exists alone; a
- * failure gives the references back.
+ * count) is taken, leaving with ext_port, in state (0: none yet): the
+ * reverse entry first with BPF_NOEXIST, then the forward entry. If the
+ * forward insert fails the reverse entry is removed again, so neither half
+ * ever exists alone; a failure gives the references back.
  */
 static __always_inline struct nat_flow *flow_insert(const struct nat_tuple *out,
-						    __be16 ext_port, int *err)
+						    __be16 ext_port, __u8 state, int *err)
 {
 	struct nat_tuple rk = nat_reply_tuple(out, cfg_ext_addr, ext_port);
 	struct nat_rev rv = { .orig = *out };
@@ -119,6 +119,7 @@ static __always_inline struct nat_flow *flow_insert(const struct nat_tuple *out,
 claimed:
 	f.ext_addr = cfg_ext_addr;
 	f.ext_port = rk.dport;
+	f.state = state;
 	f.created_ns = now;
 	f.last_seen_ns = now;
 	ret = bpf_map_update_elem(&flows, out, &f, BPF_NOEXIST);
@@ -157,7 +158,7 @@ static __always_inline struct nat_flow *flow_create(const struct nat_tuple *out,
 		*err = FLOW_TABLE_FULL;
 		return NULL;
 	}
-	return flow_insert(out, ext_port, err);
+	return flow_insert(out, ext_port, 0, err);
 }
 
 /*
@@ -180,6 +181,7 @@ static __always_inline enum xdpgw_stat flow_create_inbound(const struct packet *
 	struct nat_mapping *m;
 	struct nat_tuple out = {};
 	int err = 0;
+	__u8 state;
 
 	if (cfg_filtering == FILTER_ADDRESS_PORT_DEPENDENT || in->proto == IPPROTO_ICMP)
 		return STAT_IN_NO_FLOW;
@@ -206,8 +208,14 @@ static __always_inline enum xdpgw_stat flow_create_inbound(const struct packet *
 		mapping_put(&out);
 		return STAT_DROP_TABLE_FULL;
 	}
-	if (!flow_insert(&out, in->dport, &err))
+	/* A SYN from outside starts in syn_recv (its short timeout), as a
+	 * SYN-ACK in does; the internal host's answer makes it established.
+	 */
+	state = in->proto == IPPROTO_TCP ? FLOW_TCP_SYN_RECV : 0;
+	if (!flow_insert(&out, in->dport, state, &err))
 		return err == FLOW_TABLE_FULL ? STAT_DROP_TABLE_FULL : STAT_IN_FILTERED;
+	if (state) /* flow_track sees no change of state to report */
+		flow_event(FLOW_EV_NEW, &out, cfg_ext_addr, in->dport, state, 0);
 	*r = bpf_map_lookup_elem(&rev, in);
 	return *r ? STAT_IN_NEW_FLOW : STAT_ERROR;
 }

@@ -278,6 +278,16 @@ static bool filter_one(struct env *e, enum nat_filtering mode, const struct filt
 	if (stat == STAT_IN_NEW_FLOW) /* the flow web would have made, on its mapping */
 		ok = ok && ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &k, &f), 0, "new flow") &&
 		     ASSERT_EQ(ntohs(f.ext_port), c->dport, "on the mapping's port");
+	if (stat == STAT_IN_NEW_FLOW && c->proto == IPPROTO_TCP) {
+		/* syn_recv until web answers; its SYN-ACK leaves on the mapping */
+		struct pkt_spec synack = OUT_PKT(WEB1, c->dport, c->from, c->sport, IPPROTO_TCP,
+						 .tcp_flags = TCP_SYNACK);
+
+		ok = ok && ASSERT_EQ(f.state, FLOW_TCP_SYN_RECV, "state after the SYN in") &&
+		     ASSERT_EQ(send_out(e, &synack), c->dport, "SYN-ACK out on the mapping") &&
+		     ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &k, &f), 0, "flow") &&
+		     ASSERT_EQ(f.state, FLOW_TCP_ESTABLISHED, "state after the SYN-ACK out");
+	}
 	else if (!translated)
 		ok = ok && ASSERT_TRUE(bpf_map_lookup_elem(e->flows_fd, &k, &f), "no flow made");
 	return ok;
