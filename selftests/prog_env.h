@@ -53,6 +53,7 @@ int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ex
 void env_close(struct env *e);
 /* A counter summed over CPUs; ~0 when unreadable. */
 __u64 stat_total(struct env *e, enum xdpgw_stat idx);
+/* Entries of a map whose keys are at most 16 bytes (a nat_tuple). */
 int map_count(int fd);
 /* Run one program on a frame (arriving on the hook's interface); returns
  * the verdict or -errno.
