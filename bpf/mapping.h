@@ -6,7 +6,8 @@
  * and a port belongs to one endpoint only (REQ-3, no port overloading).
  *
  *   mappings    endpoint -> external port, refs (flows using it)
- *   port_owner  external port -> endpoint; a BPF_NOEXIST insert claims it
+ *   port_owner  external port -> endpoint, a slot each; a compare-and-swap
+ *               from 0 claims it
  *   port_bitmap the owned ports, a bit each: the allocator's hint
  *   peers       (address-dependent filtering) remote addresses per port
  *
@@ -60,45 +61,65 @@ static __always_inline struct nat_endpoint endpoint_of(const struct nat_tuple *o
 	return ep;
 }
 
-/* The bitmap word of a port (host order) of a protocol. */
-static __always_inline __u64 *port_word(__u8 proto, __u32 port)
+/*
+ * Ports are addressed by their protocol's base (xdpgw_port_slot(proto, 0),
+ * computed once per packet) plus the port (host order): the verifier then
+ * walks one path through the allocator's loops, not one per protocol.
+ */
+static __always_inline __u32 port_base(__u8 proto)
 {
-	__u32 block = proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 : 2;
-	__u32 k = block * XDPGW_PORT_WORDS + (port >> 6);
+	return xdpgw_port_slot(proto, 0);
+}
+
+/* The bitmap word of a port. */
+static __always_inline __u64 *port_word(__u32 base, __u32 port)
+{
+	__u32 k = (base + (port & 0xffff)) >> 6;
 
 	return bpf_map_lookup_elem(&port_bitmap, &k);
 }
 
-/* Claim an external port for ep: 0, -EEXIST when it is owned, or another
- * -errno (port_owner full).
- */
-static __always_inline int port_claim(const struct nat_endpoint *ep, __u32 port)
+/* The owner slot of a port. */
+static __always_inline __u64 *port_slot(__u32 base, __u32 port)
 {
-	struct nat_port_key k = { .port = bpf_htons(port), .proto = ep->proto };
-	__u64 *w;
-	int ret;
+	__u32 k = base + (port & 0xffff);
 
-	ret = bpf_map_update_elem(&port_owner, &k, ep, BPF_NOEXIST);
-	if (ret)
-		return ret;
-	w = port_word(ep->proto, port);
-	if (w)
-		__sync_fetch_and_or(w, 1ull << (port & 63));
-	return 0;
+	return bpf_map_lookup_elem(&port_owner, &k);
 }
 
-/* Give a port back: its bit first, then the owner entry, so that a set bit
+static __always_inline __u64 endpoint_word(const struct nat_endpoint *ep)
+{
+	__u64 w;
+
+	__builtin_memcpy(&w, ep, sizeof(w));
+	return w; /* never 0: proto is not */
+}
+
+/* Claim an external port for ep; false when it is owned. */
+static __always_inline bool port_claim(const struct nat_endpoint *ep, __u32 base, __u32 port)
+{
+	__u64 *slot = port_slot(base, port), *w;
+
+	if (!slot || __sync_val_compare_and_swap(slot, 0, endpoint_word(ep)) != 0)
+		return false;
+	w = port_word(base, port);
+	if (w)
+		__sync_fetch_and_or(w, 1ull << (port & 63));
+	return true;
+}
+
+/* Give a port back: its bit first, then the owner slot, so that a set bit
  * always means an owned port (a clear one may be a port just claimed).
  */
 static __always_inline void port_release(__u8 proto, __be16 ext_port)
 {
-	struct nat_port_key k = { .port = ext_port, .proto = proto };
-	__u32 port = bpf_ntohs(ext_port);
-	__u64 *w = port_word(proto, port);
+	__u32 port = bpf_ntohs(ext_port), base = port_base(proto);
+	__u64 *w = port_word(base, port), *slot = port_slot(base, port);
 
 	if (w)
 		__sync_fetch_and_and(w, ~(1ull << (port & 63)));
-	bpf_map_delete_elem(&port_owner, &k);
+	if (slot)
+		__sync_fetch_and_and(slot, 0);
 }
 
 /* Drop a flow's reference on its mapping; the last one frees the mapping

@@ -74,14 +74,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mappings SEC(".maps");
 
-/* Its index by external port: who owns each port. Inserting here with
- * BPF_NOEXIST is what claims an external port.
+/* Its index by external port: who owns each port (xdpgw.h), a slot per
+ * port and protocol. A compare-and-swap from 0 claims an external port.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct nat_port_key);
-	__type(value, struct nat_endpoint);
-	__uint(max_entries, XDPGW_DEFAULT_MAX_FLOWS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XDPGW_PORT_SLOTS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } port_owner SEC(".maps");
 

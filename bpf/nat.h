@@ -12,6 +12,9 @@
 #include "xdpgw.h"
 #include "maps.h"
 #include "parse.h"
+
+#define EEXIST 17
+
 #include "flow_state.h"
 #include "mapping.h"
 #include "port_alloc.h"
@@ -56,14 +59,14 @@ static __always_inline int mapping_get(const struct nat_endpoint *ep, __be16 *ex
 {
 	struct nat_mapping fresh = { .refs = 1 };
 	struct nat_mapping *m;
-	int err = 0, ret;
 	__u32 port;
+	int ret;
 
 	m = bpf_map_lookup_elem(&mappings, ep);
 	if (!m) {
-		port = port_alloc(ep, cfg_port_min, cfg_port_max, &err);
+		port = port_alloc(ep, cfg_port_min, cfg_port_max);
 		if (!port)
-			return err == -EEXIST ? FLOW_NO_PORT : FLOW_TABLE_FULL;
+			return FLOW_NO_PORT;
 		fresh.ext_port = bpf_htons(port);
 		ret = bpf_map_update_elem(&mappings, ep, &fresh, BPF_NOEXIST);
 		if (!ret) {
@@ -175,9 +178,9 @@ static __always_inline enum xdpgw_stat flow_create_inbound(const struct packet *
 							   struct nat_rev **r)
 {
 	const struct nat_tuple *in = &p->tuple;
-	struct nat_port_key pk = { .port = in->dport, .proto = in->proto };
-	struct nat_endpoint *owner;
+	struct nat_endpoint owner;
 	struct nat_peer_key peer;
+	__u64 *slot, word;
 	struct nat_mapping *m;
 	struct nat_tuple out = {};
 	int err = 0;
@@ -185,12 +188,14 @@ static __always_inline enum xdpgw_stat flow_create_inbound(const struct packet *
 
 	if (cfg_filtering == FILTER_ADDRESS_PORT_DEPENDENT || in->proto == IPPROTO_ICMP)
 		return STAT_IN_NO_FLOW;
-	owner = bpf_map_lookup_elem(&port_owner, &pk);
-	if (!owner)
+	slot = port_slot(port_base(in->proto), bpf_ntohs(in->dport));
+	word = slot ? *(volatile __u64 *)slot : 0;
+	if (!word)
 		return STAT_IN_NO_FLOW;
-	out.saddr = owner->addr; /* the tuple the internal endpoint would send */
+	__builtin_memcpy(&owner, &word, sizeof(owner));
+	out.saddr = owner.addr; /* the tuple the internal endpoint would send */
 	out.daddr = in->saddr;
-	out.sport = owner->port;
+	out.sport = owner.port;
 	out.dport = in->sport;
 	out.proto = in->proto;
 	if (cfg_filtering == FILTER_ADDRESS_DEPENDENT) {
@@ -201,7 +206,7 @@ static __always_inline enum xdpgw_stat flow_create_inbound(const struct packet *
 	if (in->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
 		return STAT_IN_FILTERED;
 	/* A reference on the mapping that owns the port, if it still does. */
-	m = bpf_map_lookup_elem(&mappings, owner);
+	m = bpf_map_lookup_elem(&mappings, &owner);
 	if (!m || m->ext_port != in->dport || !ref_get(&m->refs))
 		return STAT_IN_FILTERED;
 	if (cfg_filtering == FILTER_ADDRESS_DEPENDENT && !peer_get(&out, in->dport)) {

@@ -23,49 +23,33 @@
 #include "maps.h"
 #include "mapping.h"
 
-#define EEXIST 17
 #define PORT_PROBES 32
 
 #define EVEN_PORTS 0x5555555555555555ull /* bit i is port 64 * word + i */
 
-/* The index of the lowest set bit of a non-zero word (BPF has no ctz). */
+/* The index of the lowest set bit of a non-zero word: BPF has no ctz, and
+ * a branch per bit would multiply the verifier's paths, so the bits below
+ * it are counted (SWAR popcount).
+ */
 static __always_inline __u32 lowest_bit(__u64 x)
 {
-	__u32 n = 0;
+	__u64 v = (x & -x) - 1;
 
-	if (!(x & 0xffffffffull)) {
-		n += 32;
-		x >>= 32;
-	}
-	if (!(x & 0xffff)) {
-		n += 16;
-		x >>= 16;
-	}
-	if (!(x & 0xff)) {
-		n += 8;
-		x >>= 8;
-	}
-	if (!(x & 0xf)) {
-		n += 4;
-		x >>= 4;
-	}
-	if (!(x & 0x3)) {
-		n += 2;
-		x >>= 2;
-	}
-	if (!(x & 0x1))
-		n += 1;
-	return n;
+	v = v - ((v >> 1) & 0x5555555555555555ull);
+	v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (v * 0x0101010101010101ull) >> 56;
 }
 
 struct port_scan {
 	struct nat_endpoint ep;
+	__u32 base; /* port_base of its protocol */
 	__u32 min, max; /* the range, host order */
+	__u32 parity; /* of the internal port, for the random probes */
 	__u32 first_word, words; /* the words covering it */
 	__u32 start; /* a random word to begin at */
 	__u64 excluded; /* ports of the wrong parity (first pass), else 0 */
 	__u32 port; /* out: the port claimed, 0 for none */
-	int err; /* out: a failure other than "taken" */
 };
 
 /* One word of the scan: claim its first free port in the range. */
@@ -74,9 +58,8 @@ static long scan_word(__u32 i, void *ctx)
 	struct port_scan *s = ctx;
 	__u32 word = s->first_word + (s->start + i) % s->words;
 	__u32 base = word * 64, port;
-	__u64 *w = port_word(s->ep.proto, base);
+	__u64 *w = port_word(s->base, base);
 	__u64 taken;
-	int ret;
 
 	if (!w)
 		return 1;
@@ -88,13 +71,8 @@ static long scan_word(__u32 i, void *ctx)
 	if (taken == ~0ull)
 		return 0;
 	port = base + lowest_bit(~taken);
-	ret = port_claim(&s->ep, port);
-	if (ret == -EEXIST)
+	if (!port_claim(&s->ep, s->base, port))
 		return 0; /* claimed meanwhile, or a bit not set yet: go on */
-	if (ret) {
-		s->err = ret;
-		return 1;
-	}
 	s->port = port;
 	return 1;
 }
@@ -102,7 +80,7 @@ static long scan_word(__u32 i, void *ctx)
 static __always_inline __u32 port_scan(struct port_scan *s)
 {
 	bpf_loop(s->words, scan_word, s, 0);
-	if (s->port || s->err || !s->excluded)
+	if (s->port || !s->excluded)
 		return s->port;
 	s->excluded = 0; /* none of the same parity left: any */
 	bpf_loop(s->words, scan_word, s, 0);
@@ -122,22 +100,18 @@ static __always_inline __u32 random_port(__u32 min, __u32 max, __u32 parity)
 	return port;
 }
 
-/* Try one port: 1 claimed, 0 taken (or out of the range), < 0 an error. */
-static __always_inline int port_try(const struct nat_endpoint *ep, __u32 port, __u32 min,
-				    __u32 max)
+/* Try one port: true when claimed, false when taken or out of the range. */
+static __always_inline bool port_try(const struct nat_endpoint *ep, __u32 base, __u32 port,
+				     __u32 min, __u32 max)
 {
 	__u64 *w;
-	int ret;
 
 	if (port < min || port > max)
-		return 0;
-	w = port_word(ep->proto, port);
+		return false;
+	w = port_word(base, port);
 	if (w && (*w >> (port & 63)) & 1)
-		return 0;
-	ret = port_claim(ep, port);
-	if (ret == -EEXIST)
-		return 0;
-	return ret ? ret : 1;
+		return false;
+	return port_claim(ep, base, port);
 }
 
 /* The external port the internal port below ep's was mapped to, plus one;
@@ -153,44 +127,45 @@ static __always_inline __u32 contiguous_port(const struct nat_endpoint *ep)
 	return m ? bpf_ntohs(m->ext_port) + 1 : 0;
 }
 
-/*
- * Claim an external port in min-max for ep; returns it (host order), or 0
- * with *err: -EEXIST when every port is taken, another -errno when the
- * owner map is full.
+/* One random probe (a bpf_loop callback: the verifier walks it once, not
+ * once per probe and outcome).
  */
-static __always_inline __u32 port_alloc(const struct nat_endpoint *ep, __u32 min, __u32 max,
-					int *err)
+static long probe_one(__u32 i, void *ctx)
 {
-	__u32 want = bpf_ntohs(ep->port), parity = want & 1, port = want;
-	struct port_scan s = { .ep = *ep, .min = min, .max = max };
-	int i, ret;
+	struct port_scan *s = ctx;
+	__u32 port = random_port(s->min, s->max, s->parity);
 
-	ret = port_try(ep, port, min, max);
-	if (!ret) {
-		port = contiguous_port(ep);
-		ret = port && (port & 1) == parity ? port_try(ep, port, min, max) : 0;
-	}
-	for (i = 0; i < PORT_PROBES && !ret; i++) {
-		port = random_port(min, max, parity);
-		ret = port ? port_try(ep, port, min, max) : 0;
-	}
-	if (ret > 0)
-		return port;
-	if (ret < 0) {
-		*err = ret;
+	if (!port || !port_try(&s->ep, s->base, port, s->min, s->max))
 		return 0;
-	}
+	s->port = port;
+	return 1;
+}
+
+/* Claim an external port in min-max for ep; returns it (host order), or 0
+ * when every port is taken.
+ */
+static __always_inline __u32 port_alloc(const struct nat_endpoint *ep, __u32 min, __u32 max)
+{
+	__u32 want = bpf_ntohs(ep->port), parity = want & 1, port;
+	struct port_scan s = { .ep = *ep, .base = port_base(ep->proto), .min = min, .max = max,
+			       .parity = parity };
+
+	if (port_try(ep, s.base, want, min, max))
+		return want;
+	port = contiguous_port(ep);
+	if (port && (port & 1) == parity && port_try(ep, s.base, port, min, max))
+		return port;
+	bpf_loop(PORT_PROBES, probe_one, &s, 0);
+	if (s.port)
+		return s.port;
 	s.first_word = min / 64;
 	s.words = max / 64 - s.first_word + 1;
 	s.start = bpf_get_prandom_u32() % s.words;
 	s.excluded = parity ? EVEN_PORTS : ~EVEN_PORTS;
 	port = port_scan(&s);
-	if (port) {
+	if (port)
 		stat_inc(STAT_PORT_FALLBACK);
-		return port;
-	}
-	*err = s.err ?: -EEXIST;
-	return 0;
+	return port;
 }
 
 #endif /* XDPGW_PORT_ALLOC_H */

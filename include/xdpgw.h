@@ -284,8 +284,8 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 /*
  * Endpoint-independent mapping (RFC 4787 REQ-1, RFC 5382 REQ-1): one
  * external port per internal endpoint (protocol, address, port or echo
- * identifier), whatever the destination. The key of the mappings map and
- * the value of port_owner.
+ * identifier), whatever the destination. The key of the mappings map and,
+ * as one word, the value of port_owner.
  */
 struct nat_endpoint {
 	__be32 addr;
@@ -301,16 +301,6 @@ struct nat_mapping {
 	__be16 ext_port;
 	__u16 pad;
 	__u32 refs;
-};
-
-/* Key of port_owner: an external port of the external address. Inserting
- * here with BPF_NOEXIST is what claims a port for one mapping (no port
- * overloading, RFC 4787 REQ-3).
- */
-struct nat_port_key {
-	__be16 port;
-	__u8 proto;
-	__u8 pad;
 };
 
 /* Key of the peers map (address-dependent filtering only): a remote address
@@ -333,11 +323,21 @@ enum nat_filtering {
 	FILTER__MAX,
 };
 
-/* The bitmap of owned external ports: 64 ports a word, a block of words
- * per protocol (TCP, UDP, ICMP echo).
+/* port_owner: a slot per external port and protocol, at block * 65536 +
+ * port (host order), the blocks TCP, UDP, ICMP echo; its value the owning
+ * nat_endpoint as one word, 0 when the port is free. A compare-and-swap
+ * from 0 claims a port for one mapping (no port overloading, REQ-3).
+ * port_bitmap: the same ports a bit each, 64 a word, for the allocator.
  */
+#define XDPGW_PORT_SLOTS (3 * 65536)
 #define XDPGW_PORT_WORDS (65536 / 64)
 #define XDPGW_PORT_BITMAP_WORDS (3 * XDPGW_PORT_WORDS)
+
+/* The port_owner slot of a port (host order) of a protocol. */
+static inline __u32 xdpgw_port_slot(__u8 proto, __u32 port)
+{
+	return (proto == 6 /* TCP */ ? 0 : proto == 17 /* UDP */ ? 1 : 2) * 65536 + port;
+}
 
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 56, "nat_flow layout");

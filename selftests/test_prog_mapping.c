@@ -62,6 +62,18 @@ static int map_fd(struct env *e, const char *name)
 	return bpf_object__find_map_fd_by_name(e->tc->obj, name);
 }
 
+/* Ports with an owner, of any protocol. */
+static int owned_ports(struct env *e)
+{
+	int fd = map_fd(e, "port_owner"), n = 0;
+	__u32 slot;
+	__u64 owner;
+
+	for (slot = 0; slot < XDPGW_PORT_SLOTS; slot++)
+		n += !bpf_map_lookup_elem(fd, &slot, &owner) && owner;
+	return n;
+}
+
 /* Send an outbound packet through tc; the external port it left with (host
  * order), after checking the frame against one built with that port; 0 when
  * it was not translated.
@@ -91,14 +103,14 @@ static bool mapping_is(struct env *e, const char *addr, uint16_t port, uint8_t p
 		       uint16_t ext_port, uint32_t refs)
 {
 	struct nat_endpoint ep = endpoint(addr, port, proto), owner;
-	struct nat_port_key pk = { .port = htons(ext_port), .proto = proto };
+	__u32 slot = xdpgw_port_slot(proto, ext_port);
 	struct nat_mapping m;
 
 	return ASSERT_EQ(bpf_map_lookup_elem(map_fd(e, "mappings"), &ep, &m), 0, "mapping") &&
 	       ASSERT_EQ(ntohs(m.ext_port), ext_port, "mapping's external port") &&
 	       ASSERT_EQ(m.refs, refs, "mapping's references (its flows)") &&
-	       ASSERT_EQ(bpf_map_lookup_elem(map_fd(e, "port_owner"), &pk, &owner), 0,
-			 "port owner entry") &&
+	       ASSERT_EQ(bpf_map_lookup_elem(map_fd(e, "port_owner"), &slot, &owner), 0,
+			 "port owner slot") &&
 	       ASSERT_TRUE(!memcmp(&owner, &ep, sizeof(ep)), "the port's owner is the endpoint");
 }
 
@@ -111,7 +123,7 @@ static void test_endpoint_independent(void)
 {
 	struct pkt_spec p = OUT_PKT(WEB1, 50000, INET, 7001, IPPROTO_UDP, .payload_len = 20);
 	struct nat_endpoint claimed = endpoint(WEB1, 9000, IPPROTO_UDP);
-	struct nat_port_key pk = { .port = htons(9000), .proto = IPPROTO_UDP };
+	__u32 slot = xdpgw_port_slot(IPPROTO_UDP, 9000);
 	uint16_t web, web2, web2b, id1, id2;
 	struct env e;
 	bool ok;
@@ -130,7 +142,7 @@ static void test_endpoint_independent(void)
 	ok = ok && mapping_is(&e, WEB1, 50000, IPPROTO_UDP, 50000, 1) &&
 	     mapping_is(&e, WEB2, 50000, IPPROTO_UDP, web2, 2);
 	ok = ok && ASSERT_EQ(map_count(map_fd(&e, "mappings")), 2, "mappings entries") &&
-	     ASSERT_EQ(map_count(map_fd(&e, "port_owner")), 2, "port_owner entries");
+	     ASSERT_EQ(owned_ports(&e), 2, "ports owned");
 	report(ok);
 
 	test_name = "echo identifier to two servers: one external identifier (RFC 5508)";
@@ -149,8 +161,8 @@ static void test_endpoint_independent(void)
 	 */
 	test_name = "a claimed port not yet in the bitmap: not given to another host";
 	p = (struct pkt_spec)OUT_PKT(WEB2, 9000, INET, 53, IPPROTO_UDP);
-	ok = ASSERT_EQ(bpf_map_update_elem(map_fd(&e, "port_owner"), &pk, &claimed, BPF_NOEXIST),
-		       0, "claim 9000 for web") &&
+	ok = ASSERT_EQ(bpf_map_update_elem(map_fd(&e, "port_owner"), &slot, &claimed, BPF_ANY), 0,
+		       "claim 9000 for web") &&
 	     ASSERT_TRUE(send_out(&e, &p) != 9000, "web2:9000 gets another port");
 	report(ok);
 	env_close(&e);
@@ -340,7 +352,8 @@ static void test_sweep_release(void)
 	struct pkt_spec p = OUT_PKT(WEB1, 40000, INET, 80, IPPROTO_UDP);
 	struct nat_tuple k1 = tuple(WEB1, 40000, INET, 80, IPPROTO_UDP);
 	struct nat_endpoint ep = endpoint(WEB1, 40000, IPPROTO_UDP);
-	struct nat_port_key pk = { .port = htons(40000), .proto = IPPROTO_UDP };
+	__u32 slot = xdpgw_port_slot(IPPROTO_UDP, 40000);
+	__u64 owner;
 	__u32 word = XDPGW_PORT_WORDS + 40000 / 64; /* UDP's block */
 	struct nat_flow f;
 	struct nat_mapping m;
@@ -374,8 +387,9 @@ static void test_sweep_release(void)
 	ok = ok && ASSERT_EQ(sweep_all(&e, sw, ~0ull >> 1), 1, "the sweep expires flow 2");
 	ok = ok && ASSERT_EQ(bpf_map_lookup_elem(map_fd(&e, "mappings"), &ep, &m), -ENOENT,
 			     "mapping gone") &&
-	     ASSERT_EQ(bpf_map_lookup_elem(map_fd(&e, "port_owner"), &pk, &ep), -ENOENT,
-		       "port owner gone") &&
+	     ASSERT_EQ(bpf_map_lookup_elem(map_fd(&e, "port_owner"), &slot, &owner), 0,
+		       "port owner slot") &&
+	     ASSERT_EQ(owner, 0, "port owner gone") &&
 	     ASSERT_EQ(bpf_map_lookup_elem(map_fd(&e, "port_bitmap"), &word, &bits), 0,
 		       "bitmap word") &&
 	     ASSERT_TRUE(!(bits & (1ull << (40000 % 64))), "port marked free");
@@ -488,7 +502,7 @@ static void test_fill(void)
 		     ASSERT_TRUE(fill_expire(&e, sw, h, FILL_LO + i % per_host), "expire");
 	}
 	fill_print(&e, "at 90 %", STEADY, refused, fallback, ns);
-	ok = ok && ASSERT_EQ(map_count(map_fd(&e, "port_owner")), HOSTS * per_host,
+	ok = ok && ASSERT_EQ(map_count(map_fd(&e, "mappings")), HOSTS * per_host,
 			     "occupancy held") &&
 	     ASSERT_TRUE((stat_total(&e, STAT_DROP_NO_PORT) - refused) * 1000 < STEADY,
 			 "fewer than 0.1 % refused");
@@ -498,12 +512,12 @@ static void test_fill(void)
 	refused = stat_total(&e, STAT_DROP_NO_PORT);
 	fallback = stat_total(&e, STAT_PORT_FALLBACK);
 	ns = 0;
-	for (i = 0; ok && map_count(map_fd(&e, "port_owner")) < FILL_PORTS &&
+	for (i = 0; ok && map_count(map_fd(&e, "mappings")) < FILL_PORTS &&
 		    i < FILL_PORTS; i++)
 		ok = fill_one(&e, 250, 1 + i, &ns); /* one host, ports outside the range */
 	fill_print(&e, "90 % to 100 %", i, refused, fallback, ns);
-	ok = ok && ASSERT_EQ(map_count(map_fd(&e, "port_owner")), FILL_PORTS,
-			     "all ports mapped") &&
+	ok = ok && ASSERT_EQ(map_count(map_fd(&e, "mappings")), FILL_PORTS, "all ports mapped") &&
+	     ASSERT_EQ(owned_ports(&e), FILL_PORTS, "all ports owned") &&
 	     ASSERT_EQ(stat_total(&e, STAT_DROP_NO_PORT), refused, "no refusal on the way");
 	ok = ok && fill_one(&e, 251, 4242, &ns) &&
 	     ASSERT_EQ(stat_total(&e, STAT_DROP_NO_PORT), refused + 1, "full: refused");

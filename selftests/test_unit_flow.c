@@ -234,9 +234,8 @@ static struct sweep_maps mapping_maps_create(void)
 			       sizeof(struct nat_rev), 64, NULL);
 	m.mappings = bpf_map_create(BPF_MAP_TYPE_HASH, "t_mappings", sizeof(struct nat_endpoint),
 				    sizeof(struct nat_mapping), 64, NULL);
-	m.port_owner = bpf_map_create(BPF_MAP_TYPE_HASH, "t_port_owner",
-				      sizeof(struct nat_port_key), sizeof(struct nat_endpoint), 64,
-				      NULL);
+	m.port_owner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_port_owner", sizeof(__u32),
+				      sizeof(__u64), XDPGW_PORT_SLOTS, NULL);
 	m.port_bitmap = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_port_bitmap", sizeof(__u32),
 				       sizeof(__u64), XDPGW_PORT_BITMAP_WORDS, NULL);
 	m.peers = bpf_map_create(BPF_MAP_TYPE_HASH, "t_peers", sizeof(struct nat_peer_key),
@@ -258,7 +257,8 @@ static void test_sweep_mapping_release(void **state)
 	struct nat_endpoint ep = { .addr = htonl(0x0a641439), .port = htons(5000),
 				   .proto = IPPROTO_UDP };
 	struct nat_mapping mp = { .ext_port = htons(5000), .refs = 2 };
-	struct nat_port_key pk = { .port = htons(5000), .proto = IPPROTO_UDP };
+	__u32 slot = xdpgw_port_slot(IPPROTO_UDP, 5000);
+	__u64 owner;
 	__u32 word = XDPGW_PORT_WORDS + 5000 / 64, one = 1;
 	__u64 bits = 1ull << (5000 % 64);
 	struct nat_tuple k[2];
@@ -290,7 +290,7 @@ static void test_sweep_mapping_release(void **state)
 		assert_int_equal(bpf_map_update_elem(m.peers, &peer, &one, BPF_NOEXIST), 0);
 	}
 	assert_int_equal(bpf_map_update_elem(m.mappings, &ep, &mp, BPF_NOEXIST), 0);
-	assert_int_equal(bpf_map_update_elem(m.port_owner, &pk, &ep, BPF_NOEXIST), 0);
+	assert_int_equal(bpf_map_update_elem(m.port_owner, &slot, &ep, BPF_ANY), 0);
 	assert_int_equal(bpf_map_update_elem(m.port_bitmap, &word, &bits, 0), 0);
 
 	assert_int_equal(bpf_map_lookup_elem(m.flows, &k[0], &f), 0);
@@ -298,7 +298,8 @@ static void test_sweep_mapping_release(void **state)
 	assert_int_equal(sweeper_flush(sw), 1);
 	assert_int_equal(bpf_map_lookup_elem(m.mappings, &ep, &mp), 0);
 	assert_int_equal(mp.refs, 1);
-	assert_int_equal(bpf_map_lookup_elem(m.port_owner, &pk, &ep), 0);
+	assert_int_equal(bpf_map_lookup_elem(m.port_owner, &slot, &owner), 0);
+	assert_memory_equal(&owner, &ep, sizeof(ep));
 	assert_int_equal(bpf_map_lookup_elem(m.port_bitmap, &word, &bits), 0);
 	assert_true(bits & (1ull << (5000 % 64)));
 	assert_int_equal(map_entries(m.peers, sizeof(struct nat_peer_key)), 1);
@@ -307,7 +308,8 @@ static void test_sweep_mapping_release(void **state)
 	assert_int_equal(sweeper_expire(sw, &k[1], f.last_seen_ns), 1);
 	assert_int_equal(sweeper_flush(sw), 2);
 	assert_int_equal(bpf_map_lookup_elem(m.mappings, &ep, &mp), -ENOENT);
-	assert_int_equal(bpf_map_lookup_elem(m.port_owner, &pk, &ep), -ENOENT);
+	assert_int_equal(bpf_map_lookup_elem(m.port_owner, &slot, &owner), 0);
+	assert_int_equal(owner, 0);
 	assert_int_equal(bpf_map_lookup_elem(m.port_bitmap, &word, &bits), 0);
 	assert_false(bits & (1ull << (5000 % 64)));
 	assert_int_equal(map_entries(m.peers, sizeof(struct nat_peer_key)), 0);

@@ -77,14 +77,13 @@ static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows
 static int size_mapping_maps(struct bpf_object *obj, const struct xdpgw_config *s)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "mappings");
-	struct bpf_map *o = bpf_object__find_map_by_name(obj, "port_owner");
 	struct bpf_map *p = bpf_object__find_map_by_name(obj, "peers");
 	__u32 ports = 3 * ((__u32)s->port_max - s->port_min + 1);
 	__u32 n = ports < s->max_flows ? ports : s->max_flows;
 
-	if (!m || !o || !p)
+	if (!m || !p)
 		return -ENOENT;
-	return bpf_map__set_max_entries(m, n) ?: bpf_map__set_max_entries(o, n) ?:
+	return bpf_map__set_max_entries(m, n) ?:
 	       bpf_map__set_max_entries(p, s->filtering == FILTER_ADDRESS_DEPENDENT ?
 						   s->max_flows : 1);
 }
