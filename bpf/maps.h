@@ -63,6 +63,51 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } frags SEC(".maps");
 
+/* Endpoint-independent mapping (mapping.h): internal endpoint -> external
+ * port and the count of flows using it. Userspace sizes it like flows.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct nat_endpoint);
+	__type(value, struct nat_mapping);
+	__uint(max_entries, XDPGW_DEFAULT_MAX_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mappings SEC(".maps");
+
+/* Its index by external port: who owns each port (xdpgw.h), a slot per
+ * port and protocol. A compare-and-swap from 0 claims an external port.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XDPGW_PORT_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} port_owner SEC(".maps");
+
+/* The owned ports again, a bit each: a hint that lets the allocator skip
+ * taken ports without a hash insert and find a free one by scanning.
+ * port_owner stays the truth.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XDPGW_PORT_BITMAP_WORDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} port_bitmap SEC(".maps");
+
+/* Address-dependent filtering: the remote addresses each mapping has sent
+ * to, with the count of flows between them. Empty in the other modes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct nat_peer_key);
+	__type(value, __u32);
+	__uint(max_entries, XDPGW_DEFAULT_MAX_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} peers SEC(".maps");
+
 /* Flow events for `xdpgw watch`: new, state change, expired, refused. Only
  * flow-level changes are written, never one per packet; when nobody reads,
  * the buffer fills and further events are dropped.

@@ -188,20 +188,26 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY)
 		return STAT_IN_PASS; /* a ping of the gateway itself: the stack answers */
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
-	if (!r)
-		return STAT_IN_NO_FLOW;
+	if (!r) {
+		ret = flow_create_inbound(&p, &r);
+		if (ret != STAT_IN_NEW_FLOW) {
+			if (ret != STAT_IN_NO_FLOW)
+				*action = XDP_DROP;
+			return ret;
+		}
+	}
 	f = bpf_map_lookup_elem(&flows, &r->orig);
 	if (f && flow_track(f, &r->orig, &p, false)) {
 		*action = XDP_DROP;
 		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	}
-	fast = f && cfg_int_ifindex && fast_eligible(&p, f) &&
+	fast = ret != STAT_IN_NEW_FLOW && f && cfg_int_ifindex && fast_eligible(&p, f) &&
 	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);
 	if (p.first_frag) /* the rest of the datagram follows the first */
 		remember_fragments(&p, r->orig.saddr);
 	if (!fast)
-		return STAT_IN_TRANSLATED;
+		return ret == STAT_IN_NEW_FLOW ? STAT_IN_NEW_FLOW : STAT_IN_TRANSLATED;
 	*action = fast_forward(data, p.ip, &fib);
 	return STAT_FAST_IN;
 }

@@ -3,14 +3,17 @@
  * The delete half of the daemon's sweep, run by the daemon through
  * BPF_PROG_RUN (never attached). The daemon's scan finds the expired flows
  * and writes them here; this program deletes each one, forward entry first,
- * unless it saw a packet since the scan read it. One syscall deletes a
- * batch, and the re-check sits right next to the delete.
+ * unless it saw a packet since the scan read it, and drops its reference
+ * on its mapping (the last one frees the mapping and its port, mapping.h).
+ * One syscall deletes a batch, and the re-check sits right next to the
+ * delete.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "xdpgw.h"
 #include "maps.h"
 #include "host_limit.h"
+#include "mapping.h"
 
 /* This run's candidates, written by the daemon; private to it (not pinned). */
 struct {
@@ -38,8 +41,9 @@ static long expire_one(__u32 i, void *unused)
 	reply = nat_reply_tuple(&c->key, f->ext_addr, f->ext_port);
 	if (bpf_map_delete_elem(&flows, &c->key))
 		return 0;
-	bpf_map_delete_elem(&rev, &reply); /* the port goes back last */
+	bpf_map_delete_elem(&rev, &reply);
 	host_limit_give(c->key.saddr);
+	flow_release_mapping(&c->key, reply.dport); /* the port goes back last */
 	flow_event(FLOW_EV_EXPIRED, &c->key, reply.daddr, reply.dport, 0, 0);
 	expired_count++;
 	return 0;

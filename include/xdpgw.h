@@ -23,6 +23,10 @@
 #define XDPGW_MAP_FRAGS "frags"
 #define XDPGW_MAP_HOST_FLOWS "host_flows"
 #define XDPGW_FRAGS_MAX 8192
+#define XDPGW_MAP_MAPPINGS "mappings"
+#define XDPGW_MAP_PORT_OWNER "port_owner"
+#define XDPGW_MAP_PORT_BITMAP "port_bitmap"
+#define XDPGW_MAP_PEERS "peers"
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144
@@ -159,7 +163,8 @@ struct xdpgw_config {
 	__u16 port_max;
 	__u32 max_flows;
 	__u8 owns_clsact; /* xdpgw created the clsact qdisc: remove it at the end */
-	__u8 pad[3];
+	__u8 filtering; /* enum nat_filtering */
+	__u8 pad[2];
 	/* The fast path's internal interface (its XDP program is part of the
 	 * instance); 0 when the instance runs without the fast path.
 	 */
@@ -270,6 +275,14 @@ enum xdpgw_stat {
 				      * dropped, the flow unchanged */
 	STAT_DROP_HOST_LIMIT, /* egress: the internal host holds
 			       * --max-flows-per-host flows already */
+	STAT_IN_NEW_FLOW, /* ingress: TCP/UDP to a mapped port from a new
+			   * remote endpoint the filtering mode lets in: a
+			   * flow was created (also translated) */
+	STAT_IN_FILTERED, /* ingress: TCP/UDP to a mapped port from a remote
+			   * endpoint the filtering mode refuses (dropped) */
+	STAT_PORT_FALLBACK, /* a new mapping's port found by the bitmap scan
+			     * after the random probes missed (an addition,
+			     * not a packet's outcome) */
 	STAT__MAX,
 };
 
@@ -318,6 +331,9 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_ICMP_PROHIBITED] = "icmp_prohibited",
 	[STAT_DROP_TCP_OUT_OF_WINDOW] = "drop_tcp_out_of_window",
 	[STAT_DROP_HOST_LIMIT] = "drop_host_limit",
+	[STAT_IN_NEW_FLOW] = "in_new_flow",
+	[STAT_IN_FILTERED] = "in_filtered",
+	[STAT_PORT_FALLBACK] = "port_fallback",
 };
 #endif
 
@@ -346,6 +362,64 @@ enum fast_state {
 	FAST_STATE__MAX,
 };
 
+/*
+ * Endpoint-independent mapping (RFC 4787 REQ-1, RFC 5382 REQ-1): one
+ * external port per internal endpoint (protocol, address, port or echo
+ * identifier), whatever the destination. The key of the mappings map and,
+ * as one word, the value of port_owner.
+ */
+struct nat_endpoint {
+	__be32 addr;
+	__be16 port;
+	__u8 proto;
+	__u8 pad; /* zero: keys are compared bytewise */
+};
+
+/* Value of the mappings map. refs counts the flows using the mapping; 0
+ * means it is being freed and nobody may take a reference again.
+ */
+struct nat_mapping {
+	__be16 ext_port;
+	__u16 pad;
+	__u32 refs;
+};
+
+/* Key of the peers map (address-dependent filtering only): a remote address
+ * a mapping has sent to; the value counts the flows between them.
+ */
+struct nat_peer_key {
+	__be32 remote;
+	__be16 ext_port;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* Which inbound packets to a mapped port, of no flow yet, are let in and
+ * make a flow (RFC 4787 REQ-8, RFC 5382 REQ-3). 0 is the default.
+ */
+enum nat_filtering {
+	FILTER_ADDRESS_PORT_DEPENDENT, /* only replies from where a flow went */
+	FILTER_ADDRESS_DEPENDENT, /* from any port of an address sent to */
+	FILTER_ENDPOINT_INDEPENDENT, /* from anywhere */
+	FILTER__MAX,
+};
+
+/* port_owner: a slot per external port and protocol, at block * 65536 +
+ * port (host order), the blocks TCP, UDP, ICMP echo; its value the owning
+ * nat_endpoint as one word, 0 when the port is free. A compare-and-swap
+ * from 0 claims a port for one mapping (no port overloading, REQ-3).
+ * port_bitmap: the same ports a bit each, 64 a word, for the allocator.
+ */
+#define XDPGW_PORT_SLOTS (3 * 65536)
+#define XDPGW_PORT_WORDS (65536 / 64)
+#define XDPGW_PORT_BITMAP_WORDS (3 * XDPGW_PORT_WORDS)
+
+/* The port_owner slot of a port (host order) of a protocol. */
+static inline __u32 xdpgw_port_slot(__u8 proto, __u32 port)
+{
+	return (proto == 6 /* TCP */ ? 0 : proto == 17 /* UDP */ ? 1 : 2) * 65536 + port;
+}
+
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 80, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
@@ -353,6 +427,9 @@ _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
 _Static_assert(sizeof(struct host_flows) == 16, "host_flows layout");
+_Static_assert(sizeof(struct nat_endpoint) == 8, "nat_endpoint layout");
+_Static_assert(sizeof(struct nat_mapping) == 8, "nat_mapping layout");
+_Static_assert(sizeof(struct nat_peer_key) == 8, "nat_peer_key layout");
 _Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 32, "config layout");
 
 #endif /* XDPGW_H */

@@ -55,17 +55,32 @@ int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state)
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex)
 {
-	return env_open_per_host(e, ports, max_flows, ext_ifindex, int_ifindex, 0);
+	return env_open_full(e, ports, max_flows, ext_ifindex, int_ifindex, 0,
+			     FILTER_ADDRESS_PORT_DEPENDENT);
 }
 
 int env_open_per_host(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 		      int int_ifindex, __u32 max_flows_per_host)
 {
+	return env_open_full(e, ports, max_flows, ext_ifindex, int_ifindex, max_flows_per_host,
+			     FILTER_ADDRESS_PORT_DEPENDENT);
+}
+
+int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		       int int_ifindex, enum nat_filtering filtering)
+{
+	return env_open_full(e, ports, max_flows, ext_ifindex, int_ifindex, 0, filtering);
+}
+
+int env_open_full(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		  int int_ifindex, __u32 max_flows_per_host, enum nat_filtering filtering)
+{
 	static int serial;
 	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
 				    .ifindex = ext_ifindex,
 				    .settings.internal_ifindex = int_ifindex,
-				    .settings.max_flows_per_host = max_flows_per_host };
+				    .settings.max_flows_per_host = max_flows_per_host,
+				    .settings.filtering = filtering };
 	char root[PATH_MAX - 64];
 	memset(e, 0, sizeof(*e));
 	e->ext_ifindex = ext_ifindex;

@@ -54,11 +54,18 @@ int env_open_per_host(struct env *e, const char *ports, __u32 max_flows, int ext
  * test's exit status (4: skipped, not root; 1: the programs did not load).
  */
 int env_start(struct env *e, const char *ports, __u32 max_flows, __u32 max_flows_per_host);
+/* The same with an inbound filtering mode (env_open: the default). */
+int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		       int int_ifindex, enum nat_filtering filtering);
+/* Both. */
+int env_open_full(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
+		  int int_ifindex, __u32 max_flows_per_host, enum nat_filtering filtering);
 void env_close(struct env *e);
 /* Set one direction's fast path switch (map fast_dirs). 0 or -errno. */
 int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state);
 /* A counter summed over CPUs; ~0 when unreadable. */
 __u64 stat_total(struct env *e, enum xdpgw_stat idx);
+/* Entries of a map whose keys are at most 16 bytes (a nat_tuple). */
 int map_count(int fd);
 /* Run one program on a frame (arriving on the hook's interface); returns
  * the verdict or -errno.

@@ -64,6 +64,8 @@ xdpgw_fails 2 "--max-flows '0'" run "${run_args[@]}" --max-flows 0
 xdpgw_fails 2 "--external-ip 'gw'" run "${run_args[@]}" --external-ip gw
 xdpgw_fails 2 "--timeout 'established'" run "${run_args[@]}" --timeout established
 xdpgw_fails 2 "--timeout 'sleepy=5'" run "${run_args[@]}" --timeout sleepy=5
+xdpgw_fails 2 "--filtering 'full-cone': not endpoint-independent" \
+	run "${run_args[@]}" --filtering full-cone
 xdpgw_fails 2 "--internal-if names the fast path's interface: not with --no-fast-path" \
 	run "${run_args[@]}" --internal-if in0 --no-fast-path
 xdpgw_fails 2 "option '--proto' is not for this verb" stats --external eth0 --proto tcp
@@ -106,6 +108,7 @@ conf_fails() {
 xdpgw_fails 1 "cannot open config $XG_TMP/none.conf" run --config "$XG_TMP/none.conf" "${run_args[@]}"
 conf_fails "FILE:3: ports '9-1': not a range" "external eth0\n# x\nports 9-1\n"
 conf_fails "FILE:1: keep takes no value" "keep yes\n"
+conf_fails "FILE:2: filtering 'open'" "external eth0\nfiltering open\n"
 conf_fails "FILE:2: unknown option 'listen'" "external eth0\nlisten 203.0.113.1:80\n"
 conf_fails "FILE:2: unknown section [web]" "external eth0\n[web]\n"
 conf_fails "FILE:2: a section header is [NAME] alone on its line" "external eth0\n[proxy] x\n"

@@ -514,7 +514,7 @@ static void test_port_exhaustion(void)
 	size_t olen;
 	int i;
 
-	test_name = "port range 40000-40002: fourth flow dropped, counted, nothing half-made";
+	test_name = "port range 40000-40002: fourth mapping dropped, counted, nothing half-made";
 	if (!ASSERT_EQ(env_open(&e, "40000-40002", 64, 0, 0), 0, "load")) {
 		env_close(&e);
 		report(false);
@@ -537,13 +537,18 @@ static void test_port_exhaustion(void)
 				STAT_DROP_NO_PORT);
 	ok = ok && ASSERT_EQ(map_count(e.flows_fd), 3, "flows entries");
 	ok = ok && ASSERT_EQ(map_count(e.rev_fd), 3, "rev entries");
-	/* Another server: the same three ports can be used again. */
+	/* Another server: the ports are one pool for every destination
+	 * (endpoint-independent mapping); a mapped endpoint keeps its port.
+	 */
 	in.dport = 443;
+	ok = ok && check_packet(&e, TC, frame, pkt_build(&in, frame), TC_ACT_SHOT, NULL,
+				STAT_DROP_NO_PORT);
+	in.sport = 50000;
 	ok = ok && ASSERT_EQ(run(&e, TC, frame, pkt_build(&in, frame), out, &olen),
-			     TC_ACT_OK, "verdict towards another server");
-	k = tuple(WEB1, 50003, INET, 443, IPPROTO_TCP);
+			     TC_ACT_OK, "verdict of a mapped endpoint towards another server");
+	k = tuple(WEB1, 50000, INET, 443, IPPROTO_TCP);
 	ok = ok && ASSERT_EQ(bpf_map_lookup_elem(e.flows_fd, &k, &f), 0,
-			     "a flow to another server gets a port from the same range");
+			     "a flow to another server on the endpoint's mapping");
 	env_close(&e);
 	report(ok);
 }

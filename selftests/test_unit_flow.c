@@ -130,6 +130,20 @@ static bool present(int fd, const struct nat_tuple *k)
 	return bpf_map_lookup_elem(fd, k, &f) == 0;
 }
 
+static int map_entries(int fd, size_t key_size)
+{
+	__u8 key[32], next[32];
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, next))
+		return 0;
+	do {
+		memcpy(key, next, key_size);
+		n++;
+	} while (!bpf_map_get_next_key(fd, key, next));
+	return n;
+}
+
 static void test_sweep(void **state)
 {
 	struct maps *m = *state;
@@ -259,6 +273,106 @@ static void test_sweep_early_drop(void **state)
 	assert_int_equal(res.expired, 0);
 }
 
+/* The instance's maps with the mapping ones, as the sweep gets them. */
+static struct sweep_maps mapping_maps_create(void)
+{
+	struct sweep_maps m = { .events = -1, .host_flows = -1 };
+
+	m.flows = bpf_map_create(BPF_MAP_TYPE_HASH, "t_flows", sizeof(struct nat_tuple),
+				 sizeof(struct nat_flow), 64, NULL);
+	m.rev = bpf_map_create(BPF_MAP_TYPE_HASH, "t_rev", sizeof(struct nat_tuple),
+			       sizeof(struct nat_rev), 64, NULL);
+	m.mappings = bpf_map_create(BPF_MAP_TYPE_HASH, "t_mappings", sizeof(struct nat_endpoint),
+				    sizeof(struct nat_mapping), 64, NULL);
+	m.port_owner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_port_owner", sizeof(__u32),
+				      sizeof(__u64), XDPGW_PORT_SLOTS, NULL);
+	m.port_bitmap = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_port_bitmap", sizeof(__u32),
+				       sizeof(__u64), XDPGW_PORT_BITMAP_WORDS, NULL);
+	m.peers = bpf_map_create(BPF_MAP_TYPE_HASH, "t_peers", sizeof(struct nat_peer_key),
+				 sizeof(__u32), 64, NULL);
+	assert_true(m.flows >= 0 && m.rev >= 0 && m.mappings >= 0 && m.port_owner >= 0 &&
+		    m.port_bitmap >= 0 && m.peers >= 0);
+	return m;
+}
+
+/*
+ * Two flows of web:5000 (to two servers) share its mapping to external
+ * port 5000 (refs 2, the port owned and its bit set, as the programs leave
+ * them; address-dependent filtering counted each server). The sweep expires
+ * one: the mapping and the port stay. It expires the other: the mapping,
+ * the port's owner, its bit and the peers go.
+ */
+static void test_sweep_mapping_release(void **state)
+{
+	struct nat_endpoint ep = { .addr = htonl(0x0a641439), .port = htons(5000),
+				   .proto = IPPROTO_UDP };
+	struct nat_mapping mp = { .ext_port = htons(5000), .refs = 2 };
+	__u32 slot = xdpgw_port_slot(IPPROTO_UDP, 5000);
+	__u64 owner;
+	__u32 word = XDPGW_PORT_WORDS + 5000 / 64, one = 1;
+	__u64 bits = 1ull << (5000 % 64);
+	struct nat_tuple k[2];
+	struct sweep_maps m;
+	struct sweeper *sw;
+	struct nat_flow f;
+	int i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	m = mapping_maps_create();
+	assert_int_equal(sweeper_open_maps(&sw, &m), 0);
+	for (i = 0; i < 2; i++) {
+		struct nat_flow fl = { .ext_addr = htonl(0xcb007101), .ext_port = htons(5000),
+				       .state = FLOW_UDP_ASSURED, .last_seen_ns = (i + 1) * SEC };
+		struct nat_peer_key peer = { .ext_port = htons(5000), .proto = IPPROTO_UDP };
+		struct nat_rev r;
+		struct nat_tuple rk;
+
+		k[i] = (struct nat_tuple){ .saddr = ep.addr, .daddr = htonl(0xc6336414 + i),
+					   .sport = ep.port, .dport = htons(3478),
+					   .proto = IPPROTO_UDP };
+		r.orig = k[i];
+		rk = nat_reply_tuple(&k[i], fl.ext_addr, fl.ext_port);
+		peer.remote = k[i].daddr;
+		assert_int_equal(bpf_map_update_elem(m.flows, &k[i], &fl, BPF_NOEXIST), 0);
+		assert_int_equal(bpf_map_update_elem(m.rev, &rk, &r, BPF_NOEXIST), 0);
+		assert_int_equal(bpf_map_update_elem(m.peers, &peer, &one, BPF_NOEXIST), 0);
+	}
+	assert_int_equal(bpf_map_update_elem(m.mappings, &ep, &mp, BPF_NOEXIST), 0);
+	assert_int_equal(bpf_map_update_elem(m.port_owner, &slot, &ep, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m.port_bitmap, &word, &bits, 0), 0);
+
+	assert_int_equal(bpf_map_lookup_elem(m.flows, &k[0], &f), 0);
+	assert_int_equal(sweeper_expire(sw, &k[0], f.last_seen_ns), 0);
+	assert_int_equal(sweeper_flush(sw), 1);
+	assert_int_equal(bpf_map_lookup_elem(m.mappings, &ep, &mp), 0);
+	assert_int_equal(mp.refs, 1);
+	assert_int_equal(bpf_map_lookup_elem(m.port_owner, &slot, &owner), 0);
+	assert_memory_equal(&owner, &ep, sizeof(ep));
+	assert_int_equal(bpf_map_lookup_elem(m.port_bitmap, &word, &bits), 0);
+	assert_true(bits & (1ull << (5000 % 64)));
+	assert_int_equal(map_entries(m.peers, sizeof(struct nat_peer_key)), 1);
+
+	assert_int_equal(bpf_map_lookup_elem(m.flows, &k[1], &f), 0);
+	assert_int_equal(sweeper_expire(sw, &k[1], f.last_seen_ns), 1);
+	assert_int_equal(sweeper_flush(sw), 2);
+	assert_int_equal(bpf_map_lookup_elem(m.mappings, &ep, &mp), -ENOENT);
+	assert_int_equal(bpf_map_lookup_elem(m.port_owner, &slot, &owner), 0);
+	assert_int_equal(owner, 0);
+	assert_int_equal(bpf_map_lookup_elem(m.port_bitmap, &word, &bits), 0);
+	assert_false(bits & (1ull << (5000 % 64)));
+	assert_int_equal(map_entries(m.peers, sizeof(struct nat_peer_key)), 0);
+	assert_int_equal(map_entries(m.rev, sizeof(struct nat_tuple)), 0);
+	sweeper_close(sw);
+	close(m.flows);
+	close(m.rev);
+	close(m.mappings);
+	close(m.port_owner);
+	close(m.port_bitmap);
+	close(m.peers);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_recheck, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_batches, maps_setup, maps_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_early_drop, maps_setup, maps_teardown),
+		cmocka_unit_test(test_sweep_mapping_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

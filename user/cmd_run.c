@@ -53,6 +53,14 @@ static const char run_usage[] =
 	"      --max-flows-per-host N  flows one internal address may hold at once\n"
 	"                          (default: a quarter of --max-flows); more are\n"
 	"                          dropped, counted as drop_host_limit\n"
+	"      --filtering MODE    which inbound packets to a mapped external port\n"
+	"                          are let in (RFC 4787): address-port-dependent\n"
+	"                          (default: replies to where a flow went),\n"
+	"                          address-dependent (from any port of an address\n"
+	"                          the internal endpoint sent to), endpoint-independent\n"
+	"                          (from anywhere). Mapping is always endpoint-\n"
+	"                          independent: one external port per internal\n"
+	"                          address:port, whatever the destination\n"
 	"      --timeout STATE=S   idle timeout of flows in STATE, seconds; repeatable.\n"
 	"                          States and defaults: syn_sent=120 syn_recv=60\n"
 	"                          established=432000 fin_out=120 fin_in=120\n"
@@ -101,6 +109,7 @@ enum {
 	OPT_NO_FAST_PATH,
 	OPT_CONFIG,
 	OPT_MAX_FLOWS_PER_HOST,
+	OPT_FILTERING,
 };
 
 static const struct option run_options[] = {
@@ -116,10 +125,30 @@ static const struct option run_options[] = {
 	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-flows-per-host", required_argument, NULL, OPT_MAX_FLOWS_PER_HOST },
+	{ "filtering", required_argument, NULL, OPT_FILTERING },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
 };
+
+/* --filtering's values, by enum nat_filtering. */
+static const char *const filtering_names[FILTER__MAX] = {
+	[FILTER_ADDRESS_PORT_DEPENDENT] = "address-port-dependent",
+	[FILTER_ADDRESS_DEPENDENT] = "address-dependent",
+	[FILTER_ENDPOINT_INDEPENDENT] = "endpoint-independent",
+};
+
+static int filtering_parse(const char *s, __u8 *mode)
+{
+	__u8 i;
+
+	for (i = 0; i < FILTER__MAX; i++)
+		if (!strcmp(s, filtering_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -210,6 +239,11 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 	case OPT_TIMEOUT:
 		if (timeout_parse(value, s))
 			bad = "not STATE=SECONDS with a state `xdpgw run --help` lists";
+		break;
+	case OPT_FILTERING:
+		if (filtering_parse(value, &s->filtering))
+			bad = "not endpoint-independent, address-dependent or "
+			      "address-port-dependent";
 		break;
 	}
 	if (bad)
@@ -620,6 +654,14 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	ret = sweeper_open(&sw, instance_map_fd(&in, XDPGW_MAP_FLOWS),
 			   instance_map_fd(&in, XDPGW_MAP_REV), instance_map_fd(&in, XDPGW_MAP_EVENTS),
 			   instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS));
+	ret = sweeper_open_maps(&sw, &(struct sweep_maps){
+		.flows = instance_map_fd(&in, XDPGW_MAP_FLOWS),
+		.rev = instance_map_fd(&in, XDPGW_MAP_REV),
+		.events = instance_map_fd(&in, XDPGW_MAP_EVENTS),
+		.mappings = instance_map_fd(&in, XDPGW_MAP_MAPPINGS),
+		.port_owner = instance_map_fd(&in, XDPGW_MAP_PORT_OWNER),
+		.port_bitmap = instance_map_fd(&in, XDPGW_MAP_PORT_BITMAP),
+		.peers = instance_map_fd(&in, XDPGW_MAP_PEERS) });
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));
@@ -642,6 +684,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
 		set->max_flows, set->max_flows_per_host, fast, dir);
+	pr_info("xdpgw: %s: endpoint-independent mapping, %s filtering\n", cfg.ifname,
+		filtering_names[set->filtering < FILTER__MAX ? set->filtering : 0]);
 
 	ret = fast_path_start(&in, &cfg, &fs);
 	if (ret) {

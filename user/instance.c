@@ -32,9 +32,10 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_SETTINGS, XDPGW_MAP_EVENTS, XDPGW_MAP_FRAGS,
 	XDPGW_MAP_FAST_DIRS,
 	XDPGW_MAP_HOST_FLOWS,
+	XDPGW_MAP_MAPPINGS, XDPGW_MAP_PORT_OWNER, XDPGW_MAP_PORT_BITMAP, XDPGW_MAP_PEERS,
 };
 enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
-       FD_HOST_FLOWS };
+       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS };
 
 int instance_unpin(const char *dir)
 {
@@ -76,6 +77,25 @@ static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows
 	       bpf_map__set_max_entries(rev, max_flows);
 }
 
+/* The mapping maps of obj, before load. A mapping has a flow at least and
+ * owns a port of the range (per protocol: TCP, UDP, echo), so there are
+ * never more than either; peers, used by address-dependent filtering only,
+ * count one per flow at most.
+ */
+static int size_mapping_maps(struct bpf_object *obj, const struct xdpgw_config *s)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "mappings");
+	struct bpf_map *p = bpf_object__find_map_by_name(obj, "peers");
+	__u32 ports = 3 * ((__u32)s->port_max - s->port_min + 1);
+	__u32 n = ports < s->max_flows ? ports : s->max_flows;
+
+	if (!m || !p)
+		return -ENOENT;
+	return bpf_map__set_max_entries(m, n) ?:
+	       bpf_map__set_max_entries(p, s->filtering == FILTER_ADDRESS_DEPENDENT ?
+						   s->max_flows : 1);
+}
+
 int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 		     const struct instance_cfg *cfg)
 {
@@ -101,9 +121,13 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 	xdp->rodata->cfg_ext_ifindex = cfg->ifindex;
 	xdp->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
 	tc->rodata->cfg_max_flows_per_host = cfg->settings.max_flows_per_host;
+	tc->rodata->cfg_filtering = cfg->settings.filtering;
+	xdp->rodata->cfg_filtering = cfg->settings.filtering;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
 	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows) ?:
-	      bpf_map__set_max_entries(tc->maps.host_flows, host_flows_entries(&cfg->settings));
+	      bpf_map__set_max_entries(tc->maps.host_flows, host_flows_entries(&cfg->settings)) ?:
+	      size_mapping_maps(tc->obj, &cfg->settings) ?:
+	      size_mapping_maps(xdp->obj, &cfg->settings);
 	if (err) {
 		nat_xdp__destroy(xdp);
 		nat_tc__destroy(tc);
@@ -154,7 +178,9 @@ int nat_int_open(struct nat_xdp_int **xintp, struct nat_xdp *xdp,
 		   &xint->rodata->cfg_port_min, &xint->rodata->cfg_port_max);
 	xint->rodata->cfg_ext_ifindex = cfg->ifindex;
 	xint->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
+	xint->rodata->cfg_filtering = cfg->settings.filtering;
 	err = size_maps(xint->maps.flows, xint->maps.rev, cfg->settings.max_flows) ?:
+	      size_mapping_maps(xint->obj, &cfg->settings) ?:
 	      share_tx_ports(xdp, xint, cfg);
 	if (err) {
 		nat_xdp_int__destroy(xint);
@@ -223,6 +249,10 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_EVENTS] = bpf_map__fd(in->tc->maps.events);
 	in->fd[FD_FRAGS] = bpf_map__fd(in->tc->maps.frags);
 	in->fd[FD_HOST_FLOWS] = bpf_map__fd(in->tc->maps.host_flows);
+	in->fd[FD_MAPPINGS] = bpf_map__fd(in->tc->maps.mappings);
+	in->fd[FD_PORT_OWNER] = bpf_map__fd(in->tc->maps.port_owner);
+	in->fd[FD_PORT_BITMAP] = bpf_map__fd(in->tc->maps.port_bitmap);
+	in->fd[FD_PEERS] = bpf_map__fd(in->tc->maps.peers);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;
@@ -282,7 +312,7 @@ static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_co
 	       a->ext_addr == b->ext_addr && a->port_min == b->port_min &&
 	       a->port_max == b->port_max && a->max_flows == b->max_flows &&
 	       a->max_flows_per_host == b->max_flows_per_host &&
-	       a->internal_ifindex == b->internal_ifindex;
+	       a->internal_ifindex == b->internal_ifindex && a->filtering == b->filtering;
 }
 
 /* Our XDP program `name` on ifindex, whether libxdp runs it alone or in a

@@ -32,8 +32,8 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 8 /* flows, rev, stats, settings, events, frags, fast_dirs,
-			   * host_flows */
+#define INSTANCE_NMAPS 12 /* flows, rev, stats, settings, events, frags, fast_dirs,
+			    * host_flows, mappings, port_owner, port_bitmap, peers */
 
 struct instance {
 	struct nat_tc *tc;

@@ -25,6 +25,21 @@ struct sweeper {
 int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd,
 		 int host_flows_fd)
 {
+	struct sweep_maps m = { .flows = flows_fd, .rev = rev_fd, .events = events_fd,
+				.mappings = -1, .port_owner = -1, .port_bitmap = -1,
+				.peers = -1, .host_flows = host_flows_fd };
+
+	return sweeper_open_maps(swp, &m);
+}
+
+/* Reuse fd as the program's map, unless it is -1 (a private, empty one). */
+static int reuse(struct bpf_map *map, int fd)
+{
+	return fd >= 0 ? bpf_map__reuse_fd(map, fd) : 0;
+}
+
+int sweeper_open_maps(struct sweeper **swp, const struct sweep_maps *m)
+{
 	struct sweeper *sw = calloc(1, sizeof(*sw));
 	struct bpf_map *map;
 	__u32 i;
@@ -40,11 +55,14 @@ int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd,
 	/* Work on the instance's own maps by fd; create nothing pinned. */
 	bpf_object__for_each_map(map, sw->skel->obj)
 		bpf_map__set_pin_path(map, NULL);
-	err = bpf_map__reuse_fd(sw->skel->maps.flows, flows_fd) ?:
-	      bpf_map__reuse_fd(sw->skel->maps.rev, rev_fd) ?:
-	      (events_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.events, events_fd) : 0) ?:
-	      (host_flows_fd >= 0 ? bpf_map__reuse_fd(sw->skel->maps.host_flows, host_flows_fd) :
-				    0) ?:
+	err = bpf_map__reuse_fd(sw->skel->maps.flows, m->flows) ?:
+	      bpf_map__reuse_fd(sw->skel->maps.rev, m->rev) ?:
+	      reuse(sw->skel->maps.events, m->events) ?:
+	      reuse(sw->skel->maps.mappings, m->mappings) ?:
+	      reuse(sw->skel->maps.port_owner, m->port_owner) ?:
+	      reuse(sw->skel->maps.port_bitmap, m->port_bitmap) ?:
+	      reuse(sw->skel->maps.peers, m->peers) ?:
+	      reuse(sw->skel->maps.host_flows, m->host_flows) ?:
 	      sweep__load(sw->skel);
 	if (err)
 		goto fail;

@@ -30,6 +30,18 @@ struct sweep_result {
  */
 int sweeper_open(struct sweeper **sw, int flows_fd, int rev_fd, int events_fd,
 		 int host_flows_fd);
+
+/* The instance's maps the expire program works on, by fd; -1 for the
+ * optional ones (events and the mapping maps) gives private, empty ones.
+ */
+struct sweep_maps {
+	int flows, rev, events;
+	int mappings, port_owner, port_bitmap, peers; /* released with each flow */
+	int host_flows; /* each deleted flow given back to its host's count */
+};
+
+/* sweeper_open, also releasing each deleted flow's mapping (mapping.h). */
+int sweeper_open_maps(struct sweeper **sw, const struct sweep_maps *maps);
 void sweeper_close(struct sweeper *sw);
 
 /* Queue one flow the scan found expired (its key and the last_seen_ns it
