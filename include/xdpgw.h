@@ -125,6 +125,16 @@ struct xdpgw_config {
 	 * instance); 0 when the instance runs without the fast path.
 	 */
 	__u32 internal_ifindex;
+	/* The interface the internal prefix is routed to: packets forwarded
+	 * from it must come from the internal prefix (BCP 38); 0 when
+	 * `--no-anti-spoof`.
+	 */
+	__u32 anti_spoof_ifindex;
+	/* 1 with `--route-inbound`: packets from outside to the internal
+	 * prefix are routed in as by the stack; 0: dropped (the default).
+	 */
+	__u8 route_inbound;
+	__u8 pad2[3];
 };
 
 /* What `xdpgw watch` is told, through the events ring buffer. */
@@ -146,8 +156,9 @@ struct flow_event {
 	__u32 pad;
 };
 
-/* A fragmented inbound datagram: the key of the frags map, whose value is
- * the internal address its first fragment was translated to.
+/* A fragmented datagram whose first fragment was translated, as it is on
+ * the wire before translation: the key of the frags map. Inbound keys have
+ * the external address as daddr, outbound ones an internal saddr.
  */
 struct frag_key {
 	__be32 saddr;
@@ -155,6 +166,22 @@ struct frag_key {
 	__be16 id; /* IP identification */
 	__u8 proto;
 	__u8 pad;
+};
+
+/* The value of the frags map: where the datagram's first fragment was
+ * translated to, and which parts of the datagram went through, in 8-byte
+ * units ([start, end), adjacent parts joined), to find overlaps. seen[i]
+ * with start == end is unused.
+ */
+#define XDPGW_FRAG_RANGES 8
+struct frag_state {
+	__be32 addr; /* inbound: the internal host; outbound: the external address */
+	__u8 dead; /* an overlap was seen: the rest of the datagram is dropped */
+	__u8 pad[3];
+	struct {
+		__u16 start;
+		__u16 end;
+	} seen[XDPGW_FRAG_RANGES];
 };
 
 /* Expired flows are handed to the kernel in batches of this many. */
@@ -217,6 +244,26 @@ enum xdpgw_stat {
 	STAT_ICMP_PROHIBITED, /* ICMP "administratively prohibited" sent back
 			       * for a drop_no_port (RFC 5508; rate-limited;
 			       * an addition, not a packet's outcome) */
+	STAT_OUT_ICMP_ERROR, /* egress: ICMP error from inside about a flow,
+			      * translated (RFC 5508) */
+	STAT_DROP_OUT_ICMP_NO_FLOW, /* egress: ICMP error from inside about a
+				     * packet of no flow (or to another host
+				     * than the flow's remote) */
+	STAT_DROP_OUT_ICMP_RATE, /* egress: such an error over the rate limit
+				  * (of icmp_prohibited.h: 100/s per CPU) */
+	STAT_DROP_INBOUND, /* ingress: from outside to the internal prefix,
+			    * unsolicited (no mapping covers it); not with
+			    * --route-inbound */
+	STAT_DROP_SPOOFED, /* egress: forwarded from the internal interface
+			    * with a source outside the internal prefix
+			    * (BCP 38); not with --no-anti-spoof */
+	STAT_DROP_FRAG_NO_FIRST, /* egress: a later fragment from inside whose
+				  * first fragment was not translated (dropped,
+				  * not seen yet, or forgotten) */
+	STAT_DROP_FRAG_OVERLAP, /* either way: a fragment overlapping (or
+				 * repeating) one before it, and the rest of
+				 * that datagram; also one of a datagram in
+				 * more than XDPGW_FRAG_RANGES separate runs */
 	STAT__MAX,
 };
 
@@ -262,6 +309,13 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_FAST_IN] = "fast_in",
 	[STAT_EXPIRED] = "expired",
 	[STAT_ICMP_PROHIBITED] = "icmp_prohibited",
+	[STAT_OUT_ICMP_ERROR] = "out_icmp_error",
+	[STAT_DROP_OUT_ICMP_NO_FLOW] = "drop_out_icmp_no_flow",
+	[STAT_DROP_OUT_ICMP_RATE] = "drop_out_icmp_rate",
+	[STAT_DROP_INBOUND] = "drop_inbound",
+	[STAT_DROP_SPOOFED] = "drop_spoofed",
+	[STAT_DROP_FRAG_NO_FIRST] = "drop_frag_no_first",
+	[STAT_DROP_FRAG_OVERLAP] = "drop_frag_overlap",
 };
 #endif
 
@@ -271,6 +325,7 @@ _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
-_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 28, "config layout");
+_Static_assert(sizeof(struct frag_state) == 8 + 4 * XDPGW_FRAG_RANGES, "frag_state layout");
+_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 36, "config layout");
 
 #endif /* XDPGW_H */

@@ -91,6 +91,8 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 		   &xdp->rodata->cfg_port_max);
 	xdp->rodata->cfg_ext_ifindex = cfg->ifindex;
 	xdp->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
+	xdp->rodata->cfg_route_inbound = cfg->settings.route_inbound;
+	tc->rodata->cfg_anti_spoof_ifindex = cfg->settings.anti_spoof_ifindex;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
 	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows);
 	if (err) {
@@ -268,7 +270,9 @@ static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_co
 	return a->internal_net == b->internal_net && a->internal_mask == b->internal_mask &&
 	       a->ext_addr == b->ext_addr && a->port_min == b->port_min &&
 	       a->port_max == b->port_max && a->max_flows == b->max_flows &&
-	       a->internal_ifindex == b->internal_ifindex;
+	       a->internal_ifindex == b->internal_ifindex &&
+	       a->anti_spoof_ifindex == b->anti_spoof_ifindex &&
+	       a->route_inbound == b->route_inbound;
 }
 
 /* Our XDP program `name` on ifindex, whether libxdp runs it alone or in a
