@@ -39,6 +39,7 @@ struct env {
 	int fd[3]; /* programs, by enum hook */
 	int flows_fd, rev_fd, stats_fd;
 	int ext_ifindex, int_ifindex; /* what test runs give as ingress */
+	int tc_iif; /* what tc test runs give as skb->ingress_ifindex (0: none) */
 	char dir[PATH_MAX];
 };
 
@@ -47,6 +48,10 @@ struct env {
  */
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex);
+/* The same, ports 1024-65535, 1024 flows, no fast path, with the
+ * filtering settings (struct xdpgw_config's fields of the same names).
+ */
+int env_open_filter(struct env *e, __u8 route_inbound, __u32 anti_spoof_ifindex);
 void env_close(struct env *e);
 /* A counter summed over CPUs; ~0 when unreadable. */
 __u64 stat_total(struct env *e, enum xdpgw_stat idx);

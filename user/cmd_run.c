@@ -54,6 +54,12 @@ static const char run_usage[] =
 	"                          time_wait=120 closed=10 udp_unreplied=30\n"
 	"                          udp_assured=180 icmp_echo=30. Expired flows are\n"
 	"                          swept every second.\n"
+	"      --route-inbound     route packets from outside to the internal prefix\n"
+	"                          in, as the kernel would; by default they are\n"
+	"                          dropped (drop_inbound)\n"
+	"      --no-anti-spoof     let packets from the internal interface leave with\n"
+	"                          a source outside the internal prefix; by default\n"
+	"                          they are dropped (drop_spoofed, BCP 38)\n"
 	"      --keep              on exit leave the programs attached and the maps\n"
 	"                          pinned: translation goes on, flows are kept for the\n"
 	"                          next `run` (nothing expires meanwhile)\n"
@@ -93,6 +99,8 @@ enum {
 	OPT_INT_IF,
 	OPT_NO_FAST_PATH,
 	OPT_CONFIG,
+	OPT_ROUTE_INBOUND,
+	OPT_NO_ANTI_SPOOF,
 };
 
 static const struct option run_options[] = {
@@ -107,6 +115,8 @@ static const struct option run_options[] = {
 	{ "internal-if", required_argument, NULL, OPT_INT_IF },
 	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "route-inbound", no_argument, NULL, OPT_ROUTE_INBOUND },
+	{ "no-anti-spoof", no_argument, NULL, OPT_NO_ANTI_SPOOF },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -193,6 +203,12 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 		break;
 	case OPT_NO_FAST_PATH:
 		o->cfg->no_fast_path = true;
+		break;
+	case OPT_ROUTE_INBOUND:
+		s->route_inbound = 1;
+		break;
+	case OPT_NO_ANTI_SPOOF:
+		o->cfg->no_anti_spoof = true;
 		break;
 	case OPT_TIMEOUT:
 		if (timeout_parse(value, s))
@@ -354,6 +370,37 @@ static int find_internal_if(struct instance_cfg *cfg, char *name)
 	return 0;
 }
 
+/*
+ * Anti-spoofing (BCP 38) checks what is forwarded from the interface the
+ * internal prefix is routed to: the fast path's, else the routing table's
+ * (found as find_internal_if does). Fills settings.anti_spoof_ifindex; 0,
+ * or -1 after saying why.
+ */
+static int find_anti_spoof_if(struct instance_cfg *cfg)
+{
+	struct xdpgw_config *s = &cfg->settings;
+	char net[INET_ADDRSTRLEN];
+	int ifindex;
+
+	if (cfg->no_anti_spoof)
+		return 0;
+	ifindex = s->internal_ifindex ? (int)s->internal_ifindex :
+					route_prefix_oif(s->internal_net, s->internal_mask);
+	if (ifindex < 0 || ifindex == cfg->ifindex) {
+		inet_ntop(AF_INET, &s->internal_net, net, sizeof(net));
+		pr_warn("anti-spoofing: the internal prefix %s/%d %s;\n"
+			"route it to its interface, or run with --no-anti-spoof\n", net,
+			__builtin_popcount(s->internal_mask),
+			ifindex == cfg->ifindex ? "is routed out of the external interface" :
+			ifindex == -EOPNOTSUPP	? "has a multipath route" :
+			ifindex == -ENOENT	? "has no route but the default one" :
+						  strerror(-ifindex));
+		return -1;
+	}
+	s->anti_spoof_ifindex = ifindex;
+	return 0;
+}
+
 /* Block SIGINT/SIGTERM/SIGHUP and return a signalfd for them. Blocked
  * before the proxy's threads exist, they reach only the signalfd. */
 static int stop_signal_fd(void)
@@ -500,7 +547,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	struct common_opts common = {};
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	char int_ifname[IF_NAMESIZE], fast[IF_NAMESIZE + 32] = "no fast path";
-	char listen_addr[24];
+	char listen_addr[24], anti_spoof_if[IF_NAMESIZE];
 	bool have_ext_ip = false;
 	struct proxy_group *pg = NULL;
 	struct instance in;
@@ -530,7 +577,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 			cfg.ifname);
 		return EXIT_FAIL;
 	}
-	if (cli_instance_dir(&common, dir, sizeof(dir)) || find_internal_if(&cfg, int_ifname))
+	if (cli_instance_dir(&common, dir, sizeof(dir)) || find_internal_if(&cfg, int_ifname) ||
+	    find_anti_spoof_if(&cfg))
 		return EXIT_FAIL;
 	cfg.dir = dir;
 
@@ -585,6 +633,11 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		cfg.ifname, in.adopted ? "took over the kept instance translating" : "translating",
 		net, __builtin_popcount(set->internal_mask), ext, set->port_min, set->port_max,
 		set->max_flows, fast, dir);
+	pr_info("xdpgw: %s: inbound to %s/%d %s; anti-spoofing %s%s\n", cfg.ifname, net,
+		__builtin_popcount(set->internal_mask),
+		set->route_inbound ? "routed (--route-inbound)" : "dropped",
+		set->anti_spoof_ifindex ? "on " : "off",
+		set->anti_spoof_ifindex ? if_indextoname(set->anti_spoof_ifindex, anti_spoof_if) ?: "?" : "");
 
 	ret = serve(&in, &cfg, sfd, sw, conf, pg);
 	if (pg && proxy_stop(pg) && !ret)
