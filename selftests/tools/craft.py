@@ -6,13 +6,14 @@ that overlap, ICMP errors about any packet.
 
 usage: craft.py udp SRC DST SPORT DPORT [--bytes B]
        craft.py frag SRC DST --id N --offset UNITS [--bytes B] [--proto P] [--more]
+                     [--ports SPORT DPORT]
        craft.py unreach SRC DST QSRC QDST QSPORT QDPORT
 
 udp:     one whole UDP datagram (checksum computed).
 frag:    one fragment of a datagram of protocol P (default UDP): B bytes of
          it at offset UNITS (8-byte units), MF set with --more. With offset
-         0 and UDP it starts with a UDP header SPORT 5700 DPORT 7001 that
-         claims 3000 bytes.
+         0 and UDP it starts with a UDP header from SPORT to DPORT (default
+         5700 and 7001) that claims 3000 bytes.
 unreach: an ICMP port unreachable from SRC to DST quoting the UDP header of
          a packet QSRC:QSPORT -> QDST:QDPORT.
 """
@@ -61,6 +62,7 @@ def main():
     pf.add_argument("--bytes", type=int, default=1480)
     pf.add_argument("--proto", type=int, default=17)
     pf.add_argument("--more", action="store_true")
+    pf.add_argument("--ports", type=int, nargs=2, default=[5700, 7001])
     pe = sub.add_parser("unreach")
     for a in ("src", "dst", "qsrc", "qdst"):
         pe.add_argument(a)
@@ -74,7 +76,7 @@ def main():
     elif a.kind == "frag":
         data = bytes(i % 251 for i in range(a.bytes))
         if a.offset == 0 and a.proto == 17:
-            data = struct.pack("!HHHH", 5700, 7001, 3000, 0) + data[8:]
+            data = struct.pack("!HHHH", a.ports[0], a.ports[1], 3000, 0) + data[8:]
         frag = a.offset | (0x2000 if a.more else 0)
         pkt = ip_header(a.src, a.dst, a.proto, len(data), a.id, frag) + data
     else:
