@@ -50,6 +50,16 @@ spoof() { # three datagrams from 192.0.2.99, then one from web's own address
 marker_seen() { grep -q "$GW_EXT_IP.6100 > $INET_IP.$XG_UDP_PORT" "$XG_TMP/r1.cap"; }
 spoof_seen() { grep -q '192.0.2.99' "$XG_TMP/r1.cap"; }
 
+# Anti-spoofing needs to know the internal interface, with or without the
+# fast path: a prefix with no route of its own is refused, naming the way out.
+no_route_refused() {
+	local out
+	out=$(xg_xdpgw run --external eth0 --internal 10.200.0.0/16 --no-fast-path 2>&1)
+	[ $? -eq 1 ] && grep -q 'has no route but the default one' <<<"$out" &&
+		grep -q -- '--no-anti-spoof' <<<"$out"
+}
+check "run refuses a prefix with no route of its own, naming --no-anti-spoof" no_route_refused
+
 # ---- by default: inbound dropped on arrival, spoofed sources never leave
 xg_nat_start || xg_fatal "xdpgw run failed"
 xg_capture_start "$NS_WEB" eth0 "$XG_TMP/web.cap" src host "$INET_IP" ||
