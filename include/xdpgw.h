@@ -223,7 +223,8 @@ enum xdpgw_stat {
 	STAT_DROP_NO_PORT, /* egress: no free external port */
 	STAT_DROP_TABLE_FULL, /* egress: flow table full */
 	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed
-				* (also ICMP other than echo requests) */
+				* (also ICMP other than echo requests and
+				* errors, and its later fragments) */
 	STAT_OUT_FRAGMENT, /* egress: a later fragment, source rewritten */
 	STAT_IN_FRAGMENT, /* ingress: a later fragment, destination rewritten */
 	STAT_IN_FRAGMENT_EARLY, /* ingress: a later fragment before its first
