@@ -8,9 +8,11 @@
  *
  * Overlaps: the parts of a datagram that went through are kept as ranges;
  * a fragment overlapping one of them (or repeating it, first fragment
- * included) is dropped, and so is the rest of that datagram (as pf's
- * "fragment drop-ovl" does; the kernel's reassembly discards such a
- * datagram too). Updates of one datagram's entry are not atomic across
+ * included; or a second last one, or one beyond the last) is dropped, and so
+ * is the rest of that datagram (as pf's "fragment drop-ovl" does; the
+ * kernel's reassembly discards such a datagram too). The entry goes once
+ * the datagram went through whole, so that its IP id can come again; one
+ * never completed is forgotten after the kernel's reassembly timeout. Updates of one datagram's entry are not atomic across
  * CPUs: NICs steer all fragments of a datagram to one queue (RSS hashes
  * fragments by their addresses), so they meet on one CPU.
  */
@@ -41,49 +43,87 @@ static __always_inline struct frag_key frag_key_of(const struct packet *p)
 	return k;
 }
 
-/*
- * Record [start, end) as seen: joined to the range it extends (or to the two
- * it fills the gap between), else in a free slot. -1 (and the datagram
- * dead) when it overlaps a range, or when no slot is left.
- */
-static __always_inline int frag_track(struct frag_state *s, __u16 start, __u16 end)
-{
-	__u32 i, before = XDPGW_FRAG_RANGES, after = XDPGW_FRAG_RANGES, free = XDPGW_FRAG_RANGES;
+#define FRAG_TIMEOUT_NS (XDPGW_FRAG_TIMEOUT_S * 1000000000ull)
 
-	if (s->dead)
-		return -1;
+/* An entry of a datagram begun more than the kernel's reassembly timeout
+ * ago is another datagram's that never completed: its IP id is free again.
+ */
+static __always_inline bool frag_stale(const struct frag_state *s)
+{
+	return bpf_ktime_get_coarse_ns() - s->first_ns > FRAG_TIMEOUT_NS;
+}
+
+/*
+ * Record the fragment's part [start, end) as seen: a range starting where it
+ * ends is taken into it, then it extends the range ending where it starts,
+ * or takes a free slot. -1 (and the datagram dead) when it overlaps a range,
+ * when it is a second last fragment or lies beyond the last one, or when no
+ * slot is left. (Each loop indexes with its own counter only, so the
+ * verifier need not follow which slot a variable names; and the loops stay
+ * loops, unrolled they would overflow tc's 512-byte stack.)
+ */
+static __always_inline int frag_track(struct frag_state *s, const struct packet *p)
+{
+	__u16 start = p->frag_start, end = p->frag_end;
+	__u32 i;
+
+	if (s->dead || (s->last_in && (p->last_frag || end > s->total)))
+		goto overlap;
+#pragma clang loop unroll(disable)
 	for (i = 0; i < XDPGW_FRAG_RANGES; i++) {
 		__u16 rs = s->seen[i].start, re = s->seen[i].end;
 
-		if (rs == re) {
-			free = i;
-			continue;
-		}
-		if (start < re && rs < end)
+		if (rs != re && ((start < re && rs < end) || (p->last_frag && re > end)))
 			goto overlap;
-		if (re == start)
-			before = i;
-		if (rs == end)
-			after = i;
 	}
-	if (before < XDPGW_FRAG_RANGES && after < XDPGW_FRAG_RANGES) {
-		s->seen[before].end = s->seen[after].end;
-		s->seen[after].start = 0;
-		s->seen[after].end = 0;
-	} else if (before < XDPGW_FRAG_RANGES) {
-		s->seen[before].end = end;
-	} else if (after < XDPGW_FRAG_RANGES) {
-		s->seen[after].start = start;
-	} else if (free < XDPGW_FRAG_RANGES) {
-		s->seen[free].start = start;
-		s->seen[free].end = end;
-	} else {
-		goto overlap; /* too scattered to check: not risked */
+#pragma clang loop unroll(disable)
+	for (i = 0; i < XDPGW_FRAG_RANGES; i++) {
+		if (s->seen[i].start != s->seen[i].end && s->seen[i].start == end) {
+			end = s->seen[i].end;
+			s->seen[i].start = 0;
+			s->seen[i].end = 0;
+			break;
+		}
+	}
+#pragma clang loop unroll(disable)
+	for (i = 0; i < XDPGW_FRAG_RANGES; i++) {
+		if (s->seen[i].start != s->seen[i].end && s->seen[i].end == start) {
+			s->seen[i].end = end;
+			goto recorded;
+		}
+	}
+#pragma clang loop unroll(disable)
+	for (i = 0; i < XDPGW_FRAG_RANGES; i++) {
+		if (s->seen[i].start == s->seen[i].end) {
+			s->seen[i].start = start;
+			s->seen[i].end = end;
+			goto recorded;
+		}
+	}
+	goto overlap; /* too scattered to check: not risked */
+recorded:
+	if (p->last_frag) {
+		s->last_in = 1;
+		s->total = p->frag_end;
 	}
 	return 0;
 overlap:
 	s->dead = 1;
 	return -1;
+}
+
+/* Every part of the datagram went through: one range, from 0 to its end. */
+static __always_inline bool frag_whole(const struct frag_state *s)
+{
+	__u32 i;
+
+	if (!s->last_in)
+		return false;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < XDPGW_FRAG_RANGES; i++)
+		if (s->seen[i].start == 0 && s->seen[i].end == s->total)
+			return true;
+	return false;
 }
 
 /* A first fragment: FRAG_OVERLAP when its datagram already has an entry
@@ -94,34 +134,47 @@ static __always_inline enum frag_verdict frag_first_check(const struct packet *p
 	struct frag_key k = frag_key_of(p);
 	struct frag_state *s = bpf_map_lookup_elem(&frags, &k);
 
-	if (!s)
+	if (!s || frag_stale(s))
 		return FRAG_UNKNOWN;
 	s->dead = 1;
 	return FRAG_OVERLAP;
 }
 
+/* An entry's start: a global, not a stack copy (tc's stack is full). */
+static const struct frag_state frag_empty = {};
+
 /* The first fragment was translated, to addr: the rest will follow it. */
 static __always_inline void frag_remember(const struct packet *p, __be32 addr)
 {
 	struct frag_key k = frag_key_of(p);
-	struct frag_state s = { .addr = addr };
+	struct frag_state *s;
 
-	s.seen[0].start = p->frag_start;
-	s.seen[0].end = p->frag_end;
-	bpf_map_update_elem(&frags, &k, &s, BPF_ANY);
+	if (bpf_map_update_elem(&frags, &k, &frag_empty, BPF_ANY))
+		return;
+	s = bpf_map_lookup_elem(&frags, &k);
+	if (!s)
+		return;
+	s->addr = addr;
+	s->first_ns = bpf_ktime_get_coarse_ns();
+	s->seen[0].start = p->frag_start;
+	s->seen[0].end = p->frag_end;
 }
 
-/* A later fragment: what its first fragment got (*addr), if anything. */
+/* A later fragment: what its first fragment got (*addr), if anything. The
+ * entry goes once the datagram is whole.
+ */
 static __always_inline enum frag_verdict frag_follow(const struct packet *p, __be32 *addr)
 {
 	struct frag_key k = frag_key_of(p);
 	struct frag_state *s = bpf_map_lookup_elem(&frags, &k);
 
-	if (!s)
+	if (!s || frag_stale(s))
 		return FRAG_UNKNOWN;
-	if (frag_track(s, p->frag_start, p->frag_end))
+	if (frag_track(s, p))
 		return FRAG_OVERLAP;
 	*addr = s->addr;
+	if (frag_whole(s))
+		bpf_map_delete_elem(&frags, &k);
 	return FRAG_FOLLOW;
 }
 

@@ -53,8 +53,9 @@ struct {
 
 /* Fragmented datagrams, both ways: the first fragment's translation for
  * the ones after it, and the parts seen (frag.h). An LRU, unlike the flow
- * table: an entry matters for the milliseconds a datagram is in flight, and
- * losing one loses one datagram.
+ * table: an entry matters for the milliseconds a datagram is in flight (it
+ * is removed once the datagram went through whole), and losing one loses
+ * one datagram.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

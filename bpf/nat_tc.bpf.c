@@ -116,7 +116,7 @@ static __always_inline int quote_store(struct __sk_buff *skb, void *data, const 
  * flow, or sent to another host than the flow's remote, is dropped; the
  * rest are rate-limited as the errors xdpgw makes itself (RFC 5508).
  */
-static __always_inline enum xdpgw_stat snat_icmp_error(struct __sk_buff *skb, int *action)
+static __noinline enum xdpgw_stat snat_icmp_error(struct __sk_buff *skb, int *action)
 {
 	struct packet p = {};
 	struct quoted q = {};

@@ -72,6 +72,7 @@ struct packet {
 	__u16 frag_start;
 	__u16 frag_end;
 	__be16 frag_id; /* the IP identification of a fragment */
+	__u8 last_frag; /* a fragment with MF clear: the datagram's last */
 	struct nat_tuple tuple; /* as on the wire, in network byte order */
 };
 
@@ -119,6 +120,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 		__u32 end = (bpf_ntohs(ip->frag_off) & IP_OFFSET) * 8 + p->ip_len - ihl_bytes;
 
 		p->frag_id = ip->id;
+		p->last_frag = !(ip->frag_off & bpf_htons(IP_MF));
 		p->frag_start = bpf_ntohs(ip->frag_off) & IP_OFFSET;
 		p->frag_end = ip->frag_off & bpf_htons(IP_MF) ? end / 8 : (end + 7) / 8;
 	}

@@ -171,13 +171,17 @@ struct frag_key {
 /* The value of the frags map: where the datagram's first fragment was
  * translated to, and which parts of the datagram went through, in 8-byte
  * units ([start, end), adjacent parts joined), to find overlaps. seen[i]
- * with start == end is unused.
+ * with start == end is unused. Removed once the datagram is whole; an entry
+ * older than XDPGW_FRAG_TIMEOUT_S (the kernel's ipfrag_time) is forgotten.
  */
 #define XDPGW_FRAG_RANGES 8
+#define XDPGW_FRAG_TIMEOUT_S 30
 struct frag_state {
 	__be32 addr; /* inbound: the internal host; outbound: the external address */
 	__u8 dead; /* an overlap was seen: the rest of the datagram is dropped */
-	__u8 pad[3];
+	__u8 last_in; /* the last fragment (MF clear) went through */
+	__u16 total; /* with last_in: the datagram's length, 8-byte units */
+	__u64 first_ns; /* CLOCK_MONOTONIC (coarse) of the first fragment */
 	struct {
 		__u16 start;
 		__u16 end;
@@ -326,7 +330,7 @@ _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");
 _Static_assert(sizeof(struct sweep_candidate) == 24, "sweep_candidate layout");
 _Static_assert(sizeof(struct flow_event) == 40, "flow_event layout");
 _Static_assert(sizeof(struct frag_key) == 12, "frag_key layout");
-_Static_assert(sizeof(struct frag_state) == 8 + 4 * XDPGW_FRAG_RANGES, "frag_state layout");
+_Static_assert(sizeof(struct frag_state) == 16 + 4 * XDPGW_FRAG_RANGES, "frag_state layout");
 _Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 36, "config layout");
 
 #endif /* XDPGW_H */

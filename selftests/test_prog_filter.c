@@ -88,6 +88,19 @@ struct fixture {
 #define DGRAM_BACK(id, ...) OUT_PKT(INET, 53, WEB1, 5353, IPPROTO_UDP, .payload_len = 3000, \
 				    .frag_len = 1480, .ip_id = id, ##__VA_ARGS__)
 
+/* The last fragment of a 2000-byte datagram, from byte 1600 (unit 200);
+ * 800 bytes from unit 251 of an 8000-byte one; the last fragment of a
+ * 4000-byte one, from unit 376.
+ */
+#define SHORT_IN(id) OUT_PKT(INET, 53, EXT, 5353, IPPROTO_UDP, .payload_len = 2000, \
+			     .frag_off = 200, .frag_len = 1480, .ip_id = id)
+#define SHORT_BACK(id) OUT_PKT(INET, 53, WEB1, 5353, IPPROTO_UDP, .payload_len = 2000, \
+			       .frag_off = 200, .frag_len = 1480, .ip_id = id)
+#define BEYOND_IN(id) OUT_PKT(INET, 53, EXT, 5353, IPPROTO_UDP, .payload_len = 8000, \
+			      .frag_off = 251, .frag_len = 800, .ip_id = id)
+#define LONGER_IN(id) OUT_PKT(INET, 53, EXT, 5353, IPPROTO_UDP, .payload_len = 4000, \
+			      .frag_off = 376, .frag_len = 1480, .ip_id = id)
+
 static const struct fixture fixtures[] = {
 	/* The flows the errors are about. */
 	{ "udp out: the flow the errors are about", E_DEFAULT, TC, INT_IF,
@@ -209,11 +222,20 @@ static const struct fixture fixtures[] = {
 	{ "its last fragment, before the middle one: translated", E_DEFAULT, TC, INT_IF,
 	  DGRAM(0x7001, .frag_off = 370), TC_ACT_OK, true, DGRAM_OUT(0x7001, .frag_off = 370),
 	  STAT_OUT_FRAGMENT },
-	{ "the middle one, filling the gap: translated", E_DEFAULT, TC, INT_IF,
+	{ "the middle one, filling the gap, completing it: translated", E_DEFAULT, TC, INT_IF,
 	  DGRAM(0x7001, .frag_off = 185), TC_ACT_OK, true, DGRAM_OUT(0x7001, .frag_off = 185),
 	  STAT_OUT_FRAGMENT },
-	{ "the middle one again (a duplicate): dropped", E_DEFAULT, TC, INT_IF,
-	  DGRAM(0x7001, .frag_off = 185), TC_ACT_SHOT, false, {}, STAT_DROP_FRAG_OVERLAP },
+	{ "a first fragment with id 0x7001 again: a new datagram (the whole one's entry went)",
+	  E_DEFAULT, TC, INT_IF, DGRAM(0x7001), TC_ACT_OK, true, DGRAM_OUT(0x7001),
+	  STAT_OUT_TRANSLATED },
+	{ "datagram 0x7004: first fragment", E_DEFAULT, TC, INT_IF, DGRAM(0x7004), TC_ACT_OK,
+	  true, DGRAM_OUT(0x7004), STAT_OUT_TRANSLATED },
+	{ "its middle one", E_DEFAULT, TC, INT_IF, DGRAM(0x7004, .frag_off = 185), TC_ACT_OK, true,
+	  DGRAM_OUT(0x7004, .frag_off = 185), STAT_OUT_FRAGMENT },
+	{ "its middle one again (a duplicate): dropped", E_DEFAULT, TC, INT_IF,
+	  DGRAM(0x7004, .frag_off = 185), TC_ACT_SHOT, false, {}, STAT_DROP_FRAG_OVERLAP },
+	{ "its last one: dropped with its datagram", E_DEFAULT, TC, INT_IF,
+	  DGRAM(0x7004, .frag_off = 370), TC_ACT_SHOT, false, {}, STAT_DROP_FRAG_OVERLAP },
 	{ "datagram 0x7002: first fragment", E_DEFAULT, TC, INT_IF, DGRAM(0x7002), TC_ACT_OK,
 	  true, DGRAM_OUT(0x7002), STAT_OUT_TRANSLATED },
 	{ "a fragment overlapping it (from byte 1000): dropped", E_DEFAULT, TC, INT_IF,
@@ -240,6 +262,22 @@ static const struct fixture fixtures[] = {
 	  true, DGRAM_BACK(0x8002), STAT_IN_TRANSLATED },
 	{ "its first fragment again: dropped", E_DEFAULT, XDP, 0, DGRAM_IN(0x8002), XDP_DROP,
 	  false, {}, STAT_DROP_FRAG_OVERLAP },
+	/* The datagram's end is its last fragment's: nothing may lie beyond
+	 * it, nor come as a second last fragment.
+	 */
+	{ "datagram 0x8003 in: first fragment", E_DEFAULT, XDP, 0, DGRAM_IN(0x8003), XDP_PASS,
+	  true, DGRAM_BACK(0x8003), STAT_IN_TRANSLATED },
+	{ "a last fragment ending at byte 2008", E_DEFAULT, XDP, 0,
+	  SHORT_IN(0x8003), XDP_PASS, true,
+	  SHORT_BACK(0x8003), STAT_IN_FRAGMENT },
+	{ "a fragment beyond that end (units 251-351, more to come): dropped", E_DEFAULT, XDP, 0,
+	  BEYOND_IN(0x8003), XDP_DROP, false, {}, STAT_DROP_FRAG_OVERLAP },
+	{ "datagram 0x8004 in: first fragment", E_DEFAULT, XDP, 0, DGRAM_IN(0x8004), XDP_PASS,
+	  true, DGRAM_BACK(0x8004), STAT_IN_TRANSLATED },
+	{ "its last fragment", E_DEFAULT, XDP, 0, DGRAM_IN(0x8004, .frag_off = 370), XDP_PASS,
+	  true, DGRAM_BACK(0x8004, .frag_off = 370), STAT_IN_FRAGMENT },
+	{ "a second last fragment, after the first one's end: dropped", E_DEFAULT, XDP, 0,
+	  LONGER_IN(0x8004), XDP_DROP, false, {}, STAT_DROP_FRAG_OVERLAP },
 	{ "a later gre fragment to the external address: passed as gre is", E_DEFAULT, XDP, 0,
 	  OUT_PKT(INET, 0, EXT, 0, IPPROTO_GRE_, .payload_len = 3000, .frag_off = 185,
 		  .frag_len = 1480),
@@ -342,30 +380,70 @@ static void test_error_other_port(struct env *e)
 	report(ok);
 }
 
-/* The frags entry of datagram 0x7001 (three fragments, last before middle,
- * then the middle again): one range, the whole datagram; the address its
- * first fragment got; dead since the duplicate.
+static int frag_entry(struct env *e, const char *saddr, const char *daddr, __u16 id,
+		      struct frag_state *s)
+{
+	struct frag_key k = { .id = htons(id), .proto = IPPROTO_UDP };
+
+	inet_pton(AF_INET, saddr, &k.saddr);
+	inet_pton(AF_INET, daddr, &k.daddr);
+	return bpf_map_lookup_elem(bpf_map__fd(e->tc->maps.frags), &k, s);
+}
+
+/* The frags entry of datagram 0x7004 (first, middle, the middle again):
+ * one range, the two fragments; the address its first fragment got; dead.
  */
 static void test_frag_entry(struct env *e)
 {
-	struct frag_key k = { .id = htons(0x7001), .proto = IPPROTO_UDP };
 	struct frag_state s;
 	bool ok;
 	int i, used = 0;
 
-	test_name = "frags entry of datagram 0x7001: one range, units 0-376, external address, dead";
-	inet_pton(AF_INET, WEB1, &k.saddr);
-	inet_pton(AF_INET, INET, &k.daddr);
-	ok = ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(e->tc->maps.frags), &k, &s), 0, "entry");
+	test_name = "frags entry of datagram 0x7004: one range, units 0-370, external address, dead";
+	ok = ASSERT_EQ(frag_entry(e, WEB1, INET, 0x7004, &s), 0, "entry");
 	for (i = 0; ok && i < XDPGW_FRAG_RANGES; i++) {
 		if (s.seen[i].start == s.seen[i].end)
 			continue;
 		used++;
-		ok = ASSERT_EQ(s.seen[i].start, 0, "start") && ASSERT_EQ(s.seen[i].end, 376, "end");
+		ok = ASSERT_EQ(s.seen[i].start, 0, "start") && ASSERT_EQ(s.seen[i].end, 370, "end");
 	}
 	ok = ok && ASSERT_EQ(used, 1, "ranges in use") && ASSERT_EQ(s.dead, 1, "dead");
+	ok = ok && ASSERT_EQ(s.last_in, 0, "no last fragment");
 	ok = ok && ASSERT_EQ(s.addr, htonl(0xcb007101), "addr 203.0.113.1");
 	report(ok);
+}
+
+/* An entry older than the kernel's reassembly timeout is another datagram's
+ * that never completed: a first fragment with its id starts anew, a later
+ * one does not follow it.
+ */
+static void test_frag_stale(struct env *e)
+{
+	struct frag_state old = { .addr = htonl(0x01020304), .dead = 1,
+				  .first_ns = now_ns() - (XDPGW_FRAG_TIMEOUT_S + 1) * 1000000000ull };
+	struct pkt_spec first = DGRAM(0x7200), first_out = DGRAM_OUT(0x7200);
+	struct pkt_spec later = DGRAM(0x7201, .frag_off = 185);
+	struct frag_key k = { .proto = IPPROTO_UDP };
+	int fd = bpf_map__fd(e->tc->maps.frags);
+	uint8_t in[PKT_MAX];
+	bool ok;
+
+	inet_pton(AF_INET, WEB1, &k.saddr);
+	inet_pton(AF_INET, INET, &k.daddr);
+	e->tc_iif = INT_IF;
+	test_name = "a first fragment whose id has an entry 31 s old: a new datagram";
+	k.id = htons(0x7200);
+	ok = ASSERT_EQ(bpf_map_update_elem(fd, &k, &old, 0), 0, "old entry");
+	report(ok && check_packet(e, TC, in, pkt_build(&first, in), TC_ACT_OK, &first_out,
+				  STAT_OUT_TRANSLATED));
+	test_name = "a later fragment whose entry is 31 s old: not followed, dropped";
+	k.id = htons(0x7201);
+	old.dead = 0;
+	old.addr = htonl(0xcb007101);
+	old.seen[0].end = 185;
+	ok = ASSERT_EQ(bpf_map_update_elem(fd, &k, &old, 0), 0, "old entry");
+	report(ok && check_packet(e, TC, in, pkt_build(&later, in), TC_ACT_SHOT, NULL,
+				  STAT_DROP_FRAG_NO_FIRST));
 }
 
 /* A datagram in 8-byte fragments, every other one sent: 8 separate runs
@@ -419,6 +497,7 @@ int main(void)
 	test_error_rate(&envs[E_DEFAULT]);
 	test_error_other_port(&envs[E_DEFAULT]);
 	test_frag_entry(&envs[E_DEFAULT]);
+	test_frag_stale(&envs[E_DEFAULT]);
 	test_frag_scattered(&envs[E_DEFAULT]);
 	for (i = 0; i < E_MAX; i++)
 		env_close(&envs[i]);
