@@ -31,13 +31,36 @@ enum frag_verdict {
 	FRAG_OVERLAP, /* it overlaps the datagram's parts before it: drop */
 };
 
-static __always_inline struct frag_key frag_key_of(const struct packet *p)
+/* A fragment's part of its datagram, in 8-byte units, [start, end): one
+ * that is not the last is cut to whole units, as the kernel's reassembly
+ * does. Computed from the IP header where needed, not kept by the parser:
+ * values kept for the whole program would double the verifier's work.
+ */
+struct frag_part {
+	__u16 start;
+	__u16 end;
+	bool last; /* MF clear: the datagram's last fragment */
+};
+
+static __always_inline struct frag_part frag_part_of(const struct iphdr *ip)
+{
+	__u32 start = bpf_ntohs(ip->frag_off) & IP_OFFSET;
+	__u32 end = start * 8 + bpf_ntohs(ip->tot_len) - ip->ihl * 4;
+	struct frag_part f = { .start = start, .last = !(ip->frag_off & bpf_htons(IP_MF)) };
+
+	f.end = f.last ? (end + 7) / 8 : end / 8;
+	return f;
+}
+
+/* ip is the packet's header, or a copy of it (its id does not change). */
+static __always_inline struct frag_key frag_key_of(const struct nat_tuple *t,
+						   const struct iphdr *ip)
 {
 	struct frag_key k = {
-		.saddr = p->tuple.saddr,
-		.daddr = p->tuple.daddr,
-		.id = p->frag_id,
-		.proto = p->tuple.proto,
+		.saddr = t->saddr,
+		.daddr = t->daddr,
+		.id = ip->id,
+		.proto = t->proto,
 	};
 
 	return k;
@@ -62,18 +85,18 @@ static __always_inline bool frag_stale(const struct frag_state *s)
  * verifier need not follow which slot a variable names; and the loops stay
  * loops, unrolled they would overflow tc's 512-byte stack.)
  */
-static __always_inline int frag_track(struct frag_state *s, const struct packet *p)
+static __always_inline int frag_track(struct frag_state *s, const struct frag_part *f)
 {
-	__u16 start = p->frag_start, end = p->frag_end;
+	__u16 start = f->start, end = f->end;
 	__u32 i;
 
-	if (s->dead || (s->last_in && (p->last_frag || end > s->total)))
+	if (s->dead || (s->last_in && (f->last || end > s->total)))
 		goto overlap;
 #pragma clang loop unroll(disable)
 	for (i = 0; i < XDPGW_FRAG_RANGES; i++) {
 		__u16 rs = s->seen[i].start, re = s->seen[i].end;
 
-		if (rs != re && ((start < re && rs < end) || (p->last_frag && re > end)))
+		if (rs != re && ((start < re && rs < end) || (f->last && re > end)))
 			goto overlap;
 	}
 #pragma clang loop unroll(disable)
@@ -102,9 +125,9 @@ static __always_inline int frag_track(struct frag_state *s, const struct packet 
 	}
 	goto overlap; /* too scattered to check: not risked */
 recorded:
-	if (p->last_frag) {
+	if (f->last) {
 		s->last_in = 1;
-		s->total = p->frag_end;
+		s->total = f->end;
 	}
 	return 0;
 overlap:
@@ -131,7 +154,7 @@ static __always_inline bool frag_whole(const struct frag_state *s)
  */
 static __always_inline enum frag_verdict frag_first_check(const struct packet *p)
 {
-	struct frag_key k = frag_key_of(p);
+	struct frag_key k = frag_key_of(&p->tuple, p->ip);
 	struct frag_state *s = bpf_map_lookup_elem(&frags, &k);
 
 	if (!s || frag_stale(s))
@@ -143,10 +166,14 @@ static __always_inline enum frag_verdict frag_first_check(const struct packet *p
 /* An entry's start: a global, not a stack copy (tc's stack is full). */
 static const struct frag_state frag_empty = {};
 
-/* The first fragment was translated, to addr: the rest will follow it. */
-static __always_inline void frag_remember(const struct packet *p, __be32 addr)
+/* The first fragment (tuple t before translation, IP header ip) was
+ * translated, to addr: the rest will follow it.
+ */
+static __always_inline void frag_remember(const struct nat_tuple *t, const struct iphdr *ip,
+					  __be32 addr)
 {
-	struct frag_key k = frag_key_of(p);
+	struct frag_key k = frag_key_of(t, ip);
+	struct frag_part f = frag_part_of(ip);
 	struct frag_state *s;
 
 	if (bpf_map_update_elem(&frags, &k, &frag_empty, BPF_ANY))
@@ -156,8 +183,8 @@ static __always_inline void frag_remember(const struct packet *p, __be32 addr)
 		return;
 	s->addr = addr;
 	s->first_ns = bpf_ktime_get_coarse_ns();
-	s->seen[0].start = p->frag_start;
-	s->seen[0].end = p->frag_end;
+	s->seen[0].start = f.start;
+	s->seen[0].end = f.end;
 }
 
 /* A later fragment: what its first fragment got (*addr), if anything. The
@@ -165,12 +192,13 @@ static __always_inline void frag_remember(const struct packet *p, __be32 addr)
  */
 static __always_inline enum frag_verdict frag_follow(const struct packet *p, __be32 *addr)
 {
-	struct frag_key k = frag_key_of(p);
+	struct frag_key k = frag_key_of(&p->tuple, p->ip);
+	struct frag_part f = frag_part_of(p->ip);
 	struct frag_state *s = bpf_map_lookup_elem(&frags, &k);
 
 	if (!s || frag_stale(s))
 		return FRAG_UNKNOWN;
-	if (frag_track(s, p))
+	if (frag_track(s, &f))
 		return FRAG_OVERLAP;
 	*addr = s->addr;
 	if (frag_whole(s))

@@ -115,6 +115,7 @@ static __always_inline int quote_store(struct __sk_buff *skb, void *data, const 
  * ones, with every checksum over them (icmp_error.h). An error about no
  * flow, or sent to another host than the flow's remote, is dropped; the
  * rest are rate-limited as the errors xdpgw makes itself (RFC 5508).
+ * Not inlined: its locals get a frame of their own (tc's stack is full).
  */
 static __noinline enum xdpgw_stat snat_icmp_error(struct __sk_buff *skb, int *action)
 {
@@ -182,6 +183,18 @@ static __always_inline enum xdpgw_stat snat_fragment(struct __sk_buff *skb,
 	return STAT_OUT_FRAGMENT;
 }
 
+/* frag_remember, after the rewrite: the packet's pointers are gone, its IP
+ * header is read again (the parts frag.h wants did not change).
+ */
+static __always_inline void remember_first_fragment(struct __sk_buff *skb,
+						    const struct nat_tuple *t, __be32 ext_addr)
+{
+	struct iphdr ip;
+
+	if (!bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
+		frag_remember(t, &ip, ext_addr);
+}
+
 /* Returns the stat for this packet's outcome; *action says what to do. */
 static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 {
@@ -246,7 +259,7 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
 	if (p.first_frag) /* the rest of the datagram follows the first */
-		frag_remember(&p, f->ext_addr);
+		remember_first_fragment(skb, &p.tuple, f->ext_addr);
 	*action = TC_ACT_OK;
 	return ret;
 }

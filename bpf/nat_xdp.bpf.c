@@ -189,7 +189,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);
 	if (p.first_frag) /* the rest of the datagram follows the first */
-		frag_remember(&p, r->orig.saddr);
+		frag_remember(&p.tuple, p.ip, r->orig.saddr);
 	if (!fast)
 		return STAT_IN_TRANSLATED;
 	*action = fast_forward(data, p.ip, &fib);

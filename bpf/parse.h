@@ -65,14 +65,6 @@ struct packet {
 	__u8 first_frag; /* the first fragment (MF, offset 0) of a datagram */
 	__u16 ip_len; /* IPv4 total length */
 	__u8 tcp_flags; /* TCP only: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
-	/* A fragment's part of its datagram, in 8-byte units, [start, end):
-	 * a fragment that is not the last is cut to whole units, as the
-	 * kernel's reassembly does. Set for every fragment.
-	 */
-	__u16 frag_start;
-	__u16 frag_end;
-	__be16 frag_id; /* the IP identification of a fragment */
-	__u8 last_frag; /* a fragment with MF clear: the datagram's last */
 	struct nat_tuple tuple; /* as on the wire, in network byte order */
 };
 
@@ -116,17 +108,11 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 		return PARSE_BAD_IP;
 	c->pos += ihl_bytes;
 	p->l4_off = ETH_HLEN + ihl_bytes;
-	if (ip->frag_off & bpf_htons(IP_OFFSET | IP_MF)) {
-		__u32 end = (bpf_ntohs(ip->frag_off) & IP_OFFSET) * 8 + p->ip_len - ihl_bytes;
-
-		p->frag_id = ip->id;
-		p->last_frag = !(ip->frag_off & bpf_htons(IP_MF));
-		p->frag_start = bpf_ntohs(ip->frag_off) & IP_OFFSET;
-		p->frag_end = ip->frag_off & bpf_htons(IP_MF) ? end / 8 : (end + 7) / 8;
-	}
 	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
-		/* No data: the kernel's reassembly discards such a datagram. */
-		if (p->frag_end <= p->frag_start)
+		/* No data: the kernel's reassembly discards such a datagram.
+		 * (Less than 8 bytes is none when more follow: see frag.h.)
+		 */
+		if (p->ip_len - ihl_bytes < (ip->frag_off & bpf_htons(IP_MF) ? 8 : 1))
 			return PARSE_BAD_IP;
 		return PARSE_FRAGMENT;
 	}
