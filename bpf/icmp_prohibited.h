@@ -22,15 +22,20 @@
 
 __u64 icmp_last_ns[ICMP_MAX_CPUS]; /* when this CPU last sent one */
 
-static __always_inline bool icmp_rate_ok(void)
+/*
+ * The limiter of the ICMP errors xdpgw sends or lets out: one per
+ * 1/ICMP_PROHIBITED_PER_SEC s per CPU. last_ns is a clock per CPU, one for
+ * each kind of error (icmp_last_ns for these).
+ */
+static __always_inline bool icmp_rate_ok(__u64 *last_ns)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
 
 	if (cpu >= ICMP_MAX_CPUS ||
-	    (__s64)(now - icmp_last_ns[cpu]) < 1000000000ll / ICMP_PROHIBITED_PER_SEC)
+	    (__s64)(now - last_ns[cpu]) < 1000000000ll / ICMP_PROHIBITED_PER_SEC)
 		return false;
-	icmp_last_ns[cpu] = now;
+	last_ns[cpu] = now;
 	return true;
 }
 
@@ -56,7 +61,7 @@ static __always_inline int icmp_prohibited(struct __sk_buff *skb, const struct p
 	__u8 quote[QUOTE_MAX] = {};
 	__u32 qlen = p->ip->ihl * 4 + 8, sum;
 
-	if (qlen > QUOTE_MAX || qlen > p->ip_len || !icmp_rate_ok())
+	if (qlen > QUOTE_MAX || qlen > p->ip_len || !icmp_rate_ok(icmp_last_ns))
 		return -1;
 	/* Route back to the sender as if the error came in on this
 	 * interface; the lookup also gives the source address to send from.

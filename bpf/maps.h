@@ -51,14 +51,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } settings SEC(".maps");
 
-/* Fragmented inbound datagrams: the first fragment's translation for the
- * ones after it. An LRU, unlike the flow table: an entry matters for the
- * milliseconds a datagram is in flight, and losing one loses one datagram.
+/* Fragmented datagrams, both ways: the first fragment's translation for
+ * the ones after it, and the parts seen (frag.h). An LRU, unlike the flow
+ * table: an entry matters for the milliseconds a datagram is in flight (it
+ * is removed once the datagram went through whole), and losing one loses
+ * one datagram.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct frag_key);
-	__type(value, __be32);
+	__type(value, struct frag_state);
 	__uint(max_entries, XDPGW_FRAGS_MAX);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } frags SEC(".maps");

@@ -5,7 +5,10 @@
  * first packet of a flow creates the flow. Checksums are fixed with the
  * kernel's helpers, which keep the skb's checksum state (PARTIAL/COMPLETE)
  * right. An internal packet that cannot be translated is dropped and counted:
- * it must never leave with its private source address.
+ * it must never leave with its private source address. ICMP errors from
+ * inside about a flow are translated (icmp_error.h), later fragments follow
+ * their first (frag.h), and a packet forwarded from the internal interface
+ * with a source outside the internal prefix is dropped (filter.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +20,9 @@
 #include "flow_state.h"
 #include "host_limit.h"
 #include "icmp_prohibited.h"
+#include "icmp_error.h"
+#include "frag.h"
+#include "filter.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -27,6 +33,13 @@
 
 /* Enough linear data for Ethernet, IPv4 with options and the L4 ports. */
 #define PULL_LEN (ETH_HLEN + 60 + sizeof(struct tcphdr))
+/* For an ICMP error: the same, the ICMP header, and the quoted IPv4 header
+ * with options and a whole TCP header (its checksum).
+ */
+#define ICMP_PULL_LEN (ETH_HLEN + 60 + sizeof(struct icmphdr) + 60 + sizeof(struct tcphdr))
+
+/* When the errors from inside last went out, per CPU (icmp_rate_ok). */
+__u64 icmp_out_last_ns[ICMP_MAX_CPUS];
 
 static __always_inline int snat_rewrite(struct __sk_buff *skb,
 					const struct packet *p,
@@ -69,14 +82,118 @@ static __always_inline int snat_rewrite(struct __sk_buff *skb,
 		_p;                                                            \
 	})
 
-/* Make the headers linear when the skb keeps part of them in fragments. */
-static __always_inline void pull_headers(struct __sk_buff *skb)
+/* Make the first len bytes linear when the skb keeps part of them in
+ * fragments.
+ */
+static __always_inline void pull_headers(struct __sk_buff *skb, __u32 len)
 {
 	__u32 linear = ctx_ptr(skb, data_end) - ctx_ptr(skb, data);
-	__u32 want = skb->len < PULL_LEN ? skb->len : PULL_LEN;
+	__u32 want = skb->len < len ? skb->len : len;
 
 	if (linear < want)
 		bpf_skb_pull_data(skb, want);
+}
+
+/* Write a translated quote's fields (quote_fields_read's pointers) back. */
+static __always_inline int quote_store(struct __sk_buff *skb, void *data, const struct packet *p,
+				       const struct quoted *q, const struct quote_fields *v)
+{
+	return bpf_skb_store_bytes(skb, (void *)&q->ip->daddr - data, &v->addr,
+				   sizeof(v->addr), 0) ||
+	       bpf_skb_store_bytes(skb, (void *)q->dst_id - data, &v->port, sizeof(v->port), 0) ||
+	       bpf_skb_store_bytes(skb, (void *)&q->ip->check - data, &v->ip_check,
+				   sizeof(v->ip_check), 0) ||
+	       (v->has_l4_csum && bpf_skb_store_bytes(skb, (void *)q->csum - data, &v->l4_csum,
+						      sizeof(v->l4_csum), 0)) ||
+	       bpf_skb_store_bytes(skb, p->csum_off, &v->icmp_csum, sizeof(v->icmp_csum), 0);
+}
+
+/*
+ * An ICMP error from inside (an internal host, or a router there) quotes a
+ * packet that came in translated (remote -> internal host:port): the
+ * reverse of the ingress program's dnat_icmp_error. Outer source, quoted
+ * destination address and port (identifier) become the flow's external
+ * ones, with every checksum over them (icmp_error.h). An error about no
+ * flow, or sent to another host than the flow's remote, is dropped; the
+ * rest are rate-limited as the errors xdpgw makes itself (RFC 5508).
+ * Not inlined: its locals get a frame of their own (tc's stack is full).
+ */
+static __noinline enum xdpgw_stat snat_icmp_error(struct __sk_buff *skb, int *action)
+{
+	struct packet p = {};
+	struct quoted q = {};
+	struct quote_fields v;
+	struct hdr_cursor c;
+	struct nat_flow *f;
+	__be32 ext_addr;
+	void *data;
+	int ret;
+
+	pull_headers(skb, ICMP_PULL_LEN);
+	data = ctx_ptr(skb, data);
+	c.end = ctx_ptr(skb, data_end);
+	if (parse_packet(data, c.end, skb->len, &p) != PARSE_ICMP_ERROR)
+		return STAT_ERROR; /* it was one before the pull */
+	c.pos = data + p.l4_off + sizeof(struct icmphdr);
+	ret = parse_quoted(&c, &q, ICMP_T_ECHOREPLY);
+	if (ret == PARSE_BAD_L4)
+		return STAT_MALFORMED_L4; /* truncated quote */
+	if (ret != PARSE_OK)
+		return STAT_DROP_OUT_ICMP_NO_FLOW; /* no ports: no flow of xdpgw's */
+	f = bpf_map_lookup_elem(&flows, &q.reply);
+	if (!f || p.tuple.daddr != q.reply.daddr)
+		return STAT_DROP_OUT_ICMP_NO_FLOW;
+	if (!icmp_rate_ok(icmp_out_last_ns))
+		return STAT_DROP_OUT_ICMP_RATE;
+	ext_addr = f->ext_addr;
+	v = quote_fields_read(p.csum, &q, &q.ip->daddr, q.dst_id);
+	quote_translate(&v, ext_addr, f->ext_port);
+	if (quote_store(skb, data, &p, &q, &v) ||
+	    bpf_l3_csum_replace(skb, IP_CSUM_OFF, p.tuple.saddr, ext_addr, sizeof(ext_addr)) ||
+	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &ext_addr, sizeof(ext_addr), 0))
+		return STAT_ERROR;
+	*action = TC_ACT_OK;
+	return STAT_OUT_ICMP_ERROR;
+}
+
+/*
+ * A later fragment (no ports; its L4 checksum lives in the first one) gets
+ * the source address its first fragment got. One whose first fragment was
+ * not translated is dropped, as one of a protocol xdpgw does not translate
+ * is: an internal source must not leave.
+ */
+static __always_inline enum xdpgw_stat snat_fragment(struct __sk_buff *skb,
+						     const struct packet *p, int *action)
+{
+	__be32 ext_addr;
+
+	if (!frag_translatable(p))
+		return STAT_DROP_UNSUPPORTED;
+	switch (frag_follow(p, &ext_addr)) {
+	case FRAG_FOLLOW:
+		break;
+	case FRAG_OVERLAP:
+		return STAT_DROP_FRAG_OVERLAP;
+	default:
+		return STAT_DROP_FRAG_NO_FIRST;
+	}
+	if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, p->tuple.saddr, ext_addr, sizeof(ext_addr)) ||
+	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &ext_addr, sizeof(ext_addr), 0))
+		return STAT_ERROR;
+	*action = TC_ACT_OK;
+	return STAT_OUT_FRAGMENT;
+}
+
+/* frag_remember, after the rewrite: the packet's pointers are gone, its IP
+ * header is read again (the parts frag.h wants did not change).
+ */
+static __always_inline void remember_first_fragment(struct __sk_buff *skb,
+						    const struct nat_tuple *t, __be32 ext_addr)
+{
+	struct iphdr ip;
+
+	if (!bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
+		frag_remember(t, &ip, ext_addr);
 }
 
 /* Returns the stat for this packet's outcome; *action says what to do. */
@@ -87,12 +204,16 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 	int ret, err = 0;
 
 	*action = TC_ACT_OK;
-	pull_headers(skb);
+	pull_headers(skb, PULL_LEN);
 	ret = parse_packet(ctx_ptr(skb, data), ctx_ptr(skb, data_end), skb->len, &p);
 	if (ret == PARSE_NOT_IPV4)
 		return STAT_OUT_PASS;
 	if (!p.ip)
 		return parse_stat(ret); /* no source address to judge by */
+	if (spoofed(skb, &p)) {
+		*action = TC_ACT_SHOT;
+		return STAT_DROP_SPOOFED;
+	}
 	if (!from_internal(p.tuple.saddr))
 		return ret == PARSE_OK || ret == PARSE_OTHER_PROTO || ret == PARSE_FRAGMENT ||
 			       ret == PARSE_ICMP_ERROR ? STAT_OUT_PASS : parse_stat(ret);
@@ -107,24 +228,18 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 		if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHO)
 			return STAT_DROP_UNSUPPORTED;
 		break;
-	case PARSE_ICMP_ERROR: /* from inside, about a flow: not translated yet */
+	case PARSE_ICMP_ERROR:
+		return snat_icmp_error(skb, action);
 	case PARSE_OTHER_PROTO:
 		return STAT_DROP_UNSUPPORTED;
 	case PARSE_FRAGMENT:
-		/* A later fragment has no ports; its L4 checksum lives in the
-		 * first one. Only the source address changes, to the one
-		 * external address every flow uses.
-		 */
-		if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, p.tuple.saddr, cfg_ext_addr,
-					sizeof(__be32)) ||
-		    bpf_skb_store_bytes(skb, IP_SADDR_OFF, (void *)&cfg_ext_addr,
-					sizeof(__be32), 0))
-			return STAT_ERROR;
-		*action = TC_ACT_OK;
-		return STAT_OUT_FRAGMENT;
+		return snat_fragment(skb, &p, action);
 	default:
 		return parse_stat(ret);
 	}
+	/* A first fragment again (or a repeat of it): an overlap. */
+	if (p.first_frag && frag_first_check(&p) == FRAG_OVERLAP)
+		return STAT_DROP_FRAG_OVERLAP;
 
 	ret = STAT_OUT_TRANSLATED;
 	f = bpf_map_lookup_elem(&flows, &p.tuple);
@@ -147,6 +262,8 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	if (snat_rewrite(skb, &p, f))
 		return STAT_ERROR;
+	if (p.first_frag) /* the rest of the datagram follows the first */
+		remember_first_fragment(skb, &p.tuple, f->ext_addr);
 	*action = TC_ACT_OK;
 	return ret;
 }

@@ -6,8 +6,10 @@
  * error about such a flow; checksums are fixed incrementally (RFC 1624), and
  * the packet continues into the kernel stack, which routes it inside, or,
  * for an established flow, straight to the internal interface (the fast
- * path, fast_path.h). Everything else passes untouched: ARP, IPv6, traffic for the gateway itself, malformed frames
- * (which the stack drops and counts on its own).
+ * path, fast_path.h). Packets from outside addressed to the internal
+ * prefix itself are dropped (filter.h). Everything else passes untouched:
+ * ARP, IPv6, traffic for the gateway itself, malformed frames (which the
+ * stack drops and counts on its own).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,6 +22,9 @@
 #include "nat.h"
 #include "flow_state.h"
 #include "fast_path.h"
+#include "icmp_error.h"
+#include "frag.h"
+#include "filter.h"
 
 /* libxdp: where this program runs among others on the same interface. */
 struct {
@@ -43,39 +48,28 @@ static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev 
 	*p->dst_id = r->orig.sport;
 }
 
-static __always_inline struct frag_key fragment_key(const struct packet *p,
-						    __be32 daddr)
-{
-	struct frag_key k = {
-		.saddr = p->tuple.saddr,
-		.daddr = daddr,
-		.id = p->ip->id,
-		.proto = p->tuple.proto,
-	};
-
-	return k;
-}
-
-static __always_inline void remember_fragments(const struct packet *p, __be32 internal)
-{
-	struct frag_key k = fragment_key(p, cfg_ext_addr);
-
-	bpf_map_update_elem(&frags, &k, &internal, BPF_ANY);
-}
-
 /* A later fragment (no ports) goes where its datagram's first fragment went.
  * One that comes before its first fragment is passed as it is (the stack
- * drops it when reassembly times out), never sent anywhere on a guess.
+ * drops it when reassembly times out), never sent anywhere on a guess; so is
+ * one of a protocol xdpgw does not translate, as the whole datagram would be.
  */
-static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p)
+static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *action)
 {
-	struct frag_key k = fragment_key(p, p->tuple.daddr);
-	__be32 *internal = bpf_map_lookup_elem(&frags, &k);
+	__be32 internal;
 
-	if (!internal)
+	if (p->tuple.daddr != cfg_ext_addr || !frag_translatable(p))
+		return STAT_IN_PASS;
+	switch (frag_follow(p, &internal)) {
+	case FRAG_FOLLOW:
+		break;
+	case FRAG_OVERLAP:
+		*action = XDP_DROP;
+		return STAT_DROP_FRAG_OVERLAP;
+	default:
 		return STAT_IN_FRAGMENT_EARLY;
-	csum_replace4(&p->ip->check, p->ip->daddr, *internal);
-	p->ip->daddr = *internal;
+	}
+	csum_replace4(&p->ip->check, p->ip->daddr, internal);
+	p->ip->daddr = internal;
 	return STAT_IN_FRAGMENT;
 }
 
@@ -107,9 +101,7 @@ static __always_inline bool local_socket(struct xdp_md *ctx, const struct nat_tu
  * An ICMP error to the external address quotes a packet that went out
  * translated (source ext:port). Give it back the internal host's address
  * and port, as that host sent it, and send the error there: the outer
- * destination, the quoted source address, its header checksum, its port or
- * echo identifier, and its transport checksum where quoted. Every quoted
- * byte is under the outer ICMP checksum, so each change goes there too.
+ * destination, and the quote (icmp_error.h).
  */
 static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struct packet *p,
 							void *data, void *data_end)
@@ -117,11 +109,11 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	struct hdr_cursor c = { .pos = data + p->l4_off + sizeof(struct icmphdr),
 				.end = data_end };
 	struct quoted q = {};
+	struct quote_fields v;
 	struct nat_rev *r;
-	__sum16 before;
 	int ret;
 
-	ret = parse_quoted(&c, &q);
+	ret = parse_quoted(&c, &q, ICMP_T_ECHO);
 	if (ret == PARSE_BAD_L4)
 		return STAT_MALFORMED_L4; /* truncated quote */
 	if (ret != PARSE_OK || q.reply.daddr != cfg_ext_addr)
@@ -130,23 +122,14 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	if (!r)
 		return local_socket(ctx, &q.reply) ? STAT_IN_NO_FLOW : STAT_DROP_ICMP_NO_FLOW;
 
-	if (q.csum) {
-		before = *q.csum;
-		if (q.reply.proto == IPPROTO_ICMP)
-			csum_replace2(q.csum, *q.id, r->orig.sport);
-		else
-			l4_csum_replace_addr_port(q.csum, q.reply.proto == IPPROTO_UDP,
-						  q.ip->saddr, r->orig.saddr, *q.id,
-						  r->orig.sport);
-		csum_replace2(p->csum, before, *q.csum);
-	}
-	csum_replace2(p->csum, *q.id, r->orig.sport);
-	*q.id = r->orig.sport;
-	before = q.ip->check;
-	csum_replace4(&q.ip->check, q.ip->saddr, r->orig.saddr);
-	csum_replace2(p->csum, before, q.ip->check);
-	csum_replace4(p->csum, q.ip->saddr, r->orig.saddr);
-	q.ip->saddr = r->orig.saddr;
+	v = quote_fields_read(p->csum, &q, &q.ip->saddr, q.id);
+	quote_translate(&v, r->orig.saddr, r->orig.sport);
+	q.ip->saddr = v.addr;
+	*q.id = v.port;
+	q.ip->check = v.ip_check;
+	if (q.csum)
+		*q.csum = v.l4_csum;
+	*p->csum = v.icmp_csum;
 
 	csum_replace4(&p->ip->check, p->ip->daddr, r->orig.saddr);
 	p->ip->daddr = r->orig.saddr;
@@ -165,6 +148,10 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	int ret;
 
 	ret = parse_packet(data, data_end, data_end - data, &p);
+	if (p.ip && ret != PARSE_BAD_IP && inbound_refused(&p)) {
+		*action = XDP_DROP;
+		return STAT_DROP_INBOUND;
+	}
 	switch (ret) {
 	case PARSE_OK:
 		break;
@@ -179,7 +166,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	case PARSE_OTHER_PROTO:
 		return STAT_IN_PASS;
 	case PARSE_FRAGMENT:
-		return p.tuple.daddr == cfg_ext_addr ? dnat_fragment(&p) : STAT_IN_PASS;
+		return dnat_fragment(&p, action);
 	default:
 		return parse_stat(ret);
 	}
@@ -187,6 +174,11 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 		return STAT_IN_PASS;
 	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY)
 		return STAT_IN_PASS; /* a ping of the gateway itself: the stack answers */
+	/* A first fragment again (or a repeat of it): an overlap. */
+	if (p.first_frag && frag_first_check(&p) == FRAG_OVERLAP) {
+		*action = XDP_DROP;
+		return STAT_DROP_FRAG_OVERLAP;
+	}
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
 	if (!r) {
 		ret = flow_create_inbound(&p, &r);
@@ -205,7 +197,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);
 	if (p.first_frag) /* the rest of the datagram follows the first */
-		remember_fragments(&p, r->orig.saddr);
+		frag_remember(&p.tuple, p.ip, r->orig.saddr);
 	if (!fast)
 		return ret == STAT_IN_NEW_FLOW ? STAT_IN_NEW_FLOW : STAT_IN_TRANSLATED;
 	*action = fast_forward(data, p.ip, &fib);

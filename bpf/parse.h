@@ -162,8 +162,14 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, __u32 frame_len,
 		return PARSE_BAD_IP;
 	c->pos += ihl_bytes;
 	p->l4_off = ETH_HLEN + ihl_bytes;
-	if (ip->frag_off & bpf_htons(IP_OFFSET))
+	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
+		/* No data: the kernel's reassembly discards such a datagram.
+		 * (Less than 8 bytes is none when more follow: see frag.h.)
+		 */
+		if (p->ip_len - ihl_bytes < (ip->frag_off & bpf_htons(IP_MF) ? 8 : 1))
+			return PARSE_BAD_IP;
 		return PARSE_FRAGMENT;
+	}
 	/* A first fragment has the L4 header: it is parsed like a datagram. */
 	p->first_frag = !!(ip->frag_off & bpf_htons(IP_MF));
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP &&
@@ -253,11 +259,17 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet *p)
 struct quoted {
 	struct iphdr *ip;
 	__be16 *id; /* its source port, or its echo identifier */
+	__be16 *dst_id; /* its destination port, or its echo identifier */
 	__sum16 *csum; /* its transport checksum, NULL when not quoted */
 	struct nat_tuple reply; /* the tuple its replies would have */
 };
 
-static __always_inline int parse_quoted(struct hdr_cursor *c, struct quoted *q)
+/* echo_type: the ICMP echo a quote may hold, ICMP_T_ECHO in errors about
+ * outbound packets (the identifier stands as the source port) or
+ * ICMP_T_ECHOREPLY in errors about inbound ones (as the destination port).
+ */
+static __always_inline int parse_quoted(struct hdr_cursor *c, struct quoted *q,
+					__u8 echo_type)
 {
 	struct iphdr *ip = c->pos;
 	__u8 *l4;
@@ -283,15 +295,21 @@ static __always_inline int parse_quoted(struct hdr_cursor *c, struct quoted *q)
 		if (ip->protocol == IPPROTO_UDP)
 			q->csum = &((struct udphdr *)l4)->check;
 		q->id = (__be16 *)l4;
+		q->dst_id = (__be16 *)l4 + 1;
 		q->reply.sport = ((__be16 *)l4)[1];
 		q->reply.dport = ((__be16 *)l4)[0];
 		return PARSE_OK;
 	case IPPROTO_ICMP:
-		if (l4[0] != ICMP_T_ECHO)
+		if (l4[0] != echo_type)
 			return PARSE_OTHER_PROTO; /* an error about an error, or other */
 		q->csum = &((struct icmphdr *)l4)->checksum;
 		q->id = (__be16 *)(l4 + 4);
-		q->reply.dport = *q->id;
+		q->dst_id = q->id;
+		/* The tuple of the echo's other half: a reply's is a request's. */
+		if (echo_type == ICMP_T_ECHO)
+			q->reply.dport = *q->id;
+		else
+			q->reply.sport = *q->id;
 		return PARSE_OK;
 	}
 	return PARSE_OTHER_PROTO;

@@ -171,6 +171,16 @@ struct xdpgw_config {
 	__u32 internal_ifindex;
 	/* Flows one internal address may hold at once (--max-flows-per-host). */
 	__u32 max_flows_per_host;
+	/* The interface the internal prefix is routed to: packets forwarded
+	 * from it must come from the internal prefix (BCP 38); 0 when
+	 * `--no-anti-spoof`.
+	 */
+	__u32 anti_spoof_ifindex;
+	/* 1 with `--route-inbound`: packets from outside to the internal
+	 * prefix are routed in as by the stack; 0: dropped (the default).
+	 */
+	__u8 route_inbound;
+	__u8 pad2[3];
 };
 
 /* Value of the host_flows map (key: an internal address): its flows. */
@@ -199,8 +209,9 @@ struct flow_event {
 	__u32 pad;
 };
 
-/* A fragmented inbound datagram: the key of the frags map, whose value is
- * the internal address its first fragment was translated to.
+/* A fragmented datagram whose first fragment was translated, as it is on
+ * the wire before translation: the key of the frags map. Inbound keys have
+ * the external address as daddr, outbound ones an internal saddr.
  */
 struct frag_key {
 	XDPGW_ADDR(saddr);
@@ -208,6 +219,26 @@ struct frag_key {
 	__be16 id; /* IP identification */
 	__u8 proto;
 	__u8 pad;
+};
+
+/* The value of the frags map: where the datagram's first fragment was
+ * translated to, and which parts of the datagram went through, in 8-byte
+ * units ([start, end), adjacent parts joined), to find overlaps. seen[i]
+ * with start == end is unused. Removed once the datagram is whole; an entry
+ * older than XDPGW_FRAG_TIMEOUT_S (the kernel's ipfrag_time) is forgotten.
+ */
+#define XDPGW_FRAG_RANGES 8
+#define XDPGW_FRAG_TIMEOUT_S 30
+struct frag_state {
+	__be32 addr; /* inbound: the internal host; outbound: the external address */
+	__u8 dead; /* an overlap was seen: the rest of the datagram is dropped */
+	__u8 last_in; /* the last fragment (MF clear) went through */
+	__u16 total; /* with last_in: the datagram's length, 8-byte units */
+	__u64 first_ns; /* CLOCK_MONOTONIC (coarse) of the first fragment */
+	struct {
+		__u16 start;
+		__u16 end;
+	} seen[XDPGW_FRAG_RANGES];
 };
 
 /* Expired flows are handed to the kernel in batches of this many. */
@@ -249,7 +280,8 @@ enum xdpgw_stat {
 	STAT_DROP_NO_PORT, /* egress: no free external port */
 	STAT_DROP_TABLE_FULL, /* egress: flow table full */
 	STAT_DROP_UNSUPPORTED, /* egress: internal source, protocol not NATed
-				* (also ICMP other than echo requests) */
+				* (also ICMP other than echo requests and
+				* errors, and its later fragments) */
 	STAT_OUT_FRAGMENT, /* egress: a later fragment, source rewritten */
 	STAT_IN_FRAGMENT, /* ingress: a later fragment, destination rewritten */
 	STAT_IN_FRAGMENT_EARLY, /* ingress: a later fragment before its first
@@ -283,6 +315,26 @@ enum xdpgw_stat {
 	STAT_PORT_FALLBACK, /* a new mapping's port found by the bitmap scan
 			     * after the random probes missed (an addition,
 			     * not a packet's outcome) */
+	STAT_OUT_ICMP_ERROR, /* egress: ICMP error from inside about a flow,
+			      * translated (RFC 5508) */
+	STAT_DROP_OUT_ICMP_NO_FLOW, /* egress: ICMP error from inside about a
+				     * packet of no flow (or to another host
+				     * than the flow's remote) */
+	STAT_DROP_OUT_ICMP_RATE, /* egress: such an error over the rate limit
+				  * (of icmp_prohibited.h: 100/s per CPU) */
+	STAT_DROP_INBOUND, /* ingress: from outside to the internal prefix,
+			    * unsolicited (no mapping covers it); not with
+			    * --route-inbound */
+	STAT_DROP_SPOOFED, /* egress: forwarded from the internal interface
+			    * with a source outside the internal prefix
+			    * (BCP 38); not with --no-anti-spoof */
+	STAT_DROP_FRAG_NO_FIRST, /* egress: a later fragment from inside whose
+				  * first fragment was not translated (dropped,
+				  * not seen yet, or forgotten) */
+	STAT_DROP_FRAG_OVERLAP, /* either way: a fragment overlapping (or
+				 * repeating) one before it, and the rest of
+				 * that datagram; also one of a datagram in
+				 * more than XDPGW_FRAG_RANGES separate runs */
 	STAT__MAX,
 };
 
@@ -334,6 +386,13 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_IN_NEW_FLOW] = "in_new_flow",
 	[STAT_IN_FILTERED] = "in_filtered",
 	[STAT_PORT_FALLBACK] = "port_fallback",
+	[STAT_OUT_ICMP_ERROR] = "out_icmp_error",
+	[STAT_DROP_OUT_ICMP_NO_FLOW] = "drop_out_icmp_no_flow",
+	[STAT_DROP_OUT_ICMP_RATE] = "drop_out_icmp_rate",
+	[STAT_DROP_INBOUND] = "drop_inbound",
+	[STAT_DROP_SPOOFED] = "drop_spoofed",
+	[STAT_DROP_FRAG_NO_FIRST] = "drop_frag_no_first",
+	[STAT_DROP_FRAG_OVERLAP] = "drop_frag_overlap",
 };
 #endif
 
@@ -430,6 +489,7 @@ _Static_assert(sizeof(struct host_flows) == 16, "host_flows layout");
 _Static_assert(sizeof(struct nat_endpoint) == 8, "nat_endpoint layout");
 _Static_assert(sizeof(struct nat_mapping) == 8, "nat_mapping layout");
 _Static_assert(sizeof(struct nat_peer_key) == 8, "nat_peer_key layout");
-_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 32, "config layout");
+_Static_assert(sizeof(struct xdpgw_config) == 4 * FLOW_STATE__MAX + 40, "config layout");
+_Static_assert(sizeof(struct frag_state) == 16 + 4 * XDPGW_FRAG_RANGES, "frag_state layout");
 
 #endif /* XDPGW_H */

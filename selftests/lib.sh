@@ -334,6 +334,16 @@ xg_tcpdump_stop() {
 	grep -q 'packets captured' "$2.err"
 }
 
+# xg_capture_start NS IF FILE FILTER... : capture what matches FILTER (a
+# tcpdump expression) on IF into FILE, one line per packet; returns once
+# tcpdump listens. Sets XG_LASTPID; stop it with xg_tcpdump_stop.
+xg_capture_start() {
+	local ns=$1 ifc=$2 file=$3
+	shift 3
+	xg_bg "$ns" tcpdump -n -l --immediate-mode -i "$ifc" "$@" >"$file" 2>"$file.err"
+	wait_for 5 grep -q 'listening on' "$file.err"
+}
+
 # xg_syn FILE : "SRC_IP SRC_PORT SEQ" of the first pure SYN in a capture.
 xg_syn() {
 	awk '/ Flags \[S\], seq / {

@@ -52,6 +52,27 @@ int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state)
 	return fast_dir_write(bpf_map__fd(e->xdp->maps.fast_dirs), dir, state);
 }
 
+static int env_open_cfg(struct env *e, const char *ports, struct instance_cfg *cfg)
+{
+	static int serial;
+	char root[PATH_MAX - 64];
+
+	memset(e, 0, sizeof(*e));
+	cfg->dir = e->dir;
+	e->ext_ifindex = cfg->ifindex;
+	e->int_ifindex = cfg->settings.internal_ifindex;
+	if (pin_root_choose(NULL, path_is_bpffs, root, sizeof(root))) {
+		fprintf(stderr, "no bpffs at %s or %s\n", PIN_ROOT_SYS_BPFFS, PIN_ROOT_RUN);
+		return -ENOENT;
+	}
+	snprintf(e->dir, sizeof(e->dir), "%s/selftest-%d-%d", root, getpid(), serial++);
+	if (parse_prefix(INTERNAL, &cfg->settings.internal_net, &cfg->settings.internal_mask) ||
+	    parse_ipv4(EXT, &cfg->settings.ext_addr) ||
+	    parse_port_range(ports, &cfg->settings.port_min, &cfg->settings.port_max))
+		return -EINVAL;
+	return env_load(e, cfg);
+}
+
 int env_open(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 	     int int_ifindex)
 {
@@ -75,26 +96,21 @@ int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ex
 int env_open_full(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 		  int int_ifindex, __u32 max_flows_per_host, enum nat_filtering filtering)
 {
-	static int serial;
-	struct instance_cfg cfg = { .settings.max_flows = max_flows, .dir = e->dir,
-				    .ifindex = ext_ifindex,
+	struct instance_cfg cfg = { .settings.max_flows = max_flows, .ifindex = ext_ifindex,
 				    .settings.internal_ifindex = int_ifindex,
 				    .settings.max_flows_per_host = max_flows_per_host,
 				    .settings.filtering = filtering };
-	char root[PATH_MAX - 64];
-	memset(e, 0, sizeof(*e));
-	e->ext_ifindex = ext_ifindex;
-	e->int_ifindex = int_ifindex;
-	if (pin_root_choose(NULL, path_is_bpffs, root, sizeof(root))) {
-		fprintf(stderr, "no bpffs at %s or %s\n", PIN_ROOT_SYS_BPFFS, PIN_ROOT_RUN);
-		return -ENOENT;
-	}
-	snprintf(e->dir, sizeof(e->dir), "%s/selftest-%d-%d", root, getpid(), serial++);
-	if (parse_prefix(INTERNAL, &cfg.settings.internal_net, &cfg.settings.internal_mask) ||
-	    parse_ipv4(EXT, &cfg.settings.ext_addr) ||
-	    parse_port_range(ports, &cfg.settings.port_min, &cfg.settings.port_max))
-		return -EINVAL;
-	return env_load(e, &cfg);
+
+	return env_open_cfg(e, ports, &cfg);
+}
+
+int env_open_filter(struct env *e, __u8 route_inbound, __u32 anti_spoof_ifindex)
+{
+	struct instance_cfg cfg = { .settings.max_flows = 1024,
+				    .settings.route_inbound = route_inbound,
+				    .settings.anti_spoof_ifindex = anti_spoof_ifindex };
+
+	return env_open_cfg(e, "1024-65535", &cfg);
 }
 
 int env_start(struct env *e, const char *ports, __u32 max_flows, __u32 max_flows_per_host)
@@ -183,11 +199,16 @@ int run(struct env *e, enum hook hook, const uint8_t *in, size_t len, uint8_t *o
 			      .ingress_ifindex = hook == XDP_INT ? e->int_ifindex : e->ext_ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
 		    .data_out = out, .data_size_out = PKT_MAX, .repeat = 1);
+	struct __sk_buff skb = { .ingress_ifindex = e->tc_iif };
 	int err;
 
 	if (hook != TC && ctx.ingress_ifindex) { /* the fib lookup routes from there */
 		opts.ctx_in = &ctx;
 		opts.ctx_size_in = sizeof(ctx);
+	}
+	if (hook == TC && e->tc_iif) { /* a packet forwarded from there */
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
 	}
 	err = bpf_prog_test_run_opts(e->fd[hook], &opts);
 	if (err)

@@ -39,6 +39,7 @@ struct env {
 	int fd[3]; /* programs, by enum hook */
 	int flows_fd, rev_fd, stats_fd;
 	int ext_ifindex, int_ifindex; /* what test runs give as ingress */
+	int tc_iif; /* what tc test runs give as skb->ingress_ifindex (0: none) */
 	char dir[PATH_MAX];
 };
 
@@ -60,6 +61,10 @@ int env_open_filtering(struct env *e, const char *ports, __u32 max_flows, int ex
 /* Both. */
 int env_open_full(struct env *e, const char *ports, __u32 max_flows, int ext_ifindex,
 		  int int_ifindex, __u32 max_flows_per_host, enum nat_filtering filtering);
+/* The same, ports 1024-65535, 1024 flows, no fast path, with the
+ * filtering settings (struct xdpgw_config's fields of the same names).
+ */
+int env_open_filter(struct env *e, __u8 route_inbound, __u32 anti_spoof_ifindex);
 void env_close(struct env *e);
 /* Set one direction's fast path switch (map fast_dirs). 0 or -errno. */
 int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state);

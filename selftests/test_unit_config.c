@@ -220,6 +220,25 @@ static void test_run_args(void **state)
 			       NULL), EXIT_USAGE);
 }
 
+/* Inbound filtering and anti-spoofing are on unless turned off. */
+static void test_run_filter_args(void **state)
+{
+	struct instance_cfg cfg;
+	struct common_opts c;
+	bool ext_ip;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8", NULL), -1);
+	assert_int_equal(cfg.settings.route_inbound, 0);
+	assert_false(cfg.no_anti_spoof);
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8",
+			       "--route-inbound", "--no-anti-spoof", NULL), -1);
+	assert_int_equal(cfg.settings.route_inbound, 1);
+	assert_true(cfg.no_anti_spoof);
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8",
+			       "--route-inbound=yes", NULL), EXIT_USAGE);
+}
+
 /* A rejected program's verifier log is cut to its last lines: the reason. */
 static void test_log_tail(void **state)
 {
@@ -245,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_instance_dir),
 		cmocka_unit_test(test_run_args),
 		cmocka_unit_test(test_log_tail),
+		cmocka_unit_test(test_run_filter_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

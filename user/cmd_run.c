@@ -69,6 +69,12 @@ static const char run_usage[] =
 	"                          (made by a packet other than a SYN, until the\n"
 	"                          other side answers). Expired flows are\n"
 	"                          swept every second.\n"
+	"      --route-inbound     route packets from outside to the internal prefix\n"
+	"                          in, as the kernel would; by default they are\n"
+	"                          dropped (drop_inbound)\n"
+	"      --no-anti-spoof     let packets from the internal interface leave with\n"
+	"                          a source outside the internal prefix; by default\n"
+	"                          they are dropped (drop_spoofed, BCP 38)\n"
 	"      --keep              on exit leave the programs attached and the maps\n"
 	"                          pinned: translation goes on, flows are kept for the\n"
 	"                          next `run` (nothing expires meanwhile)\n"
@@ -110,6 +116,8 @@ enum {
 	OPT_CONFIG,
 	OPT_MAX_FLOWS_PER_HOST,
 	OPT_FILTERING,
+	OPT_ROUTE_INBOUND,
+	OPT_NO_ANTI_SPOOF,
 };
 
 static const struct option run_options[] = {
@@ -126,6 +134,8 @@ static const struct option run_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-flows-per-host", required_argument, NULL, OPT_MAX_FLOWS_PER_HOST },
 	{ "filtering", required_argument, NULL, OPT_FILTERING },
+	{ "route-inbound", no_argument, NULL, OPT_ROUTE_INBOUND },
+	{ "no-anti-spoof", no_argument, NULL, OPT_NO_ANTI_SPOOF },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -235,6 +245,12 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 		break;
 	case OPT_NO_FAST_PATH:
 		o->cfg->no_fast_path = true;
+		break;
+	case OPT_ROUTE_INBOUND:
+		s->route_inbound = 1;
+		break;
+	case OPT_NO_ANTI_SPOOF:
+		o->cfg->no_anti_spoof = true;
 		break;
 	case OPT_TIMEOUT:
 		if (timeout_parse(value, s))
@@ -398,6 +414,37 @@ static int find_internal_if(struct instance_cfg *cfg, char *name)
 		return -1;
 	}
 	cfg->settings.internal_ifindex = ifindex;
+	return 0;
+}
+
+/*
+ * Anti-spoofing (BCP 38) checks what is forwarded from the interface the
+ * internal prefix is routed to: the fast path's, else the routing table's
+ * (found as find_internal_if does). Fills settings.anti_spoof_ifindex; 0,
+ * or -1 after saying why.
+ */
+static int find_anti_spoof_if(struct instance_cfg *cfg)
+{
+	struct xdpgw_config *s = &cfg->settings;
+	char net[INET_ADDRSTRLEN];
+	int ifindex;
+
+	if (cfg->no_anti_spoof)
+		return 0;
+	ifindex = s->internal_ifindex ? (int)s->internal_ifindex :
+					route_prefix_oif(s->internal_net, s->internal_mask);
+	if (ifindex < 0 || ifindex == cfg->ifindex) {
+		inet_ntop(AF_INET, &s->internal_net, net, sizeof(net));
+		pr_warn("anti-spoofing: the internal prefix %s/%d %s;\n"
+			"route it to its interface, or run with --no-anti-spoof\n", net,
+			__builtin_popcount(s->internal_mask),
+			ifindex == cfg->ifindex ? "is routed out of the external interface" :
+			ifindex == -EOPNOTSUPP	? "has a multipath route" :
+			ifindex == -ENOENT	? "has no route but the default one" :
+						  strerror(-ifindex));
+		return -1;
+	}
+	s->anti_spoof_ifindex = ifindex;
 	return 0;
 }
 
@@ -586,7 +633,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	struct common_opts common = {};
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	char int_ifname[IF_NAMESIZE], fast[IF_NAMESIZE + 32] = "no fast path";
-	char listen_addr[24];
+	char listen_addr[24], anti_spoof_if[IF_NAMESIZE];
 	bool have_ext_ip = false;
 	struct proxy_group *pg = NULL;
 	struct fast_switch fs;
@@ -619,7 +666,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 			cfg.ifname);
 		return EXIT_FAIL;
 	}
-	if (cli_instance_dir(&common, dir, sizeof(dir)) || find_internal_if(&cfg, int_ifname))
+	if (cli_instance_dir(&common, dir, sizeof(dir)) || find_internal_if(&cfg, int_ifname) ||
+	    find_anti_spoof_if(&cfg))
 		return EXIT_FAIL;
 	cfg.dir = dir;
 
@@ -686,6 +734,11 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		set->max_flows, set->max_flows_per_host, fast, dir);
 	pr_info("xdpgw: %s: endpoint-independent mapping, %s filtering\n", cfg.ifname,
 		filtering_names[set->filtering < FILTER__MAX ? set->filtering : 0]);
+	pr_info("xdpgw: %s: inbound to %s/%d %s; anti-spoofing %s%s\n", cfg.ifname, net,
+		__builtin_popcount(set->internal_mask),
+		set->route_inbound ? "routed (--route-inbound)" : "dropped",
+		set->anti_spoof_ifindex ? "on " : "off",
+		set->anti_spoof_ifindex ? if_indextoname(set->anti_spoof_ifindex, anti_spoof_if) ?: "?" : "");
 
 	ret = fast_path_start(&in, &cfg, &fs);
 	if (ret) {

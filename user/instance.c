@@ -123,6 +123,8 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 	tc->rodata->cfg_max_flows_per_host = cfg->settings.max_flows_per_host;
 	tc->rodata->cfg_filtering = cfg->settings.filtering;
 	xdp->rodata->cfg_filtering = cfg->settings.filtering;
+	xdp->rodata->cfg_route_inbound = cfg->settings.route_inbound;
+	tc->rodata->cfg_anti_spoof_ifindex = cfg->settings.anti_spoof_ifindex;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
 	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows) ?:
 	      bpf_map__set_max_entries(tc->maps.host_flows, host_flows_entries(&cfg->settings)) ?:
@@ -312,7 +314,9 @@ static bool same_translation(const struct xdpgw_config *a, const struct xdpgw_co
 	       a->ext_addr == b->ext_addr && a->port_min == b->port_min &&
 	       a->port_max == b->port_max && a->max_flows == b->max_flows &&
 	       a->max_flows_per_host == b->max_flows_per_host &&
-	       a->internal_ifindex == b->internal_ifindex && a->filtering == b->filtering;
+	       a->internal_ifindex == b->internal_ifindex && a->filtering == b->filtering &&
+	       a->anti_spoof_ifindex == b->anti_spoof_ifindex &&
+	       a->route_inbound == b->route_inbound;
 }
 
 /* Our XDP program `name` on ifindex, whether libxdp runs it alone or in a

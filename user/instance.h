@@ -23,6 +23,7 @@ struct instance_cfg {
 	int ifindex;
 	const char *int_ifname; /* --internal-if, else found by cmd_run */
 	bool no_fast_path; /* --no-fast-path */
+	bool no_anti_spoof; /* --no-anti-spoof */
 	/* The translation, the timeouts and the fast path's internal
 	 * interface (internal_ifindex, 0 for none); written to the settings
 	 * map (the instance's own owns_clsact is filled in by instance_start).

@@ -14,12 +14,7 @@ import socket
 import struct
 import sys
 
-
-def checksum(data):
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+from inet_csum import checksum
 
 
 def main():
