@@ -53,8 +53,10 @@ struct icmp_error_hdr {
  * -1 when nothing was sent (rate limit, no route back, a helper failed:
  * the caller drops the packet as before).
  * (The packet's qlen is 28-68: the parser took IHL 5-15.)
+ * Not inlined: its locals (the fib lookup, the new headers) get a frame of
+ * their own, off tc's 512-byte stack.
  */
-static __always_inline int icmp_prohibited(struct __sk_buff *skb, const struct packet *p)
+static __noinline int icmp_prohibited(struct __sk_buff *skb, const struct packet *p)
 {
 	struct bpf_fib_lookup fib = {};
 	struct icmp_error_hdr h = {};

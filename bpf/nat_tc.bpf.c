@@ -196,6 +196,22 @@ static __always_inline void remember_first_fragment(struct __sk_buff *skb,
 		frag_remember(t, &ip, ext_addr);
 }
 
+/*
+ * The first packet of a flow: make the flow (the host's share, its mapping
+ * and port, the two entries). Not inlined: its locals get a frame of their
+ * own, off the program's (tc's 512 bytes hold the packet, this and the ICMP
+ * error path only one at a time). A subprogram returns no map value: 0 and
+ * the caller looks the flow up, or the FLOW_* error.
+ */
+static __noinline int snat_new_flow(const struct nat_tuple *t)
+{
+	int err = 0;
+
+	if (host_flow_create(t, &err))
+		return 0;
+	return err ?: FLOW_TABLE_FULL;
+}
+
 /* Returns the stat for this packet's outcome; *action says what to do. */
 static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 {
@@ -244,7 +260,8 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 	ret = STAT_OUT_TRANSLATED;
 	f = bpf_map_lookup_elem(&flows, &p.tuple);
 	if (!f) {
-		f = host_flow_create(&p.tuple, &err);
+		err = snat_new_flow(&p.tuple);
+		f = err ? NULL : bpf_map_lookup_elem(&flows, &p.tuple);
 		if (!f) {
 			if (err == FLOW_HOST_LIMIT)
 				return STAT_DROP_HOST_LIMIT; /* told to watch in host_limit.h */
