@@ -45,6 +45,8 @@ struct run_conf {
 	bool have_proxy; /* it has a [proxy] section ... */
 	struct proxy_cfg proxy; /* ... checked, to run in the same daemon */
 	uint64_t nat_hash; /* of the NAT's lines: a change applies at the next run */
+	bool have_metrics; /* --metrics ADDR:PORT (a run option, on the line or in FILE) */
+	struct sockaddr_in metrics;
 };
 
 struct instance_cfg;

@@ -15,6 +15,7 @@
 #include "xdpgw.h"
 #include "cli.h"
 #include "conf_file.h"
+#include "daemon.h"
 #include "config.h"
 #include "fast_switch.h"
 #include "flow.h"
@@ -26,7 +27,6 @@
 #include "stats.h"
 #include "sweep.h"
 
-#define SWEEP_INTERVAL_S 1
 
 static const char run_usage[] =
 	"Usage: xdpgw run --external IF --internal CIDR [OPTIONS]\n"
@@ -75,6 +75,8 @@ static const char run_usage[] =
 	"      --no-anti-spoof     let packets from the internal interface leave with\n"
 	"                          a source outside the internal prefix; by default\n"
 	"                          they are dropped (drop_spoofed, BCP 38)\n"
+	"      --metrics ADDR:PORT serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+	"                          (counters, flows by state, ports, sweep time)\n"
 	"      --keep              on exit leave the programs attached and the maps\n"
 	"                          pinned: translation goes on, flows are kept for the\n"
 	"                          next `run` (nothing expires meanwhile)\n"
@@ -118,6 +120,7 @@ enum {
 	OPT_FILTERING,
 	OPT_ROUTE_INBOUND,
 	OPT_NO_ANTI_SPOOF,
+	OPT_METRICS,
 };
 
 static const struct option run_options[] = {
@@ -133,6 +136,7 @@ static const struct option run_options[] = {
 	{ "no-fast-path", no_argument, NULL, OPT_NO_FAST_PATH },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-flows-per-host", required_argument, NULL, OPT_MAX_FLOWS_PER_HOST },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "filtering", required_argument, NULL, OPT_FILTERING },
 	{ "route-inbound", no_argument, NULL, OPT_ROUTE_INBOUND },
 	{ "no-anti-spoof", no_argument, NULL, OPT_NO_ANTI_SPOOF },
@@ -251,6 +255,11 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 		break;
 	case OPT_NO_ANTI_SPOOF:
 		o->cfg->no_anti_spoof = true;
+		break;
+	case OPT_METRICS:
+		if (proxy_parse_addr(value, &o->conf->metrics))
+			bad = "not ADDR:PORT (an IPv4 address and a port)";
+		o->conf->have_metrics = !bad;
 		break;
 	case OPT_TIMEOUT:
 		if (timeout_parse(value, s))
@@ -448,55 +457,6 @@ static int find_anti_spoof_if(struct instance_cfg *cfg)
 	return 0;
 }
 
-/* Block SIGINT/SIGTERM/SIGHUP/SIGUSR2 and return a signalfd for them.
- * Blocked before the proxy's threads exist, they reach only the signalfd. */
-static int stop_signal_fd(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
-static int sweep_timer_fd(void)
-{
-	struct itimerspec every = { .it_interval = { SWEEP_INTERVAL_S, 0 },
-				    .it_value = { SWEEP_INTERVAL_S, 0 } };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-
-	if (fd < 0 || timerfd_settime(fd, 0, &every, NULL))
-		return -errno;
-	return fd;
-}
-
-static void sweep(const struct instance *in, const struct instance_cfg *cfg,
-		  struct sweeper *sw)
-{
-	struct sweep_result res;
-	int err;
-
-	err = sweep_flows(sw, instance_map_fd(in, XDPGW_MAP_FLOWS), &cfg->settings,
-			  monotonic_ns(), &res);
-	if (err)
-		pr_warn("%s: sweeping map " XDPGW_MAP_FLOWS " failed: %s\n", cfg->ifname,
-			strerror(-err));
-	if (res.expired)
-		stats_add(instance_map_fd(in, XDPGW_MAP_STATS), STAT_EXPIRED, res.expired);
-	if (res.early_dropped)
-		pr_info("%s: flow table nearly full (%llu of %u): dropped the %llu oldest flows "
-			"that never saw a reply\n",
-			cfg->ifname, (unsigned long long)(res.scanned - res.expired + res.early_dropped),
-			cfg->settings.max_flows, (unsigned long long)res.early_dropped);
-	pr_debug("%s: swept %llu flows, %llu expired\n", cfg->ifname,
-		 (unsigned long long)res.scanned, (unsigned long long)res.expired);
-}
-
 /* Switch the fast path's directions on where the egress takes redirected
  * frames (fast_switch.h); the map is written even for a kept instance.
  */
@@ -517,8 +477,10 @@ static int fast_path_start(const struct instance *in, const struct instance_cfg 
 }
 
 /* SIGHUP: the file again, all of it checked; [proxy] goes to the proxy. */
-static void reload(const struct run_conf *conf, struct proxy_group *pg)
+static void reload(struct daemon *d)
 {
+	const struct run_conf *conf = d->reload_ctx;
+	struct proxy_group *pg = d->pg;
 	struct run_conf nc = { .path = conf->path };
 	struct common_opts common = {};
 	struct instance_cfg cfg = {};
@@ -546,82 +508,6 @@ out:
 	free(nc.text);
 }
 
-/* serve's return for SIGUSR2: stop, leaving the instance to the next run. */
-#define SERVE_HANDOVER 1
-
-/* The daemon's loop: sweep every SWEEP_INTERVAL_S until SIGINT/SIGTERM,
- * reload on SIGHUP, hand over on SIGUSR2, stop if the proxy (pg, if any)
- * breaks. 0, SERVE_HANDOVER or -errno. */
-static int serve(const struct instance *in, const struct instance_cfg *cfg, int sfd,
-		 struct sweeper *sw, const struct run_conf *conf, struct proxy_group *pg,
-		 struct fast_switch *fs)
-{
-	struct epoll_event ev = { .events = EPOLLIN }, got;
-	struct signalfd_siginfo si;
-	__u64 ticks;
-	int ep, tfd, n, ret = 0;
-
-	tfd = sweep_timer_fd();
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (tfd < 0 || ep < 0) {
-		ret = -errno;
-		pr_warn("%s: event loop failed: %s\n", cfg->ifname, strerror(-ret));
-		goto out;
-	}
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	if (pg) {
-		ev.data.fd = proxy_exit_fd(pg);
-		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	}
-	for (;;) {
-		n = epoll_wait(ep, &got, 1, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			pr_warn("%s: event loop failed: %s\n", cfg->ifname, strerror(-ret));
-			break;
-		}
-		if (got.data.fd == tfd) {
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
-				sweep(in, cfg, sw);
-				fast_switch_tick(fs);
-			}
-			continue;
-		}
-		if (got.data.fd != sfd) {
-			pr_warn("a proxy worker stopped; stopping\n");
-			ret = -EIO;
-			break;
-		}
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			reload(conf, pg);
-			continue;
-		}
-		if (si.ssi_signo == SIGUSR2) {
-			pr_info("xdpgw: %s received, %shanding the instance over\n",
-				strsignal(si.ssi_signo),
-				pg ? "finishing the proxy's requests in flight, then " : "");
-			ret = SERVE_HANDOVER;
-			break;
-		}
-		pr_info("xdpgw: %s received, %sdetaching\n", strsignal(si.ssi_signo),
-			pg ? "finishing the proxy's requests in flight, then " : "");
-		break;
-	}
-out:
-	if (tfd >= 0)
-		close(tfd);
-	if (ep >= 0)
-		close(ep);
-	return ret;
-}
-
 static int run_main(int argc, char **argv, struct run_conf *conf)
 {
 	struct instance_cfg cfg = {
@@ -637,6 +523,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	bool have_ext_ip = false;
 	struct proxy_group *pg = NULL;
 	struct fast_switch fs;
+	struct daemon d;
 	struct instance in;
 	struct sweeper *sw;
 	int ret, sfd, lock;
@@ -682,7 +569,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 			strerror(-lock));
 		return EXIT_FAIL;
 	}
-	sfd = stop_signal_fd();
+	sfd = daemon_signal_fd();
 	if (sfd < 0) {
 		pr_warn("cannot set up signal handling: %s\n", strerror(-sfd));
 		close(lock);
@@ -699,9 +586,6 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		close(lock);
 		return EXIT_FAIL;
 	}
-	ret = sweeper_open(&sw, instance_map_fd(&in, XDPGW_MAP_FLOWS),
-			   instance_map_fd(&in, XDPGW_MAP_REV), instance_map_fd(&in, XDPGW_MAP_EVENTS),
-			   instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS));
 	ret = sweeper_open_maps(&sw, &(struct sweep_maps){
 		.flows = instance_map_fd(&in, XDPGW_MAP_FLOWS),
 		.rev = instance_map_fd(&in, XDPGW_MAP_REV),
@@ -709,7 +593,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		.mappings = instance_map_fd(&in, XDPGW_MAP_MAPPINGS),
 		.port_owner = instance_map_fd(&in, XDPGW_MAP_PORT_OWNER),
 		.port_bitmap = instance_map_fd(&in, XDPGW_MAP_PORT_BITMAP),
-		.peers = instance_map_fd(&in, XDPGW_MAP_PEERS) });
+		.peers = instance_map_fd(&in, XDPGW_MAP_PEERS),
+		.host_flows = instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS) });
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));
@@ -747,11 +632,15 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		sweeper_close(sw);
 		goto undo;
 	}
-	ret = serve(&in, &cfg, sfd, sw, conf, pg, &fs);
+	d = (struct daemon){ .in = &in, .cfg = &cfg, .sw = sw, .fs = &fs, .pg = pg,
+			     .proxy_listen = &conf->proxy.listen, .lock = lock,
+			     .metrics = conf->have_metrics ? &conf->metrics : NULL,
+			     .reload = reload, .reload_ctx = conf };
+	ret = daemon_serve(&d, sfd);
 	if (pg && proxy_stop(pg) && ret <= 0)
 		ret = -EIO;
 	sweeper_close(sw);
-	if (ret == SERVE_HANDOVER)
+	if (ret == DAEMON_HANDOVER)
 		in.keep = true; /* as --keep, for the run that follows */
 	if (in.keep)
 		pr_info("xdpgw: %s: --keep: programs stay attached, maps stay pinned in %s\n",
@@ -759,7 +648,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	instance_stop(&in);
 	close(sfd);
 	close(lock);
-	if (ret == SERVE_HANDOVER)
+	if (ret == DAEMON_HANDOVER)
 		return EXIT_HANDOVER;
 	return ret ? EXIT_FAIL : EXIT_OK;
 undo:

@@ -11,7 +11,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include "metrics.h"
-#include "proxy.h" /* proxy_parse_addr: ADDR:PORT */
 
 #define METRICS_CONNS 16 /* scrapers at once; more wait in the backlog */
 #define METRICS_HEAD_MAX 2048 /* a scrape's request head */
@@ -147,18 +146,13 @@ static time_t now_s(void)
 	return ts.tv_sec;
 }
 
-struct metrics_server *metrics_listen(const char *addr_port, int ep, metrics_collect_fn collect,
-				      void *ctx, int *err)
+struct metrics_server *metrics_listen(const struct sockaddr_in *addr, int ep,
+				      metrics_collect_fn collect, void *ctx, int *err)
 {
-	struct sockaddr_in sa;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct metrics_server *ms;
 	int one = 1, i;
 
-	if (proxy_parse_addr(addr_port, &sa)) {
-		*err = -EINVAL;
-		return NULL;
-	}
 	ms = calloc(1, sizeof(*ms));
 	if (!ms) {
 		*err = -ENOMEM;
@@ -172,7 +166,7 @@ struct metrics_server *metrics_listen(const char *addr_port, int ep, metrics_col
 	ms->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ms->lfd < 0 ||
 	    setsockopt(ms->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(ms->lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(ms->lfd, 16))
+	    bind(ms->lfd, (const struct sockaddr *)addr, sizeof(*addr)) || listen(ms->lfd, 16))
 		goto fail;
 	ev.data.fd = ms->lfd;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, ms->lfd, &ev))

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <netinet/in.h>
 #include <linux/types.h>
 #include "xdpgw.h"
 
@@ -37,11 +38,11 @@ typedef int (*metrics_collect_fn)(void *ctx, struct metrics_input *in);
 
 struct metrics_server;
 
-/* Listen on ADDR:PORT (IPv4) and register the socket with epoll instance
- * ep. Returns the server or NULL with *err = -errno (-EINVAL: bad address).
+/* Listen on addr and register the socket with epoll instance ep. Returns
+ * the server or NULL with *err = -errno.
  */
-struct metrics_server *metrics_listen(const char *addr_port, int ep, metrics_collect_fn collect,
-				      void *ctx, int *err);
+struct metrics_server *metrics_listen(const struct sockaddr_in *addr, int ep,
+				      metrics_collect_fn collect, void *ctx, int *err);
 /* An epoll event on fd: handled (true) if fd is the server's or one of
  * its connections'.
  */
