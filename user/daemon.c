@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -14,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "proxy_stats.h"
 #include "stats.h"
 
 #define TICK_S 1 /* the sweep's period */
@@ -113,7 +116,9 @@ static void answer_status(FILE *f, const char *request, void *ctx)
 	fprintf(f, "],\"proxy\":");
 	if (d->pg) {
 		proxy_fmt_addr(d->proxy_listen, addr, sizeof(addr));
-		fprintf(f, "{\"listen\":\"%s\"}", addr);
+		fprintf(f, "{\"listen\":\"%s\",\"backends\":", addr);
+		proxy_stats_backends_json(f, &proxy_stats);
+		fprintf(f, "}");
 	} else {
 		fprintf(f, "null");
 	}
@@ -127,6 +132,25 @@ static void answer_status(FILE *f, const char *request, void *ctx)
 	fprintf(f, "}");
 }
 
+/* The proxy's series for /metrics, in d->proxy_text (freed at the next). */
+static const char *proxy_metrics(struct daemon *d)
+{
+	char listen[24];
+	size_t len;
+	FILE *f;
+
+	free(d->proxy_text);
+	d->proxy_text = NULL;
+	if (!d->pg)
+		return NULL;
+	proxy_fmt_addr(d->proxy_listen, listen, sizeof(listen));
+	f = open_memstream(&d->proxy_text, &len);
+	if (!f)
+		return NULL;
+	proxy_stats_render(f, &proxy_stats, listen);
+	return fclose(f) ? NULL : d->proxy_text;
+}
+
 /* /metrics: the counters now, the table as the last sweep saw it. */
 static int collect_metrics(void *ctx, struct metrics_input *m)
 {
@@ -136,6 +160,7 @@ static int collect_metrics(void *ctx, struct metrics_input *m)
 	int err, i;
 
 	m->ifname = d->cfg->ifname;
+	m->extra = proxy_metrics(d);
 	err = stats_read(instance_map_fd(d->in, XDPGW_MAP_STATS), m->stats);
 	if (err)
 		return err;
@@ -239,6 +264,8 @@ int daemon_serve(struct daemon *d, int sfd)
 	}
 out:
 	metrics_close(ms);
+	free(d->proxy_text);
+	d->proxy_text = NULL;
 	if (tfd >= 0)
 		close(tfd);
 	if (ep >= 0)

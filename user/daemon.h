@@ -34,6 +34,7 @@ struct daemon {
 	__u64 last_sweep_at_ns; /* when the last sweep ended (monotonic) */
 	__u64 last_sweep_took_ns;
 	struct sweep_result last; /* of the last sweep */
+	char *proxy_text; /* the proxy's series of the last scrape */
 };
 
 /* daemon_serve's return when SIGUSR2 asked for a handover. */

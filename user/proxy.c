@@ -41,6 +41,7 @@
 #include "http_parse.h"
 #include "log.h"
 #include "proxy.h"
+#include "proxy_stats.h"
 #include "proxy_body.h"
 #include "proxy_mem.h"
 
@@ -97,6 +98,7 @@ struct upstream {
 	struct upstream *pool_next, **pool_pprev;
 	struct ptimer tmr; /* idle in the pool */
 	struct upstream *dead_next;
+	uint64_t t_connect_us; /* when connect() was called */
 };
 
 struct client {
@@ -238,9 +240,11 @@ static void be_put(struct backend *be)
 /* A failure that says the backend may be down (see backend_failed). */
 static void be_failed(struct worker *w, struct backend *be)
 {
-	if (backend_failed(&w->bal, be, w->now))
+	if (backend_failed(&w->bal, be, w->now)) {
 		pr_warn("backend %s down for %u ms after %u failures\n", be->name,
 			w->cfg->fail_timeout, be->fails);
+		proxy_stats_backend(&proxy_stats, be->name, true);
+	}
 	else if (w->bal.max_fails && be->fails >= w->bal.max_fails)
 		pr_warn("backend %s: %u failures, but no other backend is up: kept\n", be->name,
 			be->fails);
@@ -348,6 +352,9 @@ static struct upstream *up_connect(struct worker *w, struct backend *be, int *er
 	u->fd = fd;
 	u->state = r ? UP_CONNECTING : UP_BUSY;
 	u->wr = !r;
+	u->t_connect_us = mono_us();
+	if (!r)
+		proxy_stats_connect(&proxy_stats, 0);
 	u->tmr.fn = pool_timer;
 	u->be = be;
 	be_get(be);
@@ -479,6 +486,7 @@ static void access_log(struct client *c)
 	char line[600];
 	int n;
 
+	proxy_stats_request(&proxy_stats, c->status, mono_us() - c->t_start_us);
 	if (!c->ev.w->cfg->access_log)
 		return;
 	n = snprintf(line, sizeof(line),
@@ -1126,8 +1134,10 @@ static bool proxy_step(struct client *c)
 		if (r == HTTP_PARSE_DONE) {
 			struct http_limits lim = {c->resp.cap, c->resp.cap};
 
-			if (backend_ok(u->be))
+			if (backend_ok(u->be)) {
 				pr_info("backend %s is up again\n", u->be->name);
+				proxy_stats_backend(&proxy_stats, u->be->name, false);
+			}
 			if (c->p->h.status < 200) {
 				/* interim: 100 Continue is ours to send; others dropped */
 				if (c->p->h.status == 101) {
@@ -1417,6 +1427,7 @@ static void probe_done(struct worker *w, struct probe *pr, bool ok)
 	if (!ok && !be->probe_down)
 		pr_warn("backend %s: health check failed, down\n", be->name);
 	be->probe_down = !ok;
+	proxy_stats_backend(&proxy_stats, be->name, !ok);
 	if (ok)
 		backend_ok(be);
 	(void)w;
@@ -1833,6 +1844,8 @@ static void *worker_main(void *arg)
 						break;
 					}
 					u->state = UP_BUSY;
+					proxy_stats_connect(&proxy_stats,
+							    mono_us() - u->t_connect_us);
 					arm(u->c, w->cfg->read_timeout);
 				}
 				client_pump(u->c);
@@ -2041,6 +2054,17 @@ static int start_threads(struct proxy_group *g)
 	return err;
 }
 
+/* The backends' names for the counters (proxy_stats.h). */
+static void stats_backends(const struct proxy_cfg *cfg)
+{
+	char names[PROXY_MAX_BACKENDS][24];
+	unsigned int i;
+
+	for (i = 0; i < cfg->nbackends; i++)
+		proxy_fmt_addr(&cfg->backends[i].addr, names[i], sizeof(names[i]));
+	proxy_stats_set_backends(&proxy_stats, names, cfg->nbackends);
+}
+
 struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
 {
 	struct proxy_group *g = calloc(1, sizeof(*g));
@@ -2055,6 +2079,7 @@ struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
 	}
 	g->cur = *cfg;
 	g->nw = cfg->workers;
+	stats_backends(cfg);
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	proxy_fmt_addr(&cfg->listen, name, sizeof(name));
@@ -2112,6 +2137,7 @@ void proxy_reload(struct proxy_group *g, const struct proxy_cfg *cfg)
 		return;
 	}
 	*cur = nc;
+	stats_backends(cur);
 	for (i = 0; i < g->nw; i++) {
 		cfg_put(atomic_exchange(&g->ws[i]->pending, sc));
 		kick(g->ws[i]);
