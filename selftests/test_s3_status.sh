@@ -44,6 +44,8 @@ check "status: the fast path's program on in0" \
 check "status: outbound on" grep -qE '^ +out in0 -> eth0: on$' <<<"$text"
 check "status: inbound on" grep -qE '^ +in  eth0 -> in0: on$' <<<"$text"
 check "status: the pin directory" grep -qE "^  pins +$(xg_pin_dir)$" <<<"$text"
+check "status: the daemon's last sweep" grep -qE "^  sweep +last [0-9.]+ ms, [0-9.]+ s ago: 3 flows scanned" <<<"$text"
+check "status: the daemon's metrics endpoint" grep -qx "  metrics     http://$METRICS/metrics" <<<"$text"
 
 # ---- --json, checked against the traffic
 js=$(xg_xdpgw status --json)

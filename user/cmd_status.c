@@ -54,7 +54,7 @@ struct status {
 	struct flow_census *use;
 	bool table_ok;
 	int pid; /* of the daemon; 0: none */
-	char *daemon; /* its answer (JSON object), or NULL */
+	char *daemon; /* its answer (JSON, or text lines), or NULL */
 };
 
 static int count_flow(const struct nat_tuple *key, const struct nat_flow *f, void *ctx)
@@ -71,7 +71,7 @@ static int map_open(const char *dir, const char *name)
 	return bpf_obj_get(path);
 }
 
-static void status_read(struct status *st)
+static void status_read(struct status *st, bool json)
 {
 	__u32 zero = 0, i;
 	int fd, ifindex;
@@ -107,7 +107,8 @@ static void status_read(struct status *st)
 	if (st->pid > 0) {
 		st->daemon = malloc(ANSWER_MAX);
 		if (st->daemon &&
-		    control_query(st->ifname, CONTROL_STATUS, st->daemon, ANSWER_MAX, 1000) < 0) {
+		    control_query(st->ifname, json ? CONTROL_STATUS : CONTROL_STATUS_TEXT,
+				  st->daemon, ANSWER_MAX, 1000) < 0) {
 			free(st->daemon);
 			st->daemon = NULL;
 		}
@@ -182,7 +183,7 @@ static void print_text(const struct status *st)
 	}
 	printf("  pins        %s\n", st->dir);
 	if (st->daemon)
-		printf("  daemon says %s\n", st->daemon);
+		fputs(st->daemon, stdout); /* its own lines: sweep, proxy, ... */
 }
 
 static void print_json(const struct status *st, bool first)
@@ -279,7 +280,7 @@ int cmd_status(int argc, char **argv)
 			free(st.use);
 			return EXIT_FAIL;
 		}
-		status_read(&st);
+		status_read(&st, args.json);
 		if (args.json)
 			print_json(&st, i == 0);
 		else

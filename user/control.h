@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CONTROL_STATUS "status"
+#define CONTROL_STATUS "status" /* JSON */
+#define CONTROL_STATUS_TEXT "status text" /* lines for `xdpgw status` */
 
 /* Writes the daemon's answer to a request (JSON) to f. */
 typedef void (*control_fn)(FILE *f, const char *request, void *ctx);

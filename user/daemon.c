@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,35 @@ static void sweep(struct daemon *d)
 
 static const char *const dir_names[FAST_DIR__MAX] = { "out", "in" };
 
-/* `xdpgw status`: what only the daemon knows, as one JSON object. */
+/* `xdpgw status` as text: lines indented as its own. */
+static void answer_status_text(FILE *f, struct daemon *d)
+{
+	__u64 now = monotonic_ns();
+	char addr[24];
+	unsigned int i;
+
+	if (d->sweeps)
+		fprintf(f, "  sweep       last %.3f ms, %.1f s ago: %llu flows scanned, %llu expired\n",
+			d->last_sweep_took_ns / 1e6, (now - d->last_sweep_at_ns) / 1e9,
+			(unsigned long long)d->last.scanned, (unsigned long long)d->last.expired);
+	for (i = 0; d->fs->map_fd >= 0 && i < FAST_DIR__MAX; i++)
+		if (d->fs->d[i].state != FAST_STATE_ON)
+			fprintf(f, "  fast %-3s    %s\n", dir_names[i], d->fs->d[i].why);
+	if (d->pg) {
+		proxy_fmt_addr(d->proxy_listen, addr, sizeof(addr));
+		fprintf(f, "  proxy       %s:", addr);
+		for (i = 0; i < proxy_stats.nbackends; i++)
+			fprintf(f, "%s %s %s", i ? "," : "", proxy_stats.name[i],
+				atomic_load(&proxy_stats.down[i]) ? "down" : "up");
+		fputc('\n', f);
+	}
+	if (d->metrics) {
+		proxy_fmt_addr(d->metrics, addr, sizeof(addr));
+		fprintf(f, "  metrics     http://%s/metrics\n", addr);
+	}
+}
+
+/* `xdpgw status`: what only the daemon knows, as one JSON object (or text). */
 static void answer_status(FILE *f, const char *request, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -88,6 +117,10 @@ static void answer_status(FILE *f, const char *request, void *ctx)
 	char addr[24];
 	int i;
 
+	if (!strcmp(request, CONTROL_STATUS_TEXT)) {
+		answer_status_text(f, d);
+		return;
+	}
 	if (strcmp(request, CONTROL_STATUS)) {
 		fprintf(f, "{\"error\":\"unknown request\"}");
 		return;
