@@ -453,6 +453,14 @@ xg_nat_start() {
 	fi
 }
 
+# xdpgw's programs are attached on gw's eth0 and its maps pinned (as a kept
+# instance leaves them); the last `run` said it took a kept instance over.
+gw_has_xdpgw() {
+	ip -n "$NS_GW" link show eth0 | grep -q 'name xdpgw_ingress' &&
+		[ -n "$(tc -n "$NS_GW" filter show dev eth0 egress)" ] && [ -e "$(xg_pin_dir)/flows" ]
+}
+took_over() { grep -q 'took over the kept instance' "$XG_TMP/xdpgw.log"; }
+
 # Disable NAT; for xdpgw: SIGTERM, wait (deadline), exit code in XG_NAT_RC.
 xg_nat_stop() {
 	if [ "$NAT_IMPL" = nft ]; then

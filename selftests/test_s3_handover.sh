@@ -14,12 +14,6 @@ source "$(dirname "$0")/lib.sh"
 s3_test_setup
 s3_servers
 
-gw_has_xdpgw() {
-	ip -n "$NS_GW" link show eth0 | grep -q 'name xdpgw_ingress' &&
-		[ -n "$(tc -n "$NS_GW" filter show dev eth0 egress)" ] && [ -e "$(xg_pin_dir)/flows" ]
-}
-took_over() { grep -q 'took over the kept instance' "$XG_TMP/xdpgw.log"; }
-
 xg_nat_start || xg_fatal "xdpgw run failed"
 xg_stream_start 10 3
 check "the stream is under way" wait_for 5 xg_stream_beyond 0

@@ -15,12 +15,6 @@ source "$(dirname "$0")/lib.sh"
 s3_test_setup
 s3_servers
 
-gw_has_xdpgw() {
-	ip -n "$NS_GW" link show eth0 | grep -q 'name xdpgw_ingress' &&
-		[ -n "$(tc -n "$NS_GW" filter show dev eth0 egress)" ] && [ -e "$(xg_pin_dir)/flows" ]
-}
-took_over() { grep -q 'took over the kept instance' "$XG_TMP/xdpgw.log"; }
-
 XG_XDPGW_ARGS=(--keep)
 xg_nat_start || xg_fatal "xdpgw run --keep failed"
 xg_stream_start 12 3
