@@ -358,16 +358,16 @@ xg_stop "$XG_LASTPID"
 
 proxy_start 87 "$XG_TMP/p87.log" --backend "$WEB1_IP:80" --backend "$WEB2_IP:80" --balance leastconn
 P87=$XG_LASTPID
-xg_bg "$NS_CLIENT" curl -sS --max-time 10 -o /dev/null "http://$LB_IP:87/slow?ms=1500"
+xg_bg "$NS_CLIENT" curl -sS --max-time 15 -o /dev/null "http://$LB_IP:87/slow?ms=6000"
 SLOWREQ=$XG_LASTPID
-wait_for 5 grep -q '/slow?ms=1500' "$XG_TMP/web.log"
-busy=$(awk '$5 == "/slow?ms=1500" { n = $1 } END { print n }' "$XG_TMP/web.log")
+wait_for 5 grep -q '/slow?ms=6000' "$XG_TMP/web.log"
+busy=$(awk '$5 == "/slow?ms=6000" { n = $1 } END { print n }' "$XG_TMP/web.log")
 other=web1; [ "$busy" = web1 ] && other=web2
 from=$(web_lines)
 for i in 1 2 3 4; do status_of "http://$LB_IP:87/lc-$i" >/dev/null; done
 check_eq "leastconn: while $busy holds a slow request, the next 4 go to $other" \
 	"$other $other $other $other " "$(web_seq "$from" /lc-)"
-wait_for 10 xg_dead "$SLOWREQ"
+wait_for 12 xg_dead "$SLOWREQ"
 xg_stop "$P87"
 
 proxy_start 88 "$XG_TMP/p88.log" --backend "$WEB1_IP:80,weight=3" --backend "$WEB2_IP:80"

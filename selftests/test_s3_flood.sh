@@ -22,7 +22,7 @@ flow_count() {
 	xg_xdpgw flows --external eth0 --json | python3 -c "import json, sys; print(len(json.load(sys.stdin)))"
 }
 
-xg_stream_start 8 2
+xg_stream_start 20 2
 check "the stream is under way" wait_for 5 xg_stream_beyond 0
 port_before=$(xg_stream_external)
 
@@ -40,7 +40,7 @@ check_eq "the stream's flow is still there with its port" "$port_before" "$(xg_s
 after_flood=$(xg_stream_bytes)
 check "the stream goes on after the flood" wait_for 5 xg_stream_beyond "$after_flood"
 check "the stream ends: every chunk echoed, no stall over 2 s, no reset" \
-	wait_for 20 xg_dead "$XG_STREAM_PID"
+	wait_for 40 xg_dead "$XG_STREAM_PID"
 check "stream reports success" xg_stream_ok
 xg_nat_stop
 check_eq "xdpgw exits 0" 0 "$XG_NAT_RC"

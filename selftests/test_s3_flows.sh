@@ -83,10 +83,10 @@ check "the rev map is empty too (no half flow left)" \
 	test "$(ip netns exec "$NS_GW" bpftool map dump pinned "$(xg_pin_dir)/rev" | grep -c '"key"')" = 0
 
 # ---- a range of ten ports: ten flows, the eleventh refused, reuse after
-# expiry. A fresh instance with 5 s timeouts, so the ten outlive the test's
+# expiry. A fresh instance with 15 s timeouts, so the ten outlive the test's
 # own steps; the ten are opened at once by one process.
 xg_nat_stop
-XG_XDPGW_ARGS=(--ports 40000-40009 --timeout udp_unreplied=5 --timeout udp_assured=5)
+XG_XDPGW_ARGS=(--ports 40000-40009 --timeout udp_unreplied=15 --timeout udp_assured=15)
 xg_nat_start || xg_fatal "xdpgw run (second instance) failed"
 W2=$XG_TMP/watch2.jsonl
 watch_start "$W2"
@@ -104,7 +104,7 @@ check "watch: the refusal is reported" wait_for 5 refused
 check_eq "watch: which flow and why" "10.100.20.57:6010 drop_no_port" \
 	"$(events '[e["internal"] + " " + e["reason"] for e in ev if e["event"] == "refused"][0]' "$W2")"
 check_eq "the ten flows are untouched by the refusal" 10 "$(flow_count)"
-check "the ten expire" wait_for 15 no_flows
+check "the ten expire" wait_for 30 no_flows
 check_eq "then the eleventh gets a port" 1 "$(burst 6010-6010)"
 check_eq "from the same range" True \
 	"$(flows_query 'all(40000 <= int(f["external"].split(":")[1]) <= 40009 for f in flows)')"
