@@ -106,8 +106,49 @@ if [ "$NAT_IMPL" = xdpgw ]; then
 	printf '    gw IpForwDatagrams grew by %d meanwhile (the kernel forwarded those)\n' $(($(fwd) - fwd0))
 	say "xdpgw's counters (fast_in/fast_out: forwarded by XDP, never by the stack):"
 	works ip netns exec "$NS_GW" "$XDPGW" stats --external eth0
-	say "The flow table, dumped by bpftool with its BTF field names:"
-	works ip netns exec "$NS_GW" bpftool map dump pinned "$(xg_pin_dir)/flows"
+	say "The download's flow, as xdpgw flows lists it and as bpftool dumps it" \
+		"(BTF names; addresses and ports also as bytes, a port's high byte first):"
+	works ip netns exec "$NS_GW" "$XDPGW" status
+	works ip netns exec "$NS_GW" "$XDPGW" flows --proto tcp --port 8080
+	sport=$(ip netns exec "$NS_GW" "$XDPGW" flows --json --proto tcp --port 8080 | python3 -c '
+import json, sys
+flows = json.load(sys.stdin)
+print(max(flows, key=lambda f: f["bytes_in"])["internal"].split(":")[1])')
+	printf '$ ip netns exec %s bpftool -j map dump pinned %s | (its entry)\n' \
+		"$NS_GW" "$(xg_pin_dir)/flows"
+	# bpftool names each anonymous union "": keep every pair of the JSON
+	ip netns exec "$NS_GW" bpftool -j map dump pinned "$(xg_pin_dir)/flows" | python3 -c '
+import json, sys
+
+def find(pairs, name):
+    for k, v in pairs:
+        if k == name:
+            return v
+        if isinstance(v, list) and v and isinstance(v[0], tuple):
+            got = find(v, name)
+            if got is not None:
+                return got
+    return None
+
+def show(pairs, depth):
+    pad = "    " * depth
+    items = []
+    for k, v in pairs:
+        if isinstance(v, list) and v and isinstance(v[0], tuple):
+            text = show(v, depth + 1)
+        elif isinstance(v, list) and v and isinstance(v[0], list):
+            text = "[" + ", ".join(show(x, depth + 1) for x in v) + "]"
+        else:
+            text = json.dumps(v, separators=(",", ":"))
+        items.append("%s    \"%s\": %s" % (pad, k, text))
+    return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+
+want = int(sys.argv[1])
+for entry in json.load(sys.stdin, object_pairs_hook=lambda p: p):
+    f = find(entry, "formatted")
+    port = find(find(f, "key"), "sport_bytes")
+    if port and port[0] * 256 + port[1] == want:
+        print(show(f, 0))' "$sport" | sed 's/^/    /'
 	say "Stop xdpgw (SIGTERM): it detaches its programs and removes its pins."
 else
 	say "Remove the nft NAT table."
