@@ -248,6 +248,9 @@ int main(int argc, char **argv)
 	cfg.dir = dir;
 	parse_prefix("10.100.20.0/24", &cfg.settings.internal_net, &cfg.settings.internal_mask);
 	parse_ipv4(HOST, &cfg.settings.ext_addr); /* map every flow onto itself */
+	/* replies go to the external address, which is inside the prefix here:
+	 * routed in, not the inbound filter's drop */
+	cfg.settings.route_inbound = 1;
 	cfg.settings.port_min = 1024;
 	cfg.settings.port_max = 65535;
 	err = pin_dir_create(dir) ?: nat_objects_open(&tc, &xdp, &cfg) ?: nat_tc__load(tc) ?:

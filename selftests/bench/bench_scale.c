@@ -421,6 +421,9 @@ static int nat_load(struct nat *nat, const char *dir)
 
 	parse_prefix("10.100.20.0/24", &cfg.settings.internal_net, &cfg.settings.internal_mask);
 	cfg.settings.ext_addr = host_addr; /* every flow maps onto itself */
+	/* replies go to the external address, which is inside the prefix here:
+	 * routed in, not the inbound filter's drop */
+	cfg.settings.route_inbound = 1;
 	cfg.settings.port_min = 1024;
 	cfg.settings.port_max = 65535;
 	err = pin_dir_create(dir) ?: nat_objects_open(&nat->tc, &nat->xdp, &cfg) ?:
