@@ -383,7 +383,7 @@ static void test_cfg_file_and_build(void **state)
 	assert_int_equal(cfg.backends[1].weight, 2);
 	assert_int_equal(cfg.balance, BALANCE_LEASTCONN);
 	assert_int_equal(cfg.header_timeout, 3000);
-	assert_true(cfg.have_listen);
+	assert_int_equal(cfg.nlistens, 1);
 
 	f = fopen(path, "w");
 	fputs("listen 203.0.113.1:80\nbackend 10.100.20.57:80\nbalance sideways\n", f);

@@ -607,7 +607,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		goto undo;
 	}
 	if (conf->have_proxy && !(pg = proxy_start(&conf->proxy, &ret))) {
-		proxy_fmt_addr(&conf->proxy.listen, listen_addr, sizeof(listen_addr));
+		proxy_fmt_addr(&conf->proxy.listens[0].addr, listen_addr, sizeof(listen_addr));
 		pr_warn("interface '%s': the proxy on %s did not start (%s); detaching\n",
 			cfg.ifname, listen_addr, strerror(-ret));
 		sweeper_close(sw);
