@@ -98,8 +98,9 @@ fails 1 "tls-ciphers: 'RC4-MD5' is not a TLS 1.2 cipher" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key" --tls-ciphers RC4-MD5
 fails 2 "listen-tls '$LB_IP:443': given twice" --listen-tls "$LB_IP:443" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key"
-# a port in use: something else (without SO_REUSEPORT) listens on :8443
-xg_bg "$NS_LB" python3 -c "import socket,time; s=socket.socket(); s.bind(('$LB_IP', 8443)); s.listen(); time.sleep(60)"
+# a port in use: something else listens on :8443, with SO_REUSEPORT as our
+# own workers (another xdpgw proxy would): refused all the same
+xg_bg "$NS_LB" python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('$LB_IP', 8443)); s.listen(); time.sleep(60)"
 BUSY=$XG_LASTPID
 wait_for 10 xg_listening "$NS_LB" tcp 8443 || xg_fatal "port-taker did not start"
 fails 1 "cannot listen on $LB_IP:8443: Address already in use" --listen "$LB_IP:80" \
