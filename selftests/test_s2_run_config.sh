@@ -166,7 +166,7 @@ cp "$CONF" "$XG_TMP/good.conf"
 echo "backend nonsense" >>"$CONF"
 kill -HUP "$XG_NAT_PID"
 check "a bad file is refused, naming its line" \
-	wait_for 5 said "reload: $CONF:9: backend 'nonsense'"
+	wait_for 5 said "reload: $CONF:$(wc -l <"$CONF"): backend 'nonsense'"
 check "... keeping the running configuration" said "keeping the running configuration"
 from=$(web_lines)
 for i in 1 2 3; do status_of "http://$LB_IP/after-bad-$i" >/dev/null; done
