@@ -63,47 +63,34 @@ s2_web_start 1
 s2_web_start 2
 
 # ---------------------------------------------------------------- refusals
-# fails EXIT MESSAGE ARGS... : `xdpgw proxy ARGS` in lb exits EXIT saying
-# MESSAGE on stderr, and nothing listened on :443 meanwhile.
-fails() {
-	local want=$1 msg=$2 rc
-	shift 2
-	timeout 10 ip netns exec "$NS_LB" "$XDPGW" proxy "$@" >/dev/null 2>"$XG_TMP/fails.err"
-	rc=$?
-	if [ "$rc" = "$want" ] && grep -qF -- "$msg" "$XG_TMP/fails.err"; then
-		xg_pass "refused: $msg (exit $want)"
-	else
-		xg_failed "xdpgw proxy $*" "exit $want and \"$msg\"" "exit $rc: $(head -c 300 "$XG_TMP/fails.err")"
-	fi
-}
 xg_log "## bad input: a clear error before anything starts"
 B=(--backend "$WEB1_IP:80")
 L=(--listen "$LB_IP:80" --listen-tls "$LB_IP:443")
-fails 1 "certificate $PKI/none.pem: No such file or directory" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 1 "certificate $PKI/none.pem: No such file or directory" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/none.pem" --tls-key "$PKI/www.key"
-fails 1 "key $PKI/none.key: No such file or directory" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 1 "key $PKI/none.key: No such file or directory" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/none.key"
-fails 1 "certificate $PKI: not a regular file" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 1 "certificate $PKI: not a regular file" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI" --tls-key "$PKI/www.key"
-fails 1 "certificate $PKI/www.key: no PEM certificate in it" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 1 "certificate $PKI/www.key: no PEM certificate in it" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.key" --tls-key "$PKI/www.key"
-fails 1 "key $PKI/alt.key does not match certificate $PKI/www.pem" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 1 "key $PKI/alt.key does not match certificate $PKI/www.pem" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/alt.pem" --tls-key "$PKI/alt.key" --tls-cert "$PKI/www.pem" --tls-key "$PKI/alt.key"
-fails 2 "TLS needs at least one --tls-cert FILE --tls-key FILE" "${L[@]}" "${B[@]}"
-fails 2 "no --listen-tls" --listen "$LB_IP:80" "${B[@]}" --tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key"
-fails 2 "tls-cert $PKI/www.pem has no tls-key after it" "${L[@]}" "${B[@]}" --tls-cert "$PKI/www.pem"
-fails 2 "tls-min '1.1': expected 1.2 or 1.3" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 2 "TLS needs at least one --tls-cert FILE --tls-key FILE" "${L[@]}" "${B[@]}"
+s2_proxy_fails 2 "no --listen-tls" --listen "$LB_IP:80" "${B[@]}" --tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key"
+s2_proxy_fails 2 "tls-cert $PKI/www.pem has no tls-key after it" "${L[@]}" "${B[@]}" --tls-cert "$PKI/www.pem"
+s2_proxy_fails 2 "tls-min '1.1': expected 1.2 or 1.3" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key" --tls-min 1.1
-fails 1 "tls-ciphers: 'RC4-MD5' is not a TLS 1.2 cipher" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 1 "tls-ciphers: 'RC4-MD5' is not a TLS 1.2 cipher" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key" --tls-ciphers RC4-MD5
-fails 2 "listen-tls '$LB_IP:443': given twice" --listen-tls "$LB_IP:443" "${L[@]}" "${B[@]}" \
+s2_proxy_fails 2 "listen-tls '$LB_IP:443': given twice" --listen-tls "$LB_IP:443" "${L[@]}" "${B[@]}" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key"
 # a port in use: something else listens on :8443, with SO_REUSEPORT as our
 # own workers (another xdpgw proxy would): refused all the same
 xg_bg "$NS_LB" python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('$LB_IP', 8443)); s.listen(); time.sleep(60)"
 BUSY=$XG_LASTPID
 wait_for 10 xg_listening "$NS_LB" tcp 8443 || xg_fatal "port-taker did not start"
-fails 1 "cannot listen on $LB_IP:8443: Address already in use" --listen "$LB_IP:80" \
+s2_proxy_fails 1 "cannot listen on $LB_IP:8443: Address already in use" --listen "$LB_IP:80" \
 	--listen-tls "$LB_IP:8443" "${B[@]}" --tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key"
 check "... and :80 of that command was not left listening" sh -c "! ip netns exec $NS_LB ss -Htln | grep -q '$LB_IP:80 '"
 xg_stop "$BUSY"

@@ -229,21 +229,16 @@ static ssize_t sock_send(int fd, const char *p, size_t n);
 /*
  * The client's socket, plain or TLS, in recv/send terms: > 0 bytes moved;
  * -1 with errno EAGAIN: it would block, and the flag it waits for is
- * cleared (a TLS read may wait to write, a write to read); 0 (read) or -1
- * with errno EPIPE (write): the client is gone (EOF, RST, a TLS error). A
+ * cleared (a TLS read may wait to write, a write to read); 0: the client
+ * is gone (EOF, RST, a TLS error). A
  * short read clears "may read" only when nothing is left in the socket nor
  * in OpenSSL (stream_drained): a recv brings several records, a TLS read
  * returns one.
  */
-static ssize_t client_recv(struct client *c, char *p, size_t len)
+/* The outcome of client I/O that moved nothing, in those terms. */
+static ssize_t client_io_stopped(struct client *c, enum tls_io r)
 {
-	size_t n;
-
-	switch (stream_read(c->fd, c->tls, p, len, &n)) {
-	case TLS_IO_MOVED:
-		if (stream_drained(c->tls, len, n) && !c->rdhup)
-			c->rd = false;
-		return n;
+	switch (r) {
 	case TLS_IO_WANT_READ:
 		c->rd = false;
 		errno = EAGAIN;
@@ -252,14 +247,31 @@ static ssize_t client_recv(struct client *c, char *p, size_t len)
 		c->wr = false;
 		errno = EAGAIN;
 		return -1;
+	case TLS_IO_MOVED: /* nothing was offered */
+		errno = EAGAIN;
+		return -1;
 	case TLS_IO_FAILED:
 		if (c->tls)
 			pr_debug("client %s:%u: TLS: %s\n", c->peer_ip, c->peer_port,
 				 tls_conn_error(c->tls));
-		return 0;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	errno = EPIPE;
+	return 0;
+}
+
+static ssize_t client_recv(struct client *c, char *p, size_t len)
+{
+	size_t n;
+	enum tls_io r = stream_read(c->fd, c->tls, p, len, &n);
+
+	if (r != TLS_IO_MOVED || !n)
+		return client_io_stopped(c, r);
+	if (stream_drained(c->tls, len, n) && !c->rdhup)
+		c->rd = false;
+	return n;
 }
 
 static ssize_t client_recv_buf(struct client *c, struct buf *b)
@@ -274,31 +286,9 @@ static ssize_t client_recv_buf(struct client *c, struct buf *b)
 static ssize_t client_send(struct client *c, const struct iovec *iov, int cnt)
 {
 	size_t n;
+	enum tls_io r = stream_writev(c->fd, c->tls, iov, cnt, &n);
 
-	switch (stream_writev(c->fd, c->tls, iov, cnt, &n)) {
-	case TLS_IO_MOVED:
-		if (n)
-			return n;
-		errno = EAGAIN; /* nothing was offered */
-		return -1;
-	case TLS_IO_WANT_WRITE:
-		c->wr = false;
-		errno = EAGAIN;
-		return -1;
-	case TLS_IO_WANT_READ:
-		c->rd = false;
-		errno = EAGAIN;
-		return -1;
-	case TLS_IO_FAILED:
-		if (c->tls)
-			pr_debug("client %s:%u: TLS: %s\n", c->peer_ip, c->peer_port,
-				 tls_conn_error(c->tls));
-		errno = EPIPE;
-		return -1;
-	default:
-		errno = EPIPE;
-		return -1;
-	}
+	return r == TLS_IO_MOVED && n ? (ssize_t)n : client_io_stopped(c, r);
 }
 
 static ssize_t client_send1(struct client *c, struct buf *b)
