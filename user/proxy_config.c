@@ -85,6 +85,11 @@ static int parse_ms(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
 /* "A.B.C.D:PORT" or "A.B.C.D:PORT,weight=N" */
 static int parse_backend(struct proxy_cfg *cfg, const char *s)
 {
@@ -106,8 +111,7 @@ static int parse_backend(struct proxy_cfg *cfg, const char *s)
 	if (proxy_parse_addr(addr, &b->addr))
 		return -EINVAL;
 	for (i = 0; i < cfg->nbackends; i++)
-		if (cfg->backends[i].addr.sin_addr.s_addr == b->addr.sin_addr.s_addr &&
-		    cfg->backends[i].addr.sin_port == b->addr.sin_port)
+		if (same_addr(&cfg->backends[i].addr, &b->addr))
 			return -EEXIST;
 	b->weight = weight;
 	cfg->nbackends++;
@@ -126,8 +130,7 @@ static int parse_listen(struct proxy_cfg *cfg, const char *s, bool tls)
 	if (proxy_parse_addr(s, &l->addr))
 		return -EINVAL;
 	for (i = 0; i < cfg->nlistens; i++)
-		if (cfg->listens[i].addr.sin_addr.s_addr == l->addr.sin_addr.s_addr &&
-		    cfg->listens[i].addr.sin_port == l->addr.sin_port)
+		if (same_addr(&cfg->listens[i].addr, &l->addr))
 			return -EEXIST;
 	l->tls = tls;
 	cfg->nlistens++;
