@@ -91,6 +91,8 @@ s2_web_start 2
 
 # ---------------------------------------------------------------- (d)
 xg_log "## a bad file: exit 1 naming FILE:LINE, nothing started"
+run_fails "FILE: [proxy]: certificate $XG_TMP/none.pem: No such file or directory" \
+	"internal 10.100.20.0/24\nno-fast-path\n[proxy]\nlisten-tls $LB_IP:443\ntls-cert $XG_TMP/none.pem\ntls-key $XG_TMP/www.key\nbackend $WEB1_IP:80\n"
 run_fails "FILE:6: backend 'nonsense': expected A.B.C.D:PORT" \
 	"internal 10.100.20.0/24\nno-fast-path\n\n[proxy]\nlisten $LB_IP:80\nbackend nonsense\n"
 run_fails "FILE:2: unknown section [web]: [nat] or [proxy]" \

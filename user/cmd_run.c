@@ -248,6 +248,8 @@ static int run_conf_read(struct run_opts *o, char *err, size_t errlen)
 	if (ret || !conf->have_proxy)
 		return ret;
 	ret = proxy_cfg_check(&conf->proxy, msg, sizeof(msg));
+	if (!ret) /* certificates and keys: before the NAT attaches */
+		ret = proxy_cfg_check_files(&conf->proxy, msg, sizeof(msg));
 	if (ret)
 		snprintf(err, errlen, "%s: [proxy]: %s", conf->path, msg);
 	return ret;

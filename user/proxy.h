@@ -81,6 +81,10 @@ int proxy_cfg_check(const struct proxy_cfg *cfg, char *err, size_t errlen);
 int proxy_parse_addr(const char *s, struct sockaddr_in *sa);
 /* "A.B.C.D:PORT" of sa into buf (at least 22 bytes). */
 void proxy_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t len);
+/* The certificate and key files of a TLS listener load (proxy_start does
+ * the same): for a caller that must refuse a file before anything starts.
+ * 0, or -EINVAL with which file and why in err. */
+int proxy_cfg_check_files(const struct proxy_cfg *cfg, char *err, size_t errlen);
 /* Some listener speaks TLS. */
 bool proxy_cfg_has_tls(const struct proxy_cfg *cfg);
 

@@ -137,6 +137,19 @@ static int parse_listen(struct proxy_cfg *cfg, const char *s, bool tls)
 	return 0;
 }
 
+int proxy_cfg_check_files(const struct proxy_cfg *cfg, char *err, size_t errlen)
+{
+	struct tls_server *s;
+
+	if (!proxy_cfg_has_tls(cfg))
+		return 0;
+	s = tls_server_new(&cfg->tls, err, errlen);
+	if (!s)
+		return -EINVAL;
+	tls_server_free(s);
+	return 0;
+}
+
 bool proxy_cfg_has_tls(const struct proxy_cfg *cfg)
 {
 	unsigned int i;
