@@ -629,6 +629,20 @@ s2_proxy_start() {
 	wait_for 10 xg_listening "$NS_LB" tcp "$port" || xg_fatal "proxy on :$port did not start: $(cat "$log.err")"
 }
 
+# s2_proxy_fails EXIT MESSAGE ARGS... : `xdpgw proxy ARGS` in lb exits
+# EXIT saying MESSAGE on stderr.
+s2_proxy_fails() {
+	local want=$1 msg=$2 rc
+	shift 2
+	timeout 10 ip netns exec "$NS_LB" "$XDPGW" proxy "$@" >/dev/null 2>"$XG_TMP/fails.err"
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qF -- "$msg" "$XG_TMP/fails.err"; then
+		xg_pass "xdpgw proxy $* -> exit $want, \"$msg\""
+	else
+		xg_failed "xdpgw proxy $*" "exit $want and \"$msg\"" "exit $rc: $(head -c 300 "$XG_TMP/fails.err")"
+	fi
+}
+
 # s2_web_start 1|2 : start web1 or web2 (tools/http_backend.py on port 80),
 # logging its requests to $XG_TMP/web.log; sets WEB1_PID or WEB2_PID.
 s2_web_start() {

@@ -68,7 +68,7 @@ js=$(xg_xdpgw status --json)
 check_eq "status: the proxy's listener and its backends' health" \
 	"$LB_IP:80 $WEB1_IP:80=True $WEB2_IP:80=False" \
 	"$(python3 -c 'import json, sys; p = json.load(sys.stdin)[0]["daemon"]["status"]["proxy"]
-print(p["listen"], " ".join("%s=%s" % (b["backend"], b["up"]) for b in p["backends"]))' <<<"$js")"
+print(p["listen"][0]["address"], " ".join("%s=%s" % (b["backend"], b["up"]) for b in p["backends"]))' <<<"$js")"
 check "status (text): the proxy's backends" bash -c "ip netns exec '$NS_LB' '$XDPGW' status |
 	grep -qx '  proxy       $LB_IP:80: $WEB1_IP:80 up, $WEB2_IP:80 down'"
 rm -f "$XG_TMP/web2.down"

@@ -46,29 +46,16 @@ s2_web_start 2
 check "client cannot reach web1 directly (only lb can)" \
 	cl sh -c "! curl -s --max-time 2 -o /dev/null http://$WEB1_IP/"
 
-# xdpgw_proxy_fails EXIT MESSAGE ARGS... : `xdpgw proxy ARGS` in lb exits
-# EXIT saying MESSAGE on stderr.
-xdpgw_proxy_fails() {
-	local want=$1 msg=$2 rc
-	shift 2
-	timeout 10 ip netns exec "$NS_LB" "$XDPGW" proxy "$@" >/dev/null 2>"$XG_TMP/fails.err"
-	rc=$?
-	if [ "$rc" = "$want" ] && grep -qF -- "$msg" "$XG_TMP/fails.err"; then
-		xg_pass "xdpgw proxy $* -> exit $want, \"$msg\""
-	else
-		xg_failed "xdpgw proxy $*" "exit $want and \"$msg\"" "exit $rc: $(head -c 300 "$XG_TMP/fails.err")"
-	fi
-}
 xg_log "## refusals: usage errors exit 2, failures exit 1"
-xdpgw_proxy_fails 2 "--listen ADDR:PORT is required" --backend "$WEB1_IP:80"
-xdpgw_proxy_fails 2 "at least one --backend" --listen "$LB_IP:80"
-xdpgw_proxy_fails 2 "backend 'web1': expected A.B.C.D:PORT" --listen "$LB_IP:80" --backend web1
-xdpgw_proxy_fails 2 "balance 'random': expected roundrobin or leastconn" --listen "$LB_IP:80" \
+s2_proxy_fails 2 "--listen ADDR:PORT is required" --backend "$WEB1_IP:80"
+s2_proxy_fails 2 "at least one --backend" --listen "$LB_IP:80"
+s2_proxy_fails 2 "backend 'web1': expected A.B.C.D:PORT" --listen "$LB_IP:80" --backend web1
+s2_proxy_fails 2 "balance 'random': expected roundrobin or leastconn" --listen "$LB_IP:80" \
 	--backend "$WEB1_IP:80" --balance random
-xdpgw_proxy_fails 2 "header-timeout '5s'" --listen "$LB_IP:80" --backend "$WEB1_IP:80" --header-timeout 5s
-xdpgw_proxy_fails 1 "cannot listen on 192.0.2.1:80: Cannot assign requested address" \
+s2_proxy_fails 2 "header-timeout '5s'" --listen "$LB_IP:80" --backend "$WEB1_IP:80" --header-timeout 5s
+s2_proxy_fails 1 "cannot listen on 192.0.2.1:80: Cannot assign requested address" \
 	--listen 192.0.2.1:80 --backend "$WEB1_IP:80"
-xdpgw_proxy_fails 1 "cannot open config $XG_TMP/none.conf" --config "$XG_TMP/none.conf"
+s2_proxy_fails 1 "cannot open config $XG_TMP/none.conf" --config "$XG_TMP/none.conf"
 
 cat >"$CONF" <<EOF
 # S2: the proxy on lb's public address, web1 and web2 behind it

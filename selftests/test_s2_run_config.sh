@@ -25,7 +25,7 @@
 source "$(dirname "$0")/lib.sh" || exit 1
 set -u
 
-s2_test_setup tc bpftool
+s2_test_setup tc bpftool openssl
 xg_bpffs || xg_fatal "cannot mount a bpffs at $XG_PIN_ROOT"
 
 CONF=$XG_TMP/gw.conf
@@ -34,6 +34,11 @@ ERR=$XG_TMP/xdpgw.err
 ECHO_PORT=7000
 
 said() { grep -qF -- "$1" "$LOG" "$ERR"; }
+
+# a self-signed certificate for the TLS listener under [proxy]
+xg_run openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=www.example.com -addext subjectAltName=DNS:www.example.com \
+	-keyout "$XG_TMP/www.key" -out "$XG_TMP/www.pem" 2>/dev/null
 
 # write_conf BACKEND... : the daemon's file, NAT at the top (the command
 # line adds --external), the proxy on lb's public address.
@@ -45,6 +50,9 @@ write_conf() {
 		echo
 		echo "[proxy]"
 		echo "listen $LB_IP:80"
+		echo "listen-tls $LB_IP:443"
+		echo "tls-cert $XG_TMP/www.pem"
+		echo "tls-key $XG_TMP/www.key"
 		printf 'backend %s:80\n' "$@"
 		echo "header-timeout 2"
 	} >"$CONF"
@@ -83,6 +91,8 @@ s2_web_start 2
 
 # ---------------------------------------------------------------- (d)
 xg_log "## a bad file: exit 1 naming FILE:LINE, nothing started"
+run_fails "FILE: [proxy]: certificate $XG_TMP/none.pem: No such file or directory" \
+	"internal 10.100.20.0/24\nno-fast-path\n[proxy]\nlisten-tls $LB_IP:443\ntls-cert $XG_TMP/none.pem\ntls-key $XG_TMP/www.key\nbackend $WEB1_IP:80\n"
 run_fails "FILE:6: backend 'nonsense': expected A.B.C.D:PORT" \
 	"internal 10.100.20.0/24\nno-fast-path\n\n[proxy]\nlisten $LB_IP:80\nbackend nonsense\n"
 run_fails "FILE:2: unknown section [web]: [nat] or [proxy]" \
@@ -114,6 +124,10 @@ seq=$(web_seq "$from" /alt-)
 if [[ $seq == "web1 "* ]]; then want="web1 web2 web1 web2 web1 web2 "
 else want="web2 web1 web2 web1 web2 web1 "; fi
 check_eq "6 GETs alternate web1/web2" "$want" "$seq"
+body=$(cl curl -sS --max-time 10 --cacert "$XG_TMP/www.pem" --resolve "www.example.com:443:$LB_IP" \
+	https://www.example.com/who)
+check_eq "[proxy] listen-tls: HTTPS, the web sees X-Forwarded-Proto: https" https \
+	"$(sed -n 's/^h X-Forwarded-Proto: //p' <<<"$body")"
 
 # ---------------------------------------------------------------- (b)
 xg_log "## outbound: web1's connection to the client leaves as $LB_IP"
@@ -154,7 +168,7 @@ cp "$CONF" "$XG_TMP/good.conf"
 echo "backend nonsense" >>"$CONF"
 kill -HUP "$XG_NAT_PID"
 check "a bad file is refused, naming its line" \
-	wait_for 5 said "reload: $CONF:9: backend 'nonsense'"
+	wait_for 5 said "reload: $CONF:$(wc -l <"$CONF"): backend 'nonsense'"
 check "... keeping the running configuration" said "keeping the running configuration"
 from=$(web_lines)
 for i in 1 2 3; do status_of "http://$LB_IP/after-bad-$i" >/dev/null; done

@@ -156,13 +156,14 @@ static void test_proxy_file_sections(void **state)
 		   "[proxy]\nlisten 203.0.113.1:80\nbackend 10.100.20.57:80\n");
 	assert_int_equal(proxy_cfg_load(&cfg, path, err, sizeof(err)), 0);
 	assert_int_equal(cfg.nbackends, 1);
-	assert_true(cfg.have_listen);
+	assert_int_equal(cfg.nlistens, 1);
 
 	proxy_cfg_defaults(&cfg);
 	write_file("listen 203.0.113.1:80\n[proxy]\nbackend 10.100.20.57:80\n");
 	assert_int_equal(proxy_cfg_load(&cfg, path, err, sizeof(err)), 0);
 	assert_int_equal(cfg.nbackends, 1);
 
+	proxy_cfg_defaults(&cfg); /* a listener is given once */
 	write_file("listen 203.0.113.1:80\n\n[web]\nbackend 10.100.20.57:80\n");
 	assert_int_equal(proxy_cfg_load(&cfg, path, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, ":3: unknown section [web]"));

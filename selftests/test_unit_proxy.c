@@ -357,6 +357,52 @@ static void test_cfg_set(void **state)
 	assert_int_equal(proxy_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
 }
 
+/* Listeners: plain and TLS side by side; the pairs need a TLS listener. */
+static void test_cfg_listeners_tls(void **state)
+{
+	struct proxy_cfg cfg;
+	char err[256];
+
+	(void)state;
+	proxy_cfg_defaults(&cfg);
+	assert_int_equal(cfg.handshake_timeout, 10000);
+	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.57:80", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_set(&cfg, "listen", "203.0.113.1:80", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_set(&cfg, "tls-cert", "/x/www.pem", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_set(&cfg, "tls-key", "/x/www.key", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no --listen-tls"));
+	assert_false(proxy_cfg_has_tls(&cfg));
+	assert_int_equal(proxy_cfg_set(&cfg, "listen-tls", "203.0.113.1:443", err, sizeof(err)), 0);
+	assert_true(proxy_cfg_has_tls(&cfg));
+	assert_int_equal(proxy_cfg_check(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlistens, 2);
+	assert_false(cfg.listens[0].tls);
+	assert_true(cfg.listens[1].tls);
+	assert_int_equal(ntohs(cfg.listens[1].addr.sin_port), 443);
+	/* an address once, plain or TLS */
+	assert_int_equal(proxy_cfg_set(&cfg, "listen", "203.0.113.1:443", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "given twice"));
+	assert_int_equal(proxy_cfg_set(&cfg, "listen-tls", "203.0.113.1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg.nlistens, 2);
+	/* the TLS layer's names pass through, its errors too */
+	assert_int_equal(proxy_cfg_set(&cfg, "tls-min", "1.3", err, sizeof(err)), 0);
+	assert_int_equal(cfg.tls.min_version, TLS_V13);
+	assert_int_equal(proxy_cfg_set(&cfg, "tls-min", "1.1", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "tls-min '1.1'"));
+	assert_int_equal(proxy_cfg_set(&cfg, "handshake-timeout", "500ms", err, sizeof(err)), 0);
+	assert_int_equal(cfg.handshake_timeout, 500);
+	assert_int_equal(proxy_cfg_set(&cfg, "tls-cert", "/x/alt.pem", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "tls-cert /x/alt.pem has no tls-key after it"));
+	/* a TLS listener without pairs */
+	proxy_cfg_defaults(&cfg);
+	assert_int_equal(proxy_cfg_set(&cfg, "backend", "10.100.20.57:80", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_set(&cfg, "listen-tls", "203.0.113.1:443", err, sizeof(err)), 0);
+	assert_int_equal(proxy_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "at least one --tls-cert"));
+}
+
 static void test_cfg_file_and_build(void **state)
 {
 	char path[] = "/tmp/xdpgw-proxy-cfg-XXXXXX", err[512];
@@ -383,7 +429,7 @@ static void test_cfg_file_and_build(void **state)
 	assert_int_equal(cfg.backends[1].weight, 2);
 	assert_int_equal(cfg.balance, BALANCE_LEASTCONN);
 	assert_int_equal(cfg.header_timeout, 3000);
-	assert_true(cfg.have_listen);
+	assert_int_equal(cfg.nlistens, 1);
 
 	f = fopen(path, "w");
 	fputs("listen 203.0.113.1:80\nbackend 10.100.20.57:80\nbalance sideways\n", f);
@@ -412,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_pool_follows_peak),
 		cmocka_unit_test(test_timer_wheel),
 		cmocka_unit_test(test_cfg_set),
+		cmocka_unit_test(test_cfg_listeners_tls),
 		cmocka_unit_test(test_cfg_file_and_build),
 	};
 

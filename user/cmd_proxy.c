@@ -14,6 +14,7 @@
 
 static const char proxy_usage[] =
 	"Usage: xdpgw proxy --listen ADDR:PORT --backend ADDR:PORT[,weight=N]...\n"
+	"                   [--listen-tls ADDR:PORT --tls-cert FILE --tls-key FILE...]\n"
 	"                   [--balance roundrobin|leastconn] [--workers N] [--config FILE]\n"
 	"                   [OPTION VALUE]... [-v]\n"
 	"\n"
@@ -22,10 +23,22 @@ static const char proxy_usage[] =
 	"requests refused or reset before any response byte, passive (and optional\n"
 	"active) health checks. One access-log line per request on stdout.\n"
 	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.\n"
-	"SIGHUP: read FILE and the options again; new backends and settings apply\n"
-	"to new requests, no connection is dropped.\n"
+	"SIGHUP: read FILE and the options again; new backends, settings and\n"
+	"certificates apply to new requests and connections, no connection is\n"
+	"dropped; a file that cannot be loaded keeps the running configuration.\n"
 	"\n"
-	"  --listen ADDR:PORT          where clients connect (required)\n"
+	"  --listen ADDR:PORT          where clients connect with plain HTTP\n"
+	"                              (repeatable; this or --listen-tls required)\n"
+	"  --listen-tls ADDR:PORT      where clients connect with HTTPS (repeatable)\n"
+	"  --tls-cert FILE --tls-key FILE  a certificate (PEM, then its chain) and\n"
+	"                              its key, served on every --listen-tls; repeat\n"
+	"                              the pair for more names: the one whose names\n"
+	"                              match the client's SNI, else the first\n"
+	"  --tls-min 1.2|1.3           oldest TLS version accepted (1.2)\n"
+	"  --tls-ciphers LIST          TLS 1.2 ciphers, OpenSSL's syntax (ECDHE\n"
+	"                              with AES-GCM or ChaCha20-Poly1305)\n"
+	"  --tls-ciphersuites LIST     TLS 1.3 suites (OpenSSL's three)\n"
+	"  --handshake-timeout T       a TLS handshake, else closed (10)\n"
 	"  --backend ADDR:PORT[,weight=N]  a backend (at least one; at most 64)\n"
 	"  --balance roundrobin|leastconn  weighted round robin (default) or the\n"
 	"                              fewest requests in flight per weight\n"
@@ -33,7 +46,8 @@ static const char proxy_usage[] =
 	"  --config FILE               options as \"name value\" lines (# comments),\n"
 	"                              at the top or under [proxy] ([nat], which is\n"
 	"                              `xdpgw run`'s, is skipped); re-read on SIGHUP;\n"
-	"                              backends add up with the command line's\n"
+	"                              backends, listeners and certificate pairs\n"
+	"                              add up with the command line's\n"
 	"  --max-conns N               clients at once; more get a 503 (10000)\n"
 	"  --max-header-size BYTES     request head: 431 beyond (16384)\n"
 	"  --max-uri BYTES             request target: 414 beyond (8192)\n"
@@ -87,6 +101,13 @@ static const struct option proxy_options[] = {
 	{"access-log", required_argument, NULL, OPT_BASE + 19},
 	{"underscores-in-headers", required_argument, NULL, OPT_BASE + 20},
 	{"keepalive-max", required_argument, NULL, OPT_BASE + 21},
+	{"listen-tls", required_argument, NULL, OPT_BASE + 22},
+	{"tls-cert", required_argument, NULL, OPT_BASE + 23},
+	{"tls-key", required_argument, NULL, OPT_BASE + 24},
+	{"tls-min", required_argument, NULL, OPT_BASE + 25},
+	{"tls-ciphers", required_argument, NULL, OPT_BASE + 26},
+	{"tls-ciphersuites", required_argument, NULL, OPT_BASE + 27},
+	{"handshake-timeout", required_argument, NULL, OPT_BASE + 28},
 	{"config", required_argument, NULL, 'c'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},

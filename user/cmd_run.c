@@ -318,6 +318,8 @@ static int run_conf_read(struct run_opts *o, char *err, size_t errlen)
 	if (ret || !conf->have_proxy)
 		return ret;
 	ret = proxy_cfg_check(&conf->proxy, msg, sizeof(msg));
+	if (!ret) /* certificates and keys: before the NAT attaches */
+		ret = proxy_cfg_check_files(&conf->proxy, msg, sizeof(msg));
 	if (ret)
 		snprintf(err, errlen, "%s: [proxy]: %s", conf->path, msg);
 	return ret;
@@ -601,7 +603,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		goto undo;
 	}
 	if (conf->have_proxy && !(pg = proxy_start(&conf->proxy, &ret))) {
-		proxy_fmt_addr(&conf->proxy.listen, listen_addr, sizeof(listen_addr));
+		proxy_fmt_addr(&conf->proxy.listens[0].addr, listen_addr, sizeof(listen_addr));
 		pr_warn("interface '%s': the proxy on %s did not start (%s); detaching\n",
 			cfg.ifname, listen_addr, strerror(-ret));
 		sweeper_close(sw);
@@ -633,7 +635,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		goto undo;
 	}
 	d = (struct daemon){ .in = &in, .cfg = &cfg, .sw = sw, .fs = &fs, .pg = pg,
-			     .proxy_listen = &conf->proxy.listen, .lock = lock,
+			     .proxy = &conf->proxy, .lock = lock,
 			     .metrics = conf->have_metrics ? &conf->metrics : NULL,
 			     .reload = reload, .reload_ctx = conf };
 	ret = daemon_serve(&d, sfd);

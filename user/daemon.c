@@ -96,8 +96,12 @@ static void answer_status_text(FILE *f, struct daemon *d)
 		if (d->fs->d[i].state != FAST_STATE_ON)
 			fprintf(f, "  fast %-3s    %s\n", dir_names[i], d->fs->d[i].why);
 	if (d->pg) {
-		proxy_fmt_addr(d->proxy_listen, addr, sizeof(addr));
-		fprintf(f, "  proxy       %s:", addr);
+		fprintf(f, "  proxy       ");
+		for (i = 0; i < d->proxy->nlistens; i++) {
+			proxy_fmt_addr(&d->proxy->listens[i].addr, addr, sizeof(addr));
+			fprintf(f, "%s%s%s", i ? ", " : "", addr, d->proxy->listens[i].tls ? " (tls)" : "");
+		}
+		fputc(':', f);
 		for (i = 0; i < proxy_stats.nbackends; i++)
 			fprintf(f, "%s %s %s", i ? "," : "", proxy_stats.name[i],
 				atomic_load(&proxy_stats.down[i]) ? "down" : "up");
@@ -148,8 +152,13 @@ static void answer_status(FILE *f, const char *request, void *ctx)
 	}
 	fprintf(f, "],\"proxy\":");
 	if (d->pg) {
-		proxy_fmt_addr(d->proxy_listen, addr, sizeof(addr));
-		fprintf(f, "{\"listen\":\"%s\",\"backends\":", addr);
+		fprintf(f, "{\"listen\":[");
+		for (i = 0; i < (int)d->proxy->nlistens; i++) {
+			proxy_fmt_addr(&d->proxy->listens[i].addr, addr, sizeof(addr));
+			fprintf(f, "%s{\"address\":\"%s\",\"tls\":%s}", i ? "," : "", addr,
+				d->proxy->listens[i].tls ? "true" : "false");
+		}
+		fprintf(f, "],\"backends\":");
 		proxy_stats_backends_json(f, &proxy_stats);
 		fprintf(f, "}");
 	} else {
@@ -176,7 +185,8 @@ static const char *proxy_metrics(struct daemon *d)
 	d->proxy_text = NULL;
 	if (!d->pg)
 		return NULL;
-	proxy_fmt_addr(d->proxy_listen, listen, sizeof(listen));
+	/* the proxy's series carry its first listener's address */
+	proxy_fmt_addr(&d->proxy->listens[0].addr, listen, sizeof(listen));
 	f = open_memstream(&d->proxy_text, &len);
 	if (!f)
 		return NULL;

@@ -23,7 +23,7 @@ struct daemon {
 	struct sweeper *sw;
 	struct fast_switch *fs;
 	struct proxy_group *pg; /* NULL: no proxy in this daemon */
-	const struct sockaddr_in *proxy_listen;
+	const struct proxy_cfg *proxy; /* its listeners */
 	const struct sockaddr_in *metrics; /* NULL: no /metrics */
 	int lock; /* the instance lock's socket */
 	void (*reload)(struct daemon *d); /* SIGHUP */

@@ -44,6 +44,7 @@
 #include "proxy_stats.h"
 #include "proxy_body.h"
 #include "proxy_mem.h"
+#include "tls.h"
 
 #define MAX_EVENTS	  256
 #define PUMP_BUDGET	  64 /* steps before a busy client yields to the others */
@@ -69,6 +70,7 @@ struct evsrc {
 };
 
 enum client_state {
+	CL_HANDSHAKE, /* TLS: before the handshake's end */
 	CL_IDLE,   /* before a request's first byte (new or kept alive) */
 	CL_HEAD,   /* reading a request head */
 	CL_BODY,   /* holding a request body that may fit the buffer, before any backend */
@@ -108,7 +110,10 @@ struct client {
 	bool rdhup; /* the client's FIN or an error was reported */
 	bool rejected; /* over max-conns: gets a 503, not counted */
 	bool in_again;
+	bool notify_due; /* lingering: close_notify still to send */
 	int fd;
+	struct tls_conn *tls; /* NULL on a plain listener */
+	const struct listener *ls;
 	char peer_ip[INET_ADDRSTRLEN];
 	uint16_t peer_port;
 	struct ptimer tmr;
@@ -159,11 +164,22 @@ struct probe {
 	struct probe *dead_next;
 };
 
+/* One of a worker's listening sockets. */
+struct listener {
+	struct evsrc ev;
+	int fd;
+	bool tls;
+	char name[24]; /* "A.B.C.D:PORT" */
+};
+
 struct worker {
 	int id;
 	pthread_t th;
-	int epfd, lfd, ctlfd, exitfd;
-	struct evsrc lev, cev;
+	int epfd, ctlfd, exitfd;
+	struct listener ls[PROXY_MAX_LISTENS];
+	unsigned int nls;
+	struct tls_server *tls; /* the group's, for TLS listeners */
+	struct evsrc cev;
 	struct shared_cfg *sc;
 	const struct proxy_cfg *cfg;
 	_Atomic(struct shared_cfg *) pending;
@@ -182,7 +198,6 @@ struct worker {
 	struct ptimer accept_tmr, health_tmr, trim_tmr;
 	struct blk_cache in_cache, xmem_cache; /* connection buffers */
 	uint64_t freed; /* heap bytes freed since the last malloc_trim */
-	char listen_name[24];
 	char scratch[4096];
 };
 
@@ -210,6 +225,80 @@ static void dispatch(struct client *c);
 static void reply(struct client *c, int status, bool close);
 static void send_request(struct client *c);
 static ssize_t sock_send(int fd, const char *p, size_t n);
+
+/* ---------------------------------------------------------------- client I/O */
+
+/*
+ * The client's socket, plain or TLS, in recv/send terms: > 0 bytes moved;
+ * -1 with errno EAGAIN: it would block, and the flag it waits for is
+ * cleared (a TLS read may wait to write, a write to read); 0: the client
+ * is gone (EOF, RST, a TLS error). A
+ * short read clears "may read" only when nothing is left in the socket nor
+ * in OpenSSL (stream_drained): a recv brings several records, a TLS read
+ * returns one.
+ */
+/* The outcome of client I/O that moved nothing, in those terms. */
+static ssize_t client_io_stopped(struct client *c, enum tls_io r)
+{
+	switch (r) {
+	case TLS_IO_WANT_READ:
+		c->rd = false;
+		errno = EAGAIN;
+		return -1;
+	case TLS_IO_WANT_WRITE:
+		c->wr = false;
+		errno = EAGAIN;
+		return -1;
+	case TLS_IO_MOVED: /* nothing was offered */
+		errno = EAGAIN;
+		return -1;
+	case TLS_IO_FAILED:
+		if (c->tls)
+			pr_debug("client %s:%u: TLS: %s\n", c->peer_ip, c->peer_port,
+				 tls_conn_error(c->tls));
+		break;
+	default:
+		break;
+	}
+	errno = EPIPE;
+	return 0;
+}
+
+static ssize_t client_recv(struct client *c, char *p, size_t len)
+{
+	size_t n;
+	enum tls_io r = stream_read(c->fd, c->tls, p, len, &n);
+
+	if (r != TLS_IO_MOVED || !n)
+		return client_io_stopped(c, r);
+	if (stream_drained(c->tls, len, n) && !c->rdhup)
+		c->rd = false;
+	return n;
+}
+
+static ssize_t client_recv_buf(struct client *c, struct buf *b)
+{
+	ssize_t n = client_recv(c, b->p + b->end, b->cap - b->end);
+
+	if (n > 0)
+		b->end += n;
+	return n;
+}
+
+static ssize_t client_send(struct client *c, const struct iovec *iov, int cnt)
+{
+	size_t n;
+	enum tls_io r = stream_writev(c->fd, c->tls, iov, cnt, &n);
+
+	return r == TLS_IO_MOVED && n ? (ssize_t)n : client_io_stopped(c, r);
+}
+
+static ssize_t client_send1(struct client *c, struct buf *b)
+{
+	struct iovec iov = {b->p + b->start, b->end - b->start};
+
+	return client_send(c, &iov, 1);
+}
 
 /* ---------------------------------------------------------------- backends */
 
@@ -456,6 +545,13 @@ static void client_close(struct client *c)
 		c->failed_be = NULL;
 	}
 	tw_del(&c->tmr);
+	if (c->tls) {
+		/* close_notify, if the session is up and the socket takes it */
+		if (c->state != CL_LINGER)
+			tls_shutdown(c->tls);
+		tls_conn_free(c->tls);
+		c->tls = NULL;
+	}
 	close(c->fd);
 	c->state = CL_DEAD;
 	if (c->rejected)
@@ -476,24 +572,43 @@ static void client_close(struct client *c)
 static void linger(struct client *c)
 {
 	up_release(c, false);
-	shutdown(c->fd, SHUT_WR);
 	c->state = CL_LINGER;
+	c->notify_due = c->tls != NULL;
+	if (!c->notify_due)
+		shutdown(c->fd, SHUT_WR);
 	arm(c, LINGER_MS);
+}
+
+/* The client's SNI for the log: printable, no spaces, at most 64 bytes. */
+static void log_sni(const struct client *c, char *buf, size_t len)
+{
+	const char *sni = tls_conn_sni(c->tls);
+	size_t i;
+
+	for (i = 0; sni[i] && i < len - 1 && i < 64; i++)
+		buf[i] = sni[i] > 0x20 && sni[i] < 0x7f ? sni[i] : '?';
+	buf[i] = '\0';
+	if (!i)
+		snprintf(buf, len, "-");
 }
 
 static void access_log(struct client *c)
 {
-	char line[600];
+	char line[700], tls[100] = "", sni[72];
 	int n;
 
 	proxy_stats_request(&proxy_stats, c->status, mono_us() - c->t_start_us);
 	if (!c->ev.w->cfg->access_log)
 		return;
+	if (c->tls) {
+		log_sni(c, sni, sizeof(sni));
+		snprintf(tls, sizeof(tls), " tls=%s sni=%s", tls_conn_version(c->tls), sni);
+	}
 	n = snprintf(line, sizeof(line),
-		     "client=%s:%u method=%s path=%s status=%u bytes=%llu upstream=%s ms=%.3f\n",
+		     "client=%s:%u method=%s path=%s status=%u bytes=%llu upstream=%s ms=%.3f%s\n",
 		     c->peer_ip, c->peer_port, c->log_method[0] ? c->log_method : "-",
 		     c->log_path[0] ? c->log_path : "-", c->status, (unsigned long long)c->bytes,
-		     c->log_up[0] ? c->log_up : "-", (mono_us() - c->t_start_us) / 1000.0);
+		     c->log_up[0] ? c->log_up : "-", (mono_us() - c->t_start_us) / 1000.0, tls);
 	if (n > (int)sizeof(line) - 1)
 		n = sizeof(line) - 1;
 	/* one write per line: lines of several workers never interleave */
@@ -568,7 +683,8 @@ static void finish_exchange(struct client *c, bool reuse_upstream)
 	arm(c, c->in.end ? w->cfg->header_timeout : w->cfg->idle_timeout);
 }
 
-static struct client *client_new(struct worker *w, int fd, const struct sockaddr_in *sa)
+static struct client *client_new(struct worker *w, const struct listener *ls, int fd,
+				 const struct sockaddr_in *sa)
 {
 	struct client *c = calloc(1, sizeof(*c));
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
@@ -579,13 +695,19 @@ static struct client *client_new(struct worker *w, int fd, const struct sockaddr
 	c->ev.type = EV_CLIENT;
 	c->ev.w = w;
 	c->fd = fd;
+	c->ls = ls;
 	c->rd = c->wr = true;
 	c->tmr.fn = client_timer;
 	inet_ntop(AF_INET, &sa->sin_addr, c->peer_ip, sizeof(c->peer_ip));
 	c->peer_port = ntohs(sa->sin_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ls->tls && !(c->tls = tls_conn_new(w->tls, fd))) {
+		free(c);
+		return NULL;
+	}
 	ev.data.ptr = c;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		tls_conn_free(c->tls);
 		free(c);
 		return NULL;
 	}
@@ -596,6 +718,8 @@ static struct client *client_new(struct worker *w, int fd, const struct sockaddr
 	c->all_pprev = &w->all;
 	w->nclients++;
 	reset_exchange(c);
+	if (c->tls)
+		c->state = CL_HANDSHAKE;
 	return c;
 }
 
@@ -670,6 +794,7 @@ static bool build_request_head(struct client *c)
 	const char *base = c->in.p;
 	struct buf *b = &c->head;
 	const struct http_header *host = NULL;
+	const char *proto = c->tls ? "https" : "http";
 	const char *host_val;
 	uint32_t host_len;
 	bool xff = false;
@@ -723,15 +848,15 @@ static bool build_request_head(struct client *c)
 	if (xff ? !buf_putf(b, ", %s\r\n", c->peer_ip)
 		: !buf_putf(b, "X-Forwarded-For: %s\r\n", c->peer_ip))
 		return false;
-	if (!buf_putf(b, "X-Real-IP: %s\r\nX-Forwarded-Proto: http\r\nForwarded: for=%s;proto=http",
-		  c->peer_ip, c->peer_ip))
+	if (!buf_putf(b, "X-Real-IP: %s\r\nX-Forwarded-Proto: %s\r\nForwarded: for=%s;proto=%s",
+		      c->peer_ip, proto, c->peer_ip, proto))
 		return false;
 	if (host_len && host_len < 256 && !buf_putf(b, ";host=\"%.*s\"", host_len, host_val))
 		return false;
-	if (!buf_putf(b, ";by=\"%s\"\r\n", c->ev.w->listen_name))
+	if (!buf_putf(b, ";by=\"%s\"\r\n", c->ls->name))
 		return false;
 	if (h->authority_len ? !buf_putf(b, "Host: %.*s\r\n", host_len, host_val)
-	    : !host		 ? !buf_putf(b, "Host: %s\r\n", c->ev.w->listen_name)
+	    : !host		 ? !buf_putf(b, "Host: %s\r\n", c->ls->name)
 				 : false)
 		return false;
 	return put_framing(c, b) && buf_put(b, "\r\n", 2);
@@ -915,17 +1040,15 @@ static bool body_step(struct client *c)
 		}
 	}
 	if (c->out.start < c->out.end && c->wr) {
-		n = sock_send(c->fd, c->out.p + c->out.start, c->out.end - c->out.start);
+		n = client_send1(c, &c->out);
 		if (n > 0) {
 			c->out.start += n;
 			progress = true;
-		} else if (n < 0 && errno == EAGAIN) {
-			c->wr = false;
 		}
 	}
 	if (!c->rd)
 		return progress;
-	n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
+	n = client_recv_buf(c, &c->in);
 	if (n > 0) {
 		arm(c, c->ev.w->cfg->read_timeout);
 		return true;
@@ -1076,7 +1199,7 @@ static bool proxy_step(struct client *c)
 	if (!c->reqf.done) {
 		buf_compact(&c->in);
 		if (!c->reqf.done && c->in.end < c->in.cap && c->rd) {
-			n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
+			n = client_recv_buf(c, &c->in);
 			if (n > 0) {
 				progress = true;
 			} else if (n == 0 || errno != EAGAIN) {
@@ -1176,9 +1299,11 @@ static bool proxy_step(struct client *c)
 			{c->out.p + c->out.start, c->out.end - c->out.start},
 			{c->resp.p + c->resp.start, c->resp.ready - c->resp.start},
 		};
-		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		/* TLS: after a would-block the same first bytes come again, at
+		 * least as many (OpenSSL sealed them): nothing is put in front
+		 * of unsent bytes, and both buffers only grow at their end */
+		n = client_send(c, iov, 2);
 		if (n > 0) {
 			size_t a = n < (ssize_t)iov[0].iov_len ? (size_t)n : iov[0].iov_len;
 
@@ -1187,9 +1312,7 @@ static bool proxy_step(struct client *c)
 			if (c->resp_head_done)
 				c->bytes += n;
 			progress = true;
-		} else if (n < 0 && errno == EAGAIN) {
-			c->wr = false;
-		} else {
+		} else if (errno != EAGAIN) {
 			c->status = c->status ? c->status : 499;
 			access_log(c);
 			client_close(c);
@@ -1233,6 +1356,34 @@ static bool in_alloc(struct client *c)
 	return true;
 }
 
+/* TLS: one step of the handshake, inside the loop like any I/O; the
+ * handshake timer bounds a client that stops in the middle. */
+static bool handshake_step(struct client *c)
+{
+	switch (tls_handshake(c->tls)) {
+	case TLS_IO_MOVED:
+		/* the request may be inside OpenSSL already: read at once */
+		c->state = CL_IDLE;
+		arm(c, c->ev.w->cfg->header_timeout);
+		return true;
+	case TLS_IO_WANT_READ:
+		c->rd = false;
+		return false;
+	case TLS_IO_WANT_WRITE:
+		c->wr = false;
+		return false;
+	case TLS_IO_FAILED:
+		/* garbage, an old version, a scanner: routine, not a warning */
+		pr_debug("client %s:%u: TLS handshake: %s\n", c->peer_ip, c->peer_port,
+			 tls_conn_error(c->tls));
+		client_close(c);
+		return true;
+	default:
+		client_close(c);
+		return true;
+	}
+}
+
 /* Reading a request head (or waiting for one). */
 static bool head_step(struct client *c)
 {
@@ -1245,19 +1396,15 @@ static bool head_step(struct client *c)
 		 * connection holds a buffer only while it has bytes */
 		if (!c->rd)
 			return false;
-		n = recv(c->fd, w->scratch, sizeof(w->scratch), 0);
-		if (n < 0 && errno == EAGAIN) {
-			c->rd = false;
+		n = client_recv(c, w->scratch, sizeof(w->scratch));
+		if (n < 0 && errno == EAGAIN)
 			return false;
-		}
 		if (n <= 0 || !in_alloc(c)) {
 			client_close(c);
 			return true;
 		}
 		memcpy(c->in.p, w->scratch, n);
 		c->in.end = n;
-		if ((size_t)n < sizeof(w->scratch) && !c->rdhup)
-			c->rd = false;
 	}
 	if (c->in.end) {
 		if (c->state == CL_IDLE) {
@@ -1278,7 +1425,7 @@ static bool head_step(struct client *c)
 	}
 	if (!c->rd || c->in.end == c->in.cap)
 		return false;
-	n = buf_recv(c->fd, &c->in, &c->rd, c->rdhup);
+	n = client_recv_buf(c, &c->in);
 	if (n > 0)
 		return true;
 	if (n < 0 && errno == EAGAIN)
@@ -1298,16 +1445,14 @@ static bool reply_step(struct client *c)
 	}
 	if (!c->wr)
 		return false;
-	n = sock_send(c->fd, c->out.p + c->out.start, c->out.end - c->out.start);
+	n = client_send1(c, &c->out);
 	if (n > 0) {
 		c->out.start += n;
 		c->bytes += n;
 		return true;
 	}
-	if (n < 0 && errno == EAGAIN) {
-		c->wr = false;
+	if (n < 0 && errno == EAGAIN)
 		return false;
-	}
 	access_log(c);
 	client_close(c);
 	return true;
@@ -1317,6 +1462,16 @@ static bool linger_step(struct client *c)
 {
 	ssize_t n;
 
+	if (c->notify_due && c->wr) {
+		/* TLS: close_notify before our FIN (CLOSED: nothing to send) */
+		if (tls_shutdown(c->tls) == TLS_IO_WANT_WRITE) {
+			c->wr = false;
+		} else {
+			c->notify_due = false;
+			shutdown(c->fd, SHUT_WR);
+		}
+	}
+	/* the client's bytes are discarded as they are, TLS or not */
 	if (!c->rd)
 		return false;
 	n = recv(c->fd, c->ev.w->scratch, sizeof(c->ev.w->scratch), 0);
@@ -1337,6 +1492,9 @@ static void client_pump(struct client *c)
 
 	while (moved && budget--) {
 		switch (c->state) {
+		case CL_HANDSHAKE:
+			moved = handshake_step(c);
+			break;
 		case CL_IDLE:
 		case CL_HEAD:
 			moved = head_step(c);
@@ -1367,6 +1525,11 @@ static void client_timer(struct ptimer *t)
 	struct worker *w = c->ev.w;
 
 	switch (c->state) {
+	case CL_HANDSHAKE:
+		/* nothing can be said to a client without a session */
+		pr_debug("client %s:%u: TLS handshake timed out\n", c->peer_ip, c->peer_port);
+		client_close(c);
+		return;
 	case CL_IDLE:
 		client_close(c);
 		return;
@@ -1628,33 +1791,62 @@ static void trim_timer(struct ptimer *t)
 	tw_add(&w->tw, &w->trim_tmr, w->now + TRIM_MS);
 }
 
+/* Listen (on) or not: every listener of the worker. */
+static void listeners_watch(struct worker *w, bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nls; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->ls[i].ev};
+
+		if (w->ls[i].fd < 0)
+			continue;
+		if (on)
+			epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ls[i].fd, &ev);
+		else
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->ls[i].fd, NULL);
+	}
+}
+
+static void listeners_close(struct worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nls; i++) {
+		if (w->ls[i].fd >= 0)
+			close(w->ls[i].fd);
+		w->ls[i].fd = -1;
+	}
+}
+
 static void accept_resume(struct ptimer *t)
 {
 	struct worker *w = container_of(t, struct worker, accept_tmr);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->lev};
 
-	if (w->accept_paused && w->lfd >= 0 && !epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev))
+	if (w->accept_paused && !w->draining) {
+		listeners_watch(w, true);
 		w->accept_paused = false;
+	}
 }
 
-static void on_accept(struct worker *w)
+static void on_accept(struct worker *w, struct listener *ls)
 {
 	struct sockaddr_in sa;
 	socklen_t len;
 	int i, fd;
 
-	for (i = 0; i < ACCEPT_BATCH && w->lfd >= 0; i++) {
+	for (i = 0; i < ACCEPT_BATCH && ls->fd >= 0; i++) {
 		struct client *c;
 		bool over;
 
 		len = sizeof(sa);
-		fd = accept4(w->lfd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(ls->fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				pr_warn("accept: %s; pausing for %d ms\n", strerror(errno),
 					ACCEPT_PAUSE_MS);
-				epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+				listeners_watch(w, false);
 				w->accept_paused = true;
 				tw_add(&w->tw, &w->accept_tmr, w->now + ACCEPT_PAUSE_MS);
 			}
@@ -1663,12 +1855,13 @@ static void on_accept(struct worker *w)
 		over = atomic_fetch_add(&total_conns, 1) >= w->cfg->max_conns;
 		if (over) {
 			atomic_fetch_sub(&total_conns, 1);
-			if (w->nrejecting >= MAX_REJECTING) {
+			/* a 503 over TLS would cost a handshake when busiest */
+			if (w->nrejecting >= MAX_REJECTING || ls->tls) {
 				close(fd);
 				continue;
 			}
 		}
-		c = client_new(w, fd, &sa);
+		c = client_new(w, ls, fd, &sa);
 		if (!c) {
 			if (!over)
 				atomic_fetch_sub(&total_conns, 1);
@@ -1683,7 +1876,7 @@ static void on_accept(struct worker *w)
 			client_pump(c);
 			continue;
 		}
-		arm(c, w->cfg->header_timeout);
+		arm(c, c->tls ? w->cfg->handshake_timeout : w->cfg->header_timeout);
 		client_pump(c);
 	}
 }
@@ -1697,11 +1890,8 @@ static void worker_drain(struct worker *w)
 		return;
 	w->draining = true;
 	w->drain_deadline = w->now + w->cfg->drain_timeout;
-	if (w->lfd >= 0) {
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
-		close(w->lfd);
-		w->lfd = -1;
-	}
+	listeners_watch(w, false);
+	listeners_close(w);
 	tw_del(&w->health_tmr);
 	tw_del(&w->accept_tmr);
 	for (i = 0; i < w->bal.n; i++)
@@ -1711,7 +1901,7 @@ static void worker_drain(struct worker *w)
 		/* a request may be waiting in the socket: look before closing */
 		if (c->state == CL_IDLE)
 			client_pump(c);
-		if (c->state == CL_IDLE && !c->in.end)
+		if ((c->state == CL_IDLE && !c->in.end) || c->state == CL_HANDSHAKE)
 			client_close(c);
 	}
 }
@@ -1771,8 +1961,7 @@ static void *worker_main(void *arg)
 	tw_add(&w->tw, &w->trim_tmr, w->now + TRIM_MS);
 	w->health_tmr.fn = health_timer;
 	apply_cfg(w, atomic_exchange(&w->pending, NULL));
-	ev.data.ptr = &w->lev;
-	epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev);
+	listeners_watch(w, true);
 	ev.data.ptr = &w->cev;
 	epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ctlfd, &ev);
 
@@ -1793,7 +1982,7 @@ static void *worker_main(void *arg)
 
 			switch (src->type) {
 			case EV_LISTEN:
-				on_accept(w);
+				on_accept(w, container_of(src, struct listener, ev));
 				break;
 			case EV_CONTROL:
 				on_control(w);
@@ -1897,8 +2086,7 @@ static void *worker_main(void *arg)
 	cfg_put(w->sc);
 	w->sc = NULL;
 	cfg_put(atomic_exchange(&w->pending, NULL));
-	if (w->lfd >= 0)
-		close(w->lfd);
+	listeners_close(w);
 	close(w->epfd);
 	kick_fd(w->exitfd);
 	return NULL;
@@ -1906,9 +2094,29 @@ static void *worker_main(void *arg)
 
 /* ---------------------------------------------------------------- main */
 
-static int listen_on(const struct sockaddr_in *sa)
+/* Nothing listens on sa yet: SO_REUSEPORT would let our workers share the
+ * port with another process of the same user, silently. */
+static int port_free(const struct sockaddr_in *sa)
+{
+	int fd, one = 1, err = 0;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* first: the group's first socket on sa, which checks it is free. */
+static int listen_on(const struct sockaddr_in *sa, bool first)
 {
 	int fd, one = 1, err;
+
+	if (first && (err = port_free(sa)))
+		return err;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -1945,6 +2153,7 @@ struct proxy_group {
 	struct worker *ws[PROXY_MAX_WORKERS];
 	unsigned int nw, started;
 	int exitfd;
+	struct tls_server *tls; /* NULL without TLS listeners */
 	struct proxy_cfg cur;
 };
 
@@ -1964,8 +2173,7 @@ static void raise_nofile(void)
 static void worker_free(struct worker *w, bool ran)
 {
 	if (!ran) {
-		if (w->lfd >= 0)
-			close(w->lfd);
+		listeners_close(w);
 		if (w->epfd >= 0)
 			close(w->epfd);
 		cfg_put(atomic_exchange(&w->pending, NULL));
@@ -1975,10 +2183,13 @@ static void worker_free(struct worker *w, bool ran)
 	free(w);
 }
 
-/* A worker with its listening socket and a reference to sc, not running. */
+/* A worker with its listening sockets and a reference to sc, not running. */
 static struct worker *worker_new(struct proxy_group *g, unsigned int id, struct shared_cfg *sc,
-				 const char *name, int *err)
+				 int *err)
 {
+	const struct proxy_cfg *cfg = &g->cur;
+	unsigned int i;
+
 	struct worker *w = calloc(1, sizeof(*w));
 
 	if (!w) {
@@ -1986,11 +2197,14 @@ static struct worker *worker_new(struct proxy_group *g, unsigned int id, struct 
 		return NULL;
 	}
 	w->id = id;
-	w->lev = (struct evsrc){EV_LISTEN, w};
 	w->cev = (struct evsrc){EV_CONTROL, w};
 	w->exitfd = g->exitfd;
-	w->lfd = -1;
-	snprintf(w->listen_name, sizeof(w->listen_name), "%s", name);
+	w->tls = g->tls;
+	w->nls = cfg->nlistens;
+	for (i = 0; i < w->nls; i++) {
+		w->ls[i] = (struct listener){{EV_LISTEN, w}, -1, cfg->listens[i].tls, ""};
+		proxy_fmt_addr(&cfg->listens[i].addr, w->ls[i].name, sizeof(w->ls[i].name));
+	}
 	atomic_fetch_add(&sc->refs, 1);
 	atomic_init(&w->pending, sc);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -2001,12 +2215,14 @@ static struct worker *worker_new(struct proxy_group *g, unsigned int id, struct 
 		worker_free(w, false);
 		return NULL;
 	}
-	w->lfd = listen_on(&g->cur.listen);
-	if (w->lfd < 0) {
-		*err = w->lfd;
-		pr_warn("cannot listen on %s: %s\n", name, strerror(-*err));
-		worker_free(w, false);
-		return NULL;
+	for (i = 0; i < w->nls; i++) {
+		w->ls[i].fd = listen_on(&cfg->listens[i].addr, id == 0);
+		if (w->ls[i].fd < 0) {
+			*err = w->ls[i].fd;
+			pr_warn("cannot listen on %s: %s\n", w->ls[i].name, strerror(-*err));
+			worker_free(w, false);
+			return NULL;
+		}
 	}
 	return w;
 }
@@ -2031,6 +2247,8 @@ static int group_end(struct proxy_group *g)
 	}
 	if (g->exitfd >= 0)
 		close(g->exitfd);
+	/* connections hold their own references: after the workers is safe */
+	tls_server_free(g->tls);
 	free(g);
 	return err;
 }
@@ -2069,7 +2287,7 @@ struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
 {
 	struct proxy_group *g = calloc(1, sizeof(*g));
 	struct shared_cfg *sc;
-	char name[24];
+	char names[PROXY_MAX_LISTENS * 30] = "", err_tls[512];
 	unsigned int i;
 	int err = 0;
 
@@ -2080,9 +2298,24 @@ struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
 	g->cur = *cfg;
 	g->nw = cfg->workers;
 	stats_backends(cfg);
+	g->exitfd = -1;
+	/* every certificate and key read and checked before any socket */
+	if (proxy_cfg_has_tls(cfg) && !(g->tls = tls_server_new(&cfg->tls, err_tls, sizeof(err_tls)))) {
+		pr_warn("%s\n", err_tls);
+		err = -EINVAL;
+		goto fail;
+	}
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
-	proxy_fmt_addr(&cfg->listen, name, sizeof(name));
+	for (i = 0; i < cfg->nlistens; i++) {
+		size_t n = strlen(names);
+
+		proxy_fmt_addr(&cfg->listens[i].addr, names + n + (i ? 1 : 0), 24);
+		if (i)
+			names[n] = ' ';
+		if (cfg->listens[i].tls)
+			strcat(names, "(tls)");
+	}
 	g->exitfd = eventfd(0, EFD_CLOEXEC);
 	if (g->exitfd < 0) {
 		err = -errno;
@@ -2095,11 +2328,11 @@ struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
 		goto fail;
 	}
 	for (i = 0; i < g->nw && !err; i++)
-		g->ws[i] = worker_new(g, i, sc, name, &err);
+		g->ws[i] = worker_new(g, i, sc, &err);
 	cfg_put(sc);
 	if (err || (err = start_threads(g)))
 		goto fail;
-	pr_info("proxy on %s: %u backends, %s, %u workers\n", name, cfg->nbackends,
+	pr_info("proxy on %s: %u backends, %s, %u workers\n", names, cfg->nbackends,
 		cfg->balance == BALANCE_LEASTCONN ? "leastconn" : "roundrobin", g->nw);
 	return g;
 fail:
@@ -2117,15 +2350,21 @@ void proxy_reload(struct proxy_group *g, const struct proxy_cfg *cfg)
 {
 	struct proxy_cfg nc = *cfg, *cur = &g->cur;
 	struct shared_cfg *sc;
-	char a[24], b[24];
+	char err[512];
 	unsigned int i;
 
-	if (memcmp(&nc.listen, &cur->listen, sizeof(nc.listen))) {
-		proxy_fmt_addr(&cur->listen, a, sizeof(a));
-		proxy_fmt_addr(&nc.listen, b, sizeof(b));
-		pr_warn("reload: the listen address cannot change (%s to %s); keeping %s\n", a, b,
-			a);
-		nc.listen = cur->listen;
+	if (nc.nlistens != cur->nlistens ||
+	    memcmp(nc.listens, cur->listens, nc.nlistens * sizeof(nc.listens[0]))) {
+		pr_warn("reload: the listeners cannot change; keeping them\n");
+		memcpy(nc.listens, cur->listens, sizeof(nc.listens));
+		nc.nlistens = cur->nlistens;
+	}
+	if (!g->tls && nc.tls.npairs)
+		pr_warn("reload: no listener speaks TLS; the certificates wait for a restart\n");
+	/* the files first: one that does not load changes nothing */
+	if (g->tls && tls_server_reload(g->tls, &nc.tls, err, sizeof(err))) {
+		pr_warn("reload: %s; keeping the running configuration\n", err);
+		return;
 	}
 	if (nc.workers != cur->workers) {
 		pr_warn("reload: the number of workers cannot change; keeping %u\n", cur->workers);

@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tls.h"
 
 #define PROXY_MAX_BACKENDS 64
 #define PROXY_MAX_WORKERS  64
+#define PROXY_MAX_LISTENS  16
 
 enum proxy_balance {
 	BALANCE_ROUNDROBIN, /* smooth weighted round robin */
@@ -24,10 +26,17 @@ struct proxy_backend_cfg {
 	uint32_t weight;
 };
 
+/* --listen (plain HTTP) or --listen-tls: every TLS listener serves the
+ * same certificates (tls.pairs), chosen by SNI. */
+struct proxy_listen_cfg {
+	struct sockaddr_in addr;
+	bool tls;
+};
+
 /* Everything `xdpgw proxy` can be told; times in milliseconds. */
 struct proxy_cfg {
-	struct sockaddr_in listen;
-	bool have_listen;
+	struct proxy_listen_cfg listens[PROXY_MAX_LISTENS];
+	unsigned int nlistens;
 	struct proxy_backend_cfg backends[PROXY_MAX_BACKENDS];
 	unsigned int nbackends;
 	enum proxy_balance balance;
@@ -46,6 +55,7 @@ struct proxy_cfg {
 	uint32_t read_timeout;	  /* longest stall of an exchange, e.g. waiting for the upstream */
 	uint32_t drain_timeout;	  /* SIGTERM: longest wait for requests in flight */
 	uint32_t pool_timeout;	  /* idle upstream connection kept this long */
+	uint32_t handshake_timeout; /* a TLS handshake, from accept to its end */
 
 	uint32_t max_fails;    /* failures in a row that mark a backend down; 0: never */
 	uint32_t fail_timeout; /* ... for this long */
@@ -53,6 +63,7 @@ struct proxy_cfg {
 	uint32_t health_interval;
 	bool access_log;
 	bool underscores_in_headers; /* pass request fields named with '_' */
+	struct tls_cfg tls;	     /* for the --listen-tls listeners */
 };
 
 void proxy_cfg_defaults(struct proxy_cfg *cfg);
@@ -70,6 +81,12 @@ int proxy_cfg_check(const struct proxy_cfg *cfg, char *err, size_t errlen);
 int proxy_parse_addr(const char *s, struct sockaddr_in *sa);
 /* "A.B.C.D:PORT" of sa into buf (at least 22 bytes). */
 void proxy_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t len);
+/* The certificate and key files of a TLS listener load (proxy_start does
+ * the same): for a caller that must refuse a file before anything starts.
+ * 0, or -EINVAL with which file and why in err. */
+int proxy_cfg_check_files(const struct proxy_cfg *cfg, char *err, size_t errlen);
+/* Some listener speaks TLS. */
+bool proxy_cfg_has_tls(const struct proxy_cfg *cfg);
 
 /* ---------------------------------------------------------------- timers */
 
@@ -162,8 +179,10 @@ struct proxy_group;
 struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *err);
 /* Readable once a worker has stopped on its own: the proxy is broken. */
 int proxy_exit_fd(const struct proxy_group *g);
-/* New backends and settings for new requests, dropping no connection; the
- * listen address and the number of workers stay as they are. */
+/* New backends, settings and certificates for new requests and
+ * connections, dropping no connection; the listeners and the number of
+ * workers stay as they are. A certificate or key that cannot be loaded
+ * keeps the whole running configuration (a warning says which file). */
 void proxy_reload(struct proxy_group *g, const struct proxy_cfg *cfg);
 /* Stop accepting, finish the requests in flight (at most drain-timeout),
  * free g. 0, or -EIO when a worker had stopped on its own. */

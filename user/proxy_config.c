@@ -33,7 +33,9 @@ void proxy_cfg_defaults(struct proxy_cfg *cfg)
 	cfg->max_fails = 3;
 	cfg->fail_timeout = 10000;
 	cfg->health_interval = 5000;
+	cfg->handshake_timeout = 10000;
 	cfg->access_log = true;
+	tls_cfg_defaults(&cfg->tls);
 }
 
 int proxy_parse_addr(const char *s, struct sockaddr_in *sa)
@@ -83,6 +85,11 @@ static int parse_ms(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
 /* "A.B.C.D:PORT" or "A.B.C.D:PORT,weight=N" */
 static int parse_backend(struct proxy_cfg *cfg, const char *s)
 {
@@ -104,12 +111,53 @@ static int parse_backend(struct proxy_cfg *cfg, const char *s)
 	if (proxy_parse_addr(addr, &b->addr))
 		return -EINVAL;
 	for (i = 0; i < cfg->nbackends; i++)
-		if (cfg->backends[i].addr.sin_addr.s_addr == b->addr.sin_addr.s_addr &&
-		    cfg->backends[i].addr.sin_port == b->addr.sin_port)
+		if (same_addr(&cfg->backends[i].addr, &b->addr))
 			return -EEXIST;
 	b->weight = weight;
 	cfg->nbackends++;
 	return 0;
+}
+
+/* "A.B.C.D:PORT", plain or TLS; the same address at most once. */
+static int parse_listen(struct proxy_cfg *cfg, const char *s, bool tls)
+{
+	struct proxy_listen_cfg *l;
+	unsigned int i;
+
+	if (cfg->nlistens >= PROXY_MAX_LISTENS)
+		return -EINVAL;
+	l = &cfg->listens[cfg->nlistens];
+	if (proxy_parse_addr(s, &l->addr))
+		return -EINVAL;
+	for (i = 0; i < cfg->nlistens; i++)
+		if (same_addr(&cfg->listens[i].addr, &l->addr))
+			return -EEXIST;
+	l->tls = tls;
+	cfg->nlistens++;
+	return 0;
+}
+
+int proxy_cfg_check_files(const struct proxy_cfg *cfg, char *err, size_t errlen)
+{
+	struct tls_server *s;
+
+	if (!proxy_cfg_has_tls(cfg))
+		return 0;
+	s = tls_server_new(&cfg->tls, err, errlen);
+	if (!s)
+		return -EINVAL;
+	tls_server_free(s);
+	return 0;
+}
+
+bool proxy_cfg_has_tls(const struct proxy_cfg *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nlistens; i++)
+		if (cfg->listens[i].tls)
+			return true;
+	return false;
 }
 
 enum opt_kind { K_MS, K_U32, K_SPECIAL };
@@ -145,7 +193,9 @@ static const struct {
 	T("pool-timeout", pool_timeout, 100, 3600000),
 	T("fail-timeout", fail_timeout, 100, 3600000),
 	T("health-interval", health_interval, 100, 3600000),
-	{"listen", K_SPECIAL, 0, 0, 0, "an address A.B.C.D:PORT"},
+	T("handshake-timeout", handshake_timeout, 100, 3600000),
+	{"listen", K_SPECIAL, 0, 0, 0, "an address A.B.C.D:PORT, each once, at most 16"},
+	{"listen-tls", K_SPECIAL, 0, 0, 0, "an address A.B.C.D:PORT, each once, at most 16"},
 	{"backend", K_SPECIAL, 0, 0, 0, "A.B.C.D:PORT[,weight=1-1000], each once, at most 64"},
 	{"balance", K_SPECIAL, 0, 0, 0, "roundrobin or leastconn"},
 	{"health-check", K_SPECIAL, 0, 0, 0, "a path starting with /"},
@@ -165,10 +215,8 @@ static int parse_on_off(const char *v, bool *out)
 
 static int set_special(struct proxy_cfg *cfg, const char *name, const char *v)
 {
-	if (!strcmp(name, "listen")) {
-		cfg->have_listen = true;
-		return proxy_parse_addr(v, &cfg->listen);
-	}
+	if (!strcmp(name, "listen") || !strcmp(name, "listen-tls"))
+		return parse_listen(cfg, v, !strcmp(name, "listen-tls"));
 	if (!strcmp(name, "backend"))
 		return parse_backend(cfg, v);
 	if (!strcmp(name, "balance")) {
@@ -230,6 +278,10 @@ int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, ch
 			snprintf(err, errlen, "%s '%s': expected %s", name, value, opts[i].what);
 		return ret ? -EINVAL : 0;
 	}
+	/* tls-cert, tls-key, tls-min, tls-ciphers, tls-ciphersuites */
+	ret = tls_cfg_set(&cfg->tls, name, value, err, errlen);
+	if (ret != -ENOENT)
+		return ret;
 	snprintf(err, errlen, "unknown option '%s'", name);
 	return -EINVAL;
 }
@@ -259,8 +311,22 @@ int proxy_cfg_load(struct proxy_cfg *cfg, const char *path, char *err, size_t er
 
 int proxy_cfg_check(const struct proxy_cfg *cfg, char *err, size_t errlen)
 {
-	if (!cfg->have_listen) {
-		snprintf(err, errlen, "--listen ADDR:PORT is required");
+	if (!cfg->nlistens) {
+		snprintf(err, errlen, "--listen ADDR:PORT is required (or --listen-tls ADDR:PORT)");
+		return -EINVAL;
+	}
+	if (proxy_cfg_has_tls(cfg)) {
+		char why[256];
+
+		if (tls_cfg_check(&cfg->tls, why, sizeof(why))) {
+			snprintf(err, errlen, "--listen-tls: %s", why);
+			return -EINVAL;
+		}
+	} else if (cfg->tls.npairs) {
+		snprintf(err, errlen,
+			 "--tls-cert %s is given but no --listen-tls ADDR:PORT: say which "
+			 "listeners speak TLS",
+			 cfg->tls.pairs[0].cert);
 		return -EINVAL;
 	}
 	if (!cfg->nbackends) {
