@@ -393,8 +393,14 @@ xg_bpffs() {
 	mountpoint -q "$XG_PIN_ROOT" && return 0
 	mount -t bpf bpf "$XG_PIN_ROOT" && XG_BPFFS_MOUNTED=1
 }
+# No pin in a bpffs: nothing but what every bpffs holds (the kernel's
+# maps.debug and progs.debug) and iproute2's empty tc/xdp directories.
+xg_bpffs_unused() {
+	[ -z "$(find "$1" -mindepth 1 ! -type d ! -name maps.debug ! -name progs.debug \
+		! \( -type l -name ip \) 2>/dev/null)" ]
+}
 xg_bpffs_release() {
-	[ "$XG_BPFFS_MOUNTED" = 1 ] && [ -z "$(ls -A "$XG_PIN_ROOT" 2>/dev/null)" ] &&
+	[ "$XG_BPFFS_MOUNTED" = 1 ] && xg_bpffs_unused "$XG_PIN_ROOT" &&
 		umount "$XG_PIN_ROOT" && rmdir "$XG_PIN_ROOT" 2>/dev/null
 	XG_BPFFS_MOUNTED=0
 }
