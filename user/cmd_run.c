@@ -4,13 +4,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 #include "xdpgw.h"
 #include "cli.h"
