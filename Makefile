@@ -46,8 +46,11 @@ BPF_PROGS := nat_xdp nat_xdp_int nat_tc sweep
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
-# userspace: everything in user/ except main.c is also linked into tests
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+# userspace: everything in user/ and its folders except main.c is also
+# linked into tests; each folder is on the include path
+USER_DIRS := user $(patsubst %/,%,$(wildcard user/*/))
+USER_INC := $(addprefix -I,$(USER_DIRS))
+USER_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 
 UNIT_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_unit_*.c))
@@ -61,8 +64,8 @@ BENCH_TOOLS := $(patsubst selftests/bench/tools/%.c,$(OUTPUT)/bench/%,$(wildcard
 # libFuzzer targets: selftests/fuzz/fuzz_X.c fuzzes user/X.c
 FUZZ_BINS := $(patsubst selftests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_TIME ?= 60
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser
-ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(wildcard user/*.c))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,user/main.c $(USER_SRCS))
 # BPF programs only the tests and benchmarks load (floors to compare with)
 TEST_BPF_PROGS := $(patsubst selftests/bpf/%.bpf.c,%,$(wildcard selftests/bpf/*.bpf.c))
 TEST_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(TEST_BPF_PROGS))
@@ -107,7 +110,8 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 # userspace objects need the skeletons first
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/xdpgw: $(OUTPUT)/user/main.o $(USER_OBJS)
 	$(call msg,BINARY,$@)
@@ -116,7 +120,7 @@ $(OUTPUT)/xdpgw: $(OUTPUT)/user/main.o $(USER_OBJS)
 # fixture tables leave trailing fields out on purpose
 $(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
 $(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o $(USER_OBJS)
 	$(call msg,TEST,$@)
@@ -128,22 +132,25 @@ $(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OB
 
 $(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
+	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
 		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/%: selftests/bench/tools/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Iuser -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
+	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
 		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/fuzz/fuzz_%: selftests/fuzz/fuzz_%.c user/%.c user/%.h | $(OUTPUT)/fuzz
+# selftests/fuzz/fuzz_X.c fuzzes X.c, in whichever folder of user/ it lives
+.SECONDEXPANSION:
+$(OUTPUT)/fuzz/fuzz_%: selftests/fuzz/fuzz_%.c $$(wildcard $$(addsuffix /$$*.[ch],$(USER_DIRS))) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(USER_INC) $(filter %.c,$^) -o $@
 
 # The same binary with ASan and UBSan: XDPGW=$(OUTPUT)/asan/xdpgw selftests/...
 $(OUTPUT)/asan/%.o: user/%.c $(SKELS) | $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) $(CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
 
 $(OUTPUT)/asan/xdpgw: $(ASAN_OBJS)
 	$(call msg,BINARY,$@)
@@ -233,5 +240,5 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/selftests/*.d $(OUTPUT)/bench/*.d \
-	$(OUTPUT)/asan/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/selftests/*.d $(OUTPUT)/bench/*.d \
+	$(OUTPUT)/asan/*.d $(OUTPUT)/asan/*/*.d)
