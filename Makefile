@@ -76,11 +76,12 @@ TEST_BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(TEST_BPF_PROGS))
 # (ps and sysctl are procps, which a minimal Debian lacks); libclang-rt-14-dev
 # is libFuzzer's runtime; valgrind for test_s2_proxy; man-db and systemd check
 # what make install puts (test_install); libssl-dev for the proxy's TLS and
-# openssl (the CLI) for the tests' certificates and s_client
+# openssl (the CLI) for the tests' certificates and s_client; dnsmasq-base and
+# udhcpc: DHCP and DNS of scenario S4's home router and client
 DEB_PACKAGES := clang gcc libc6-dev make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev bpftool libcmocka-dev libclang-rt-14-dev libssl-dev openssl \
 	xdp-tools iproute2 ethtool iputils-ping traceroute tcpdump curl python3 \
-	netcat-openbsd nftables procps util-linux valgrind man-db systemd
+	netcat-openbsd nftables procps util-linux valgrind man-db systemd dnsmasq-base udhcpc
 # only for `make bench` (selftests/bench/proxy.sh): the peer and the load
 BENCH_PACKAGES := nginx wrk
 

@@ -28,6 +28,7 @@ XG_PIDS=()    # background processes we started
 XG_LASTPID=
 XG_NAT_PID=   # running xdpgw
 XG_XDPGW_ARGS=()  # extra options for `xdpgw run` (e.g. short timeouts)
+XG_CLEANUP_HOOKS=()  # functions xg_cleanup calls first (a scenario's own teardown)
 XG_NAT_RC=    # its exit code once stopped
 XG_PASS=0
 XG_FAIL=0
@@ -517,10 +518,11 @@ xg_stream_external() {
 
 # Idempotent; runs as the EXIT trap. Keeps $XG_TMP (logs) if a check failed.
 xg_cleanup() {
-	local rc=$? ns pids
+	local rc=$? ns pids h
 	[ "$XG_CLEANED" = 1 ] && return $rc
 	XG_CLEANED=1
 	trap - HUP INT TERM
+	for h in "${XG_CLEANUP_HOOKS[@]}"; do "$h"; done
 	[ -n "$XG_NAT_PID" ] && xg_stop "$XG_NAT_PID" 5
 	if [ "$NAT_IMPL" = xdpgw ] && [ -x "$XDPGW" ] && [ -n "${NS_GW:-}" ] &&
 	   [ -e "/run/netns/$NS_GW" ]; then
