@@ -19,6 +19,7 @@
 # Exit: 0 pass, 1 fail, 4 skip.
 
 source "$(dirname "$0")/lib.sh" || exit 1
+source "$(dirname "$0")/pki.sh" || exit 1
 set -u
 
 s2_test_setup openssl sha256sum
@@ -36,24 +37,11 @@ s_client() { cl timeout 10 openssl s_client -connect "$LB_IP:443" -CAfile "$PKI/
 subject_of() { sed -n 's/^subject=.*CN = \([^,]*\).*/\1/p' <<<"$1" | head -n 1; }
 
 # ---------------------------------------------------------------- test PKI
-# cert NAME CN [openssl x509 options...] : PKI/NAME.pem and NAME.key, ECDSA
-# P-256, subjectAltName DNS:CN, signed by the test CA.
-cert() {
-	local name=$1 cn=$2
-	shift 2
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
-		-keyout "$PKI/$name.key" -out "$PKI/$name.csr" 2>/dev/null &&
-		printf 'subjectAltName=DNS:%s\n' "${cn% *}" >"$PKI/$name.ext" &&
-		openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
-			-CAcreateserial -extfile "$PKI/$name.ext" -out "$PKI/$name.pem" "$@" 2>/dev/null
-}
-mkdir -p "$PKI"
-xg_run openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj "/CN=xdpgw test CA" -keyout "$PKI/ca.key" -out "$PKI/ca.pem" 2>/dev/null
-xg_run cert www "$WWW" -days 2
-xg_run cert alt "$ALT" -days 2
-xg_run cert www2 "$WWW v2" -days 2 # the same name, for the reload
-xg_run cert old "$WWW old" -days 0 # notAfter is now: expired a second later
+xg_run pki_ca
+xg_run pki_cert www "$WWW" -days 2
+xg_run pki_cert alt "$ALT" -days 2
+xg_run pki_cert www2 "$WWW v2" -days 2 # the same name, for the reload
+xg_run pki_cert old "$WWW old" -days 0 # notAfter is now: expired a second later
 cp "$PKI/www.pem" "$PKI/live.pem" && cp "$PKI/www.key" "$PKI/live.key"
 wait_for 5 sh -c "! openssl x509 -checkend 0 -noout -in '$PKI/old.pem'" || xg_fatal "old.pem did not expire"
 
