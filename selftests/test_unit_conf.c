@@ -15,7 +15,7 @@
 #include "xdpgw.h"
 #include "cli.h"
 #include "conf_file.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "instance.h"
 #include "proxy.h"
 

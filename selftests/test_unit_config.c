@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include "xdpgw.h"
 #include "cli.h"
-#include "config.h"
+#include "strparse.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"
@@ -30,14 +30,14 @@ static void test_ipv4(void **state)
 	__be32 a;
 
 	(void)state;
-	assert_int_equal(parse_ipv4("203.0.113.1", &a), 0);
+	assert_int_equal(parse_ipv4_addr("203.0.113.1", &a), 0);
 	assert_int_equal(a, ip("203.0.113.1"));
-	assert_int_equal(parse_ipv4("203.0.113", &a), -EINVAL);
-	assert_int_equal(parse_ipv4("203.0.113.256", &a), -EINVAL);
-	assert_int_equal(parse_ipv4("010.0.0.1", &a), -EINVAL); /* no octal */
-	assert_int_equal(parse_ipv4(" 1.2.3.4", &a), -EINVAL);
-	assert_int_equal(parse_ipv4("", &a), -EINVAL);
-	assert_int_equal(parse_ipv4(NULL, &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("203.0.113", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("203.0.113.256", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("010.0.0.1", &a), -EINVAL); /* no octal */
+	assert_int_equal(parse_ipv4_addr(" 1.2.3.4", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr(NULL, &a), -EINVAL);
 }
 
 static void test_prefix(void **state)

@@ -12,9 +12,9 @@
 #include "cli.h"
 #include "conf_file.h"
 #include "daemon.h"
-#include "config.h"
+#include "strparse.h"
 #include "fast_switch.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "iface.h"
 #include "instance.h"
 #include "log.h"
@@ -219,7 +219,7 @@ static int run_set_option(struct run_opts *o, const char *name, const char *valu
 		break;
 	case OPT_EXT_IP:
 		*o->have_ext_ip = true;
-		if (parse_ipv4(value, &s->ext_addr))
+		if (parse_ipv4_addr(value, &s->ext_addr))
 			bad = "not an IPv4 address";
 		break;
 	case OPT_PORTS:

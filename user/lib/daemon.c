@@ -13,7 +13,7 @@
 #include <sys/timerfd.h>
 #include "control.h"
 #include "daemon.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"

@@ -9,8 +9,8 @@
 #include <bpf/bpf.h>
 #include "xdpgw.h"
 #include "cli.h"
-#include "config.h"
-#include "flow.h"
+#include "strparse.h"
+#include "timeouts.h"
 #include "flow_table.h"
 #include "log.h"
 
@@ -128,7 +128,7 @@ static int parse_filter(const struct verb_args *a, struct flow_filter *m)
 			       -EINVAL;
 	}
 	if (a->addr) {
-		if (parse_ipv4(a->addr, &m->addr))
+		if (parse_ipv4_addr(a->addr, &m->addr))
 			return fprintf(stderr, "xdpgw flows: --addr '%s': not an IPv4 address\n",
 				       a->addr),
 			       -EINVAL;

@@ -18,7 +18,7 @@
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
 #include "nat_xdp_int.skel.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"

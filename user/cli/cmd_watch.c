@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include "xdpgw.h"
 #include "cli.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "log.h"
 
 static const char watch_usage[] =
