@@ -2,13 +2,10 @@
 /* xdpgw proxy: the HTTP reverse proxy and load balancer. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 #include "cli.h"
+#include "daemon.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -139,70 +136,66 @@ int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, ch
 	return proxy_cfg_check(cfg, err, errlen);
 }
 
-static void reload(struct proxy_group *g, const char *config_path, int argc, char **argv)
+/* What the proxy's daemon loop needs to reload and to stop. */
+struct proxy_daemon {
+	struct proxy_group *g;
+	const char *config_path;
+	int argc;
+	char **argv;
+};
+
+/* SIGHUP: the file and the options again. */
+static void reload(void *ctx)
 {
+	struct proxy_daemon *pd = ctx;
 	struct proxy_cfg cfg;
 	char err[512];
 
-	if (proxy_cfg_build(&cfg, config_path, argc, argv, err, sizeof(err)))
+	if (proxy_cfg_build(&cfg, pd->config_path, pd->argc, pd->argv, err, sizeof(err)))
 		pr_warn("reload: %s; keeping the running configuration\n", err);
 	else
-		proxy_reload(g, &cfg);
+		proxy_reload(pd->g, &cfg);
 }
 
-/* Wait for a signal or a worker's end; SIGHUP reloads. 0 or -errno. */
-static int wait_signals(struct proxy_group *g, int sfd, const char *config_path, int argc,
-			char **argv)
+static void stopping(void *ctx, int signo)
 {
-	struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {proxy_exit_fd(g), POLLIN, 0}};
-	struct signalfd_siginfo si;
+	(void)ctx;
+	pr_info("signal %d: finishing requests in flight\n", signo);
+}
 
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (pfd[1].revents) {
-			pr_warn("a worker stopped; stopping\n");
-			return -EIO;
-		}
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGHUP) {
-			pr_info("signal %d: finishing requests in flight\n", si.ssi_signo);
-			return 0;
-		}
-		reload(g, config_path, argc, argv);
-	}
+/* The only fd besides the signals': a worker's end. */
+static int worker_stopped(void *ctx, int fd, __u32 events)
+{
+	(void)ctx, (void)fd, (void)events;
+	pr_warn("a worker stopped; stopping\n");
+	return -EIO;
 }
 
 /* Run the proxy until SIGTERM or SIGINT. 0 or -errno. */
 static int serve(const struct proxy_cfg *cfg, const char *config_path, int argc, char **argv)
 {
-	struct proxy_group *g;
-	sigset_t mask;
-	int sfd, err, stop;
+	struct proxy_daemon pd = { NULL, config_path, argc, argv };
+	struct daemon_loop l = { .ctx = &pd, .name = "proxy", .reload = reload,
+				 .stopping = stopping, .on_event = worker_stopped };
+	int err, stop;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	/* blocked, so that only the signalfd sees them (the workers block all) */
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		err = -errno;
-		pr_warn("signalfd: %s\n", strerror(errno));
+	err = daemon_signals(&l, false);
+	if (err) {
+		pr_warn("signalfd: %s\n", strerror(-err));
+		daemon_close(&l);
 		return err;
 	}
-	g = proxy_start(cfg, &err);
-	if (g) {
-		err = wait_signals(g, sfd, config_path, argc, argv);
-		stop = proxy_stop(g);
+	pd.g = proxy_start(cfg, &err);
+	if (pd.g) {
+		err = daemon_open(&l) ?: daemon_watch(&l, proxy_exit_fd(pd.g));
+		if (err)
+			pr_warn("proxy: event loop failed: %s\n", strerror(-err));
+		else
+			err = daemon_run(&l);
+		stop = proxy_stop(pd.g);
 		err = err ?: stop;
 	}
-	close(sfd);
+	daemon_close(&l);
 	return err;
 }
 

@@ -11,7 +11,7 @@
 #include "xdpgw.h"
 #include "cli.h"
 #include "conf_file.h"
-#include "daemon.h"
+#include "run_daemon.h"
 #include "strparse.h"
 #include "fast_switch.h"
 #include "timeouts.h"
@@ -475,7 +475,7 @@ static int fast_path_start(const struct instance *in, const struct instance_cfg 
 }
 
 /* SIGHUP: the file again, all of it checked; [proxy] goes to the proxy. */
-static void reload(struct daemon *d)
+static void reload(struct run_daemon *d)
 {
 	const struct run_conf *conf = d->reload_ctx;
 	struct proxy_group *pg = d->pg;
@@ -521,10 +521,10 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	bool have_ext_ip = false;
 	struct proxy_group *pg = NULL;
 	struct fast_switch fs;
-	struct daemon d;
+	struct run_daemon d = {};
 	struct instance in;
 	struct sweeper *sw;
-	int ret, sfd, lock;
+	int ret, lock;
 
 	timeouts_default(&cfg.settings);
 	ret = run_parse_args(argc, argv, &common, &cfg, &have_ext_ip, conf);
@@ -567,9 +567,9 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 			strerror(-lock));
 		return EXIT_FAIL;
 	}
-	sfd = daemon_signal_fd();
-	if (sfd < 0) {
-		pr_warn("cannot set up signal handling: %s\n", strerror(-sfd));
+	ret = daemon_signals(&d.loop, true);
+	if (ret) {
+		pr_warn("cannot set up signal handling: %s\n", strerror(-ret));
 		close(lock);
 		return EXIT_FAIL;
 	}
@@ -580,7 +580,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	else if (ret && ret != -EINVAL)
 		pr_warn("interface '%s': nothing attached (%s)\n", cfg.ifname, strerror(-ret));
 	if (ret) {
-		close(sfd);
+		daemon_close(&d.loop);
 		close(lock);
 		return EXIT_FAIL;
 	}
@@ -630,11 +630,17 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		sweeper_close(sw);
 		goto undo;
 	}
-	d = (struct daemon){ .in = &in, .cfg = &cfg, .sw = sw, .fs = &fs, .pg = pg,
-			     .proxy = &conf->proxy, .lock = lock,
-			     .metrics = conf->have_metrics ? &conf->metrics : NULL,
-			     .reload = reload, .reload_ctx = conf };
-	ret = daemon_serve(&d, sfd);
+	d.in = &in;
+	d.cfg = &cfg;
+	d.sw = sw;
+	d.fs = &fs;
+	d.pg = pg;
+	d.proxy = &conf->proxy;
+	d.lock = lock;
+	d.metrics = conf->have_metrics ? &conf->metrics : NULL;
+	d.reload = reload;
+	d.reload_ctx = conf;
+	ret = run_daemon_serve(&d);
 	if (pg && proxy_stop(pg) && ret <= 0)
 		ret = -EIO;
 	sweeper_close(sw);
@@ -644,7 +650,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		pr_info("xdpgw: %s: --keep: programs stay attached, maps stay pinned in %s\n",
 			cfg.ifname, dir);
 	instance_stop(&in);
-	close(sfd);
+	daemon_close(&d.loop);
 	close(lock);
 	if (ret == DAEMON_HANDOVER)
 		return EXIT_HANDOVER;
@@ -652,7 +658,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 undo:
 	in.keep = in.adopted; /* leave a kept instance as it was found */
 	instance_stop(&in);
-	close(sfd);
+	daemon_close(&d.loop);
 	close(lock);
 	return EXIT_FAIL;
 }

@@ -1,53 +1,58 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The daemon of `xdpgw run`: one epoll loop over a signalfd (SIGINT/SIGTERM
- * stop, SIGHUP reloads, SIGUSR2 hands over), a 1 s timerfd (the sweep, the
- * fast path's switch, /metrics' stale connections), the instance lock
- * (where `xdpgw status` asks, control.h), the /metrics endpoint and the
- * proxy's exit event. It also keeps what only it knows: the last sweep.
+ * The one event loop of xdpgw's daemons (`run`, `proxy`): epoll over a
+ * signalfd (SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR2 hands over when
+ * asked for), a 1 s timerfd for the tick hook, and whatever fds the caller
+ * adds, each handed to the on_event hook.
  */
 #ifndef XDPGW_DAEMON_H
 #define XDPGW_DAEMON_H
 
-#include <netinet/in.h>
+#include <stdbool.h>
 #include <linux/types.h>
-#include "fast_switch.h"
-#include "instance.h"
-#include "proxy.h"
-#include "sweep.h"
 
-struct daemon {
-	/* What it runs; set by the caller. */
-	const struct instance *in;
-	const struct instance_cfg *cfg;
-	struct sweeper *sw;
-	struct fast_switch *fs;
-	struct proxy_group *pg; /* NULL: no proxy in this daemon */
-	const struct proxy_cfg *proxy; /* its listeners */
-	const struct sockaddr_in *metrics; /* NULL: no /metrics */
-	int lock; /* the instance lock's socket */
-	void (*reload)(struct daemon *d); /* SIGHUP */
-	void *reload_ctx;
-	/* What it saw. */
-	__u64 started_ns;
-	__u64 sweeps;
-	__u64 last_sweep_at_ns; /* when the last sweep ended (monotonic) */
-	__u64 last_sweep_took_ns;
-	struct sweep_result last; /* of the last sweep */
-	char *proxy_text; /* the proxy's series of the last scrape */
+/* How daemon_run ends: stopped by SIGINT/SIGTERM, or SIGUSR2's handover. */
+#define DAEMON_STOP 0
+#define DAEMON_HANDOVER 1
+/* What a hook returns to keep the loop going. */
+#define DAEMON_GO_ON (-1)
+
+struct daemon_loop {
+	/* Hooks, set by the caller; each but on_event may be NULL. */
+	void *ctx;
+	const char *name; /* in messages: "NAME: event loop failed: ..." */
+	void (*tick)(void *ctx); /* every DAEMON_TICK_S */
+	void (*reload)(void *ctx); /* SIGHUP */
+	/* SIGINT, SIGTERM or (with handover) SIGUSR2 arrived; the loop ends. */
+	void (*stopping)(void *ctx, int signo);
+	/* An added fd is ready: DAEMON_GO_ON, or -errno to end the loop. */
+	int (*on_event)(void *ctx, int fd, __u32 events);
+	/* Set by daemon_open. */
+	int sfd, tfd, ep;
 };
 
-/* daemon_serve's return when SIGUSR2 asked for a handover. */
-#define DAEMON_HANDOVER 1
+#define DAEMON_TICK_S 1
 
-/* Block SIGINT/SIGTERM/SIGHUP/SIGUSR2 and return a signalfd for them, or
- * -errno. Call it before any thread starts, so they reach only the signalfd.
+/* Block the signals the loop takes (SIGUSR2 too with handover) and open
+ * their signalfd into l->sfd. Call it before any thread starts, so that
+ * they reach only the signalfd. 0 or -errno.
  */
-int daemon_signal_fd(void);
+int daemon_signals(struct daemon_loop *l, bool handover);
 
-/* Run the loop until a signal stops it or the proxy breaks: 0 (stop),
+/* The epoll set over the signalfd and, with a tick hook, the timerfd.
+ * 0 or -errno.
+ */
+int daemon_open(struct daemon_loop *l);
+
+/* Add fd (EPOLLIN, level-triggered): its events go to on_event. 0 or -errno. */
+int daemon_watch(struct daemon_loop *l, int fd);
+
+/* Run until a signal stops it or on_event fails: DAEMON_STOP,
  * DAEMON_HANDOVER, or -errno (printed).
  */
-int daemon_serve(struct daemon *d, int sfd);
+int daemon_run(struct daemon_loop *l);
+
+/* Close what daemon_signals and daemon_open opened. */
+void daemon_close(struct daemon_loop *l);
 
 #endif
