@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "log.h"
+#include "opts.h"
 #include "pin.h"
 
 void cli_set_verbosity(int verbose)
@@ -92,10 +93,10 @@ int cli_instances(const struct common_opts *opts, char (*names)[NAME_MAX + 1], i
 	return n;
 }
 
-/* No --external: the one instance of this netns, else say which exist.
- * -1 to go on (opts->ifname set), else the exit code.
+/* No --external: the one instance of this netns (opts->ifname set), else
+ * say which exist.
  */
-static int cli_pick_instance(const char *verb, struct common_opts *opts)
+static enum verb_result cli_pick_instance(const char *verb, struct common_opts *opts)
 {
 	static char names[PICK_MAX][NAME_MAX + 1];
 	char dir[PATH_MAX + 256];
@@ -105,18 +106,18 @@ static int cli_pick_instance(const char *verb, struct common_opts *opts)
 
 	n = cli_instances(opts, names, PICK_MAX, dir, sizeof(dir));
 	if (n < 0)
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	if (n == 1) {
 		opts->ifname = names[0];
 		pr_debug("the one instance in this network namespace is on %s\n", names[0]);
-		return -1;
+		return VERB_OK;
 	}
 	if (!n) {
 		fprintf(stderr,
 			"xdpgw %s: no xdpgw instance in this network namespace (none pinned in %s);\n"
 			"start one with `xdpgw run`, or name the interface with --external IF\n",
 			verb, dir);
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
 	for (i = 0; i < n && i < PICK_MAX; i++)
 		used += snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
@@ -125,7 +126,7 @@ static int cli_pick_instance(const char *verb, struct common_opts *opts)
 		"xdpgw %s: %d xdpgw instances in this network namespace, on %s%s;\n"
 		"name one with --external IF\n",
 		verb, n, list, n > PICK_MAX ? ", ..." : "");
-	return EXIT_USAGE;
+	return VERB_USAGE;
 }
 
 int cli_open_map(const struct common_opts *opts, const char *name)
@@ -145,85 +146,122 @@ int cli_open_map(const struct common_opts *opts, const char *name)
 	return fd;
 }
 
-int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowed,
-		   struct verb_args *args)
+/* The verbs that work on an instance: their options, together. */
+static const struct verb_opts *const instance_verbs[] = {
+	&opts_down, &opts_flows, &opts_stats, &opts_watch, &opts_status,
+};
+
+/* getopt's tables for every option of instance_verbs, each once; a long
+ * option's val is OPT_VAL_BASE plus its id, a short one's its letter.
+ */
+static void union_getopt(struct option *longs, char *shorts)
 {
-	enum { OPT_PIN_ROOT = 256, OPT_PROTO, OPT_ADDR, OPT_PORT, OPT_FORCE };
-	static const struct option options[] = {
-		{ "external", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-		{ "proto", required_argument, NULL, OPT_PROTO },
-		{ "addr", required_argument, NULL, OPT_ADDR },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int opt;
+	const struct opt *o;
+	size_t v, i, n = 0;
 
+	for (v = 0; v < sizeof(instance_verbs) / sizeof(instance_verbs[0]); v++)
+		for (o = instance_verbs[v]->opts; o->name; o++) {
+			for (i = 0; i < n && strcmp(longs[i].name, o->name); i++)
+				;
+			if (i < n || n == OPTS_MAX - 1)
+				continue;
+			longs[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+						      NULL, o->short_name ?: OPT_VAL_BASE + o->id };
+			if (o->short_name) {
+				*shorts++ = o->short_name;
+				if (o->arg)
+					*shorts++ = ':';
+			}
+		}
+	longs[n] = (struct option){};
+	*shorts = '\0';
+}
+
+/* The entry of v getopt's val stands for (see union_getopt), or NULL. */
+static const struct opt *verb_opt(const struct verb_opts *v, int val)
+{
+	const struct opt *o;
+
+	for (o = v->opts; o->name; o++)
+		if (o->short_name ? o->short_name == val : OPT_VAL_BASE + o->id == val)
+			return o;
+	return NULL;
+}
+
+/* Apply the option o of v's table with getopt's optarg. */
+static void verb_set(struct verb_args *args, const struct opt *o)
+{
+	switch (o->id) {
+	case OPT_ID_EXTERNAL:
+		args->c.ifname = optarg;
+		break;
+	case OPT_ID_PIN_ROOT:
+		args->c.pin_root = optarg;
+		break;
+	case OPT_ID_VERBOSE:
+		args->c.verbose++;
+		break;
+	case OPT_ID_JSON:
+		args->json = true;
+		break;
+	case OPT_ID_PROTO:
+		args->proto = optarg;
+		break;
+	case OPT_ID_ADDR:
+		args->addr = optarg;
+		break;
+	case OPT_ID_PORT:
+		args->port = optarg;
+		break;
+	case OPT_ID_FORCE:
+		args->force = true;
+		break;
+	}
+}
+
+/* Say what is wrong with the command line, then the usage. */
+static enum verb_result verb_usage_error(const struct verb_opts *v, const char *fmt,
+					 const char *arg)
+{
+	fprintf(stderr, "xdpgw %s: ", v->verb);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	opts_usage(stderr, v);
+	return VERB_USAGE;
+}
+
+enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v,
+				bool all, struct verb_args *args)
+{
+	struct option longs[OPTS_MAX];
+	char shorts[3 * OPTS_MAX];
+	const struct opt *o;
+	int val, i;
+
+	union_getopt(longs, shorts);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "e:jvh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'e':
-			args->c.ifname = optarg;
-			continue;
-		case OPT_PIN_ROOT:
-			args->c.pin_root = optarg;
-			continue;
-		case 'v':
-			args->c.verbose++;
-			continue;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
-		case 'j':
-			args->json = true;
-			if (allowed & VERB_JSON)
-				continue;
-			break;
-		case OPT_PROTO:
-			args->proto = optarg;
-			if (allowed & VERB_FILTERS)
-				continue;
-			break;
-		case OPT_ADDR:
-			args->addr = optarg;
-			if (allowed & VERB_FILTERS)
-				continue;
-			break;
-		case OPT_PORT:
-			args->port = optarg;
-			if (allowed & VERB_FILTERS)
-				continue;
-			break;
-		case OPT_FORCE:
-			args->force = true;
-			if (allowed & VERB_FORCE)
-				continue;
-			break;
+	while ((val = getopt_long(argc, argv, shorts, longs, &i)) != -1) {
+		if (val == '?') { /* getopt said why */
+			opts_usage(stderr, v);
+			return VERB_USAGE;
 		}
-		/* an option this verb does not take, or getopt's '?' */
-		if (opt != '?') {
-			const struct option *o = options;
-
-			while (o->name && o->val != opt)
-				o++;
-			fprintf(stderr, "xdpgw %s: option '--%s' is not for this verb\n", argv[0],
-				o->name);
+		o = verb_opt(v, val);
+		if (!o) {
+			for (i = 0; longs[i].val != val; i++)
+				;
+			return verb_usage_error(v, "option '--%s' is not for this verb",
+						longs[i].name);
 		}
-		goto usage;
+		if (o->id == OPT_ID_HELP) {
+			opts_usage(stdout, v);
+			return VERB_HELP;
+		}
+		verb_set(args, o);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "xdpgw %s: unexpected argument '%s'\n", argv[0], argv[optind]);
-		goto usage;
-	}
+	if (optind < argc)
+		return verb_usage_error(v, "unexpected argument '%s'", argv[optind]);
 	cli_set_verbosity(args->c.verbose);
-	if (args->c.ifname || (allowed & VERB_ALL))
-		return -1;
-	return cli_pick_instance(argv[0], &args->c);
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
+	if (args->c.ifname || all)
+		return VERB_OK;
+	return cli_pick_instance(v->verb, &args->c);
 }

@@ -7,29 +7,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "proxy.h"
+#include "opts.h"
 
-/* Exit codes: only verbs (called from main) turn -errno into these. */
-#define EXIT_OK 0
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
-/* `run` stopped by SIGUSR2: the instance stays for the next run (75 is
- * EX_TEMPFAIL; the systemd unit restarts on it). */
-#define EXIT_HANDOVER 75
+/* How a verb ends; main turns it into the exit status. */
+enum verb_result {
+	VERB_OK, /* exit 0; to a parser: go on */
+	VERB_HELP, /* exit 0: --help printed, nothing else to do */
+	VERB_USAGE, /* exit 2: the command line is wrong (said why, with the usage) */
+	VERB_CONFIG, /* exit 1: a config file or a setting cannot be used (said why) */
+	VERB_RUNTIME, /* exit 1: the system refused or failed (said why) */
+	VERB_HANDOVER, /* exit 75: `run` stopped by SIGUSR2, the instance stays
+			* for the next run (EX_TEMPFAIL; the systemd unit restarts on it) */
+};
 
 struct verb {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	enum verb_result (*run)(int argc, char **argv);
 	const char *summary;
 };
 
-int cmd_run(int argc, char **argv);
-int cmd_down(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_flows(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
-int cmd_proxy(int argc, char **argv);
-int cmd_status(int argc, char **argv);
+enum verb_result cmd_run(int argc, char **argv);
+enum verb_result cmd_down(int argc, char **argv);
+enum verb_result cmd_stats(int argc, char **argv);
+enum verb_result cmd_flows(int argc, char **argv);
+enum verb_result cmd_watch(int argc, char **argv);
+enum verb_result cmd_proxy(int argc, char **argv);
+enum verb_result cmd_status(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {
@@ -37,26 +40,6 @@ struct common_opts {
 	const char *pin_root;
 	int verbose;
 };
-
-/* What `xdpgw run --config FILE` read besides the NAT's options. */
-struct run_conf {
-	const char *path; /* NULL: no file */
-	char *text; /* the file, which the options read from it point into */
-	bool have_proxy; /* it has a [proxy] section ... */
-	struct proxy_cfg proxy; /* ... checked, to run in the same daemon */
-	uint64_t nat_hash; /* of the NAT's lines: a change applies at the next run */
-	bool have_metrics; /* --metrics ADDR:PORT (a run option, on the line or in FILE) */
-	struct sockaddr_in metrics;
-};
-
-struct instance_cfg;
-/* Parse `xdpgw run`'s arguments, and the file of --config (which they
- * override), into common and cfg (which holds the defaults) and conf (zeroed;
- * the caller frees conf->text). Returns -1 to go on, else the exit code
- * (help, usage error, or a bad file).
- */
-int run_parse_args(int argc, char **argv, struct common_opts *common,
-		   struct instance_cfg *cfg, bool *have_ext_ip, struct run_conf *conf);
 
 /* What a verb that works on an existing instance may be given. */
 struct verb_args {
@@ -68,18 +51,13 @@ struct verb_args {
 	bool force; /* --force */
 };
 
-#define VERB_JSON 0x1 /* accepts --json */
-#define VERB_FILTERS 0x2 /* accepts --proto, --addr, --port */
-#define VERB_FORCE 0x4 /* accepts --force */
-#define VERB_ALL 0x8 /* without --external: every instance (no pick) */
-
-/* Parse -e/--external, --pin-root, -v, -h and the options `allowed` names.
- * Without --external, the interface is that of the one instance pinned for
- * this netns; with none or several, say which exist. Returns -1 to go on,
- * else the exit code (help shown, usage error, no or several instances).
+/* Parse argv by v's table: -e/--external, --pin-root, -v, -h and the
+ * verb's own. Without --external, and unless all (every instance), the
+ * interface is that of the one instance pinned for this netns; with none or
+ * several, say which exist. VERB_OK to go on, VERB_HELP, or the failure.
  */
-int cli_parse_verb(int argc, char **argv, const char *usage, unsigned int allowed,
-		   struct verb_args *args);
+enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v, bool all,
+				struct verb_args *args);
 
 /* Resolve the instance directory of opts->ifname in this netns, printing
  * why when it cannot (no bpffs, bad name). Also points libxdp at the same

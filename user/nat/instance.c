@@ -375,14 +375,30 @@ const char *instance_xdp_mode(int ifindex, const char *name)
 	return mode;
 }
 
-/* Take over an instance left attached and pinned by `run --keep`. */
+/* Say that start failed with err, having attached nothing; err. */
+static int not_attached(const struct instance_cfg *cfg, int err)
+{
+	pr_warn("interface '%s': nothing attached (%s)\n", cfg->ifname, strerror(-err));
+	return err;
+}
+
+/* Say that part of an instance is in the way; -EEXIST. */
+static int left_over(const struct instance_cfg *cfg)
+{
+	pr_warn("interface '%s' has part of an xdpgw instance left (pins in %s);\n"
+		"remove it with `xdpgw down --external %s`\n", cfg->ifname, cfg->dir, cfg->ifname);
+	return -EEXIST;
+}
+
+/* Take over an instance left attached and pinned by `run --keep`. Says why
+ * it cannot. */
 static int adopt(struct instance *in, const struct instance_cfg *cfg)
 {
 	struct xdpgw_config have, want = cfg->settings;
 	char path[PATH_MAX + 64], net[INET_ADDRSTRLEN], ext[INET_ADDRSTRLEN];
 	char int_ifname[IF_NAMESIZE + 16] = "";
 	__u32 zero = 0;
-	int i;
+	int i, err;
 
 	in->adopted = true;
 	for (i = 0; i < INSTANCE_NMAPS; i++) {
@@ -390,11 +406,11 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 		in->fd[i] = bpf_obj_get(path);
 		if (in->fd[i] < 0) {
 			pr_warn("cannot open map %s: %s\n", path, strerror(errno));
-			return -errno;
+			return not_attached(cfg, -errno);
 		}
 	}
 	if (bpf_map_lookup_elem(in->fd[FD_SETTINGS], &zero, &have))
-		return -errno;
+		return not_attached(cfg, -errno);
 	in->int_ifindex = have.internal_ifindex;
 	if (in->int_ifindex && !if_indextoname(in->int_ifindex, int_ifname))
 		snprintf(int_ifname, sizeof(int_ifname), "ifindex %d", in->int_ifindex);
@@ -412,10 +428,11 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 		pr_warn("interface '%s': the kept instance's fast path program is gone from %s;\n"
 			"remove the rest with `xdpgw down --external %s`\n", cfg->ifname, int_ifname,
 			cfg->ifname);
-		return -EEXIST;
+		return left_over(cfg);
 	}
 	want.owns_clsact = have.owns_clsact;
-	return write_settings(in, &want);
+	err = write_settings(in, &want);
+	return err ? not_attached(cfg, err) : 0;
 }
 
 int instance_start(struct instance *in, const struct instance_cfg *cfg)
@@ -440,12 +457,12 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 		return err;
 	}
 	if (xdp || tc || pins)
-		return -EEXIST;
+		return left_over(cfg);
 
 	err = pin_dir_create(cfg->dir);
 	if (err) {
 		pr_warn("cannot create pin directory %s: %s\n", cfg->dir, strerror(-err));
-		return err;
+		return not_attached(cfg, err);
 	}
 	in->dir_created = true;
 
@@ -456,8 +473,10 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 		settings.owns_clsact = in->tc_hook_created;
 		err = write_settings(in, &settings);
 	}
-	if (err)
+	if (err) {
 		instance_stop(in);
+		not_attached(cfg, err);
+	}
 	return err;
 }
 

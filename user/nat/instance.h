@@ -74,7 +74,7 @@ int nat_int_open(struct nat_xdp_int **xint, struct nat_xdp *xdp,
  * Attach everything or nothing: on error, what was done is undone. When the
  * interface carries a whole instance left by `run --keep` (both programs and
  * the pins), adopt it instead, if it translates as cfg asks (-EINVAL if not).
- * -EEXIST when only part of an instance is there.
+ * -EEXIST when only part of an instance is there. Says why it fails.
  */
 int instance_start(struct instance *in, const struct instance_cfg *cfg);
 /* Claim the interface for this process: fails with -EADDRINUSE while
