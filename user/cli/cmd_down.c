@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "control.h"
 #include "iface.h"
 #include "instance.h"
 #include "log.h"
@@ -43,7 +44,7 @@ static int stop_daemon(const char *ifname, int pid)
 	}
 	pr_info("xdpgw: %s: SIGTERM sent to the daemon (pid %d), waiting for it to stop\n", ifname,
 		pid);
-	while ((lock = instance_lock(ifname)) == -EADDRINUSE && now_s() < deadline)
+	while ((lock = control_lock(ifname)) == -EADDRINUSE && now_s() < deadline)
 		usleep(50 * 1000);
 	if (lock == -EADDRINUSE)
 		pr_warn("the xdpgw daemon (pid %d) on '%s' did not stop within %d s; it still runs\n"
@@ -57,11 +58,11 @@ static int stop_daemon(const char *ifname, int pid)
  */
 static int take_instance(const char *ifname, bool force, bool *stopped)
 {
-	int lock = instance_lock(ifname), pid;
+	int lock = control_lock(ifname), pid;
 
 	if (lock != -EADDRINUSE)
 		return lock;
-	pid = instance_lock_owner(ifname);
+	pid = control_lock_owner(ifname);
 	if (!pid) {
 		pr_warn("interface '%s' is held by a running xdpgw that this namespace cannot see\n"
 			"(another pid namespace); stop it there\n", ifname);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "xdpgw.h"
 #include "cli.h"
+#include "control.h"
 #include "run_daemon.h"
 #include "fast_switch.h"
 #include "timeouts.h"
@@ -185,7 +186,7 @@ static int run_lock(struct run *r)
 	const char *ifname = r->cfg.ifname;
 	int err;
 
-	r->lock = instance_lock(ifname);
+	r->lock = control_lock(ifname);
 	if (r->lock == -EADDRINUSE)
 		pr_warn("interface '%s' already has a running xdpgw instance (pins in %s)\n",
 			ifname, r->dir);

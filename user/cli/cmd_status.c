@@ -87,7 +87,7 @@ static void status_read(struct status *st, bool json)
 		iface_driver(st->int_ifname, st->int_driver, sizeof(st->int_driver));
 	}
 
-	st->pid = instance_lock_owner(st->ifname);
+	st->pid = control_lock_owner(st->ifname);
 	if (st->pid > 0) {
 		st->daemon = malloc(ANSWER_MAX);
 		if (st->daemon &&
