@@ -230,6 +230,36 @@ static enum verb_result verb_usage_error(const struct verb_opts *v, const char *
 	return VERB_USAGE;
 }
 
+enum verb_result cli_scan_args(int argc, char **argv, const struct verb_opts *v,
+			       const char **config, int *verbose)
+{
+	struct option longs[OPTS_MAX];
+	char shorts[3 * OPTS_MAX];
+	const struct opt *o;
+	int val;
+
+	opts_getopt(v, longs, shorts);
+	optind = 1;
+	opterr = 1;
+	while ((val = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (val == '?') { /* getopt said why */
+			opts_usage(stderr, v);
+			return VERB_USAGE;
+		}
+		o = opts_by_val(v, val);
+		if (o->id == OPT_ID_HELP) {
+			opts_usage(stdout, v);
+			return VERB_HELP;
+		}
+		if (o->id == OPT_ID_CONFIG)
+			*config = optarg;
+		*verbose += o->id == OPT_ID_VERBOSE;
+	}
+	if (optind < argc)
+		return verb_usage_error(v, "unexpected argument '%s'", argv[optind]);
+	return VERB_OK;
+}
+
 enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v,
 				bool all, struct verb_args *args)
 {

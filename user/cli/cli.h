@@ -59,6 +59,14 @@ struct verb_args {
 enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v, bool all,
 				struct verb_args *args);
 
+/* The first pass over the argv of a verb with a config file (run, proxy):
+ * --help (printed: VERB_HELP), an unknown option or a stray argument
+ * (VERB_USAGE, said), FILE of --config into *config, the count of -v into
+ * *verbose. VERB_OK to go on.
+ */
+enum verb_result cli_scan_args(int argc, char **argv, const struct verb_opts *v,
+			       const char **config, int *verbose);
+
 /* Resolve the instance directory of opts->ifname in this netns, printing
  * why when it cannot (no bpffs, bad name). Also points libxdp at the same
  * bpffs. Returns 0 or -errno.

@@ -112,35 +112,14 @@ static int serve(const struct proxy_cfg *cfg, const char *config_path, int argc,
 enum verb_result cmd_proxy(int argc, char **argv)
 {
 	const char *config_path = NULL;
-	struct option longs[OPTS_MAX];
-	char shorts[3 * OPTS_MAX], err[512];
 	enum verb_result ret;
 	struct proxy_cfg cfg;
-	const struct opt *o;
-	int val, verbose = 0;
+	char err[512];
+	int verbose = 0;
 
-	opts_getopt(&opts_proxy, longs, shorts);
-	optind = 1;
-	opterr = 1;
-	while ((val = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (val == '?') {
-			opts_usage(stderr, &opts_proxy);
-			return VERB_USAGE;
-		}
-		o = opts_by_val(&opts_proxy, val);
-		if (o->id == OPT_ID_HELP) {
-			opts_usage(stdout, &opts_proxy);
-			return VERB_HELP;
-		}
-		if (o->id == OPT_ID_CONFIG)
-			config_path = optarg;
-		verbose += o->id == OPT_ID_VERBOSE;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "xdpgw proxy: unexpected argument '%s'\n", argv[optind]);
-		opts_usage(stderr, &opts_proxy);
-		return VERB_USAGE;
-	}
+	ret = cli_scan_args(argc, argv, &opts_proxy, &config_path, &verbose);
+	if (ret != VERB_OK)
+		return ret;
 	cli_set_verbosity(verbose);
 	ret = proxy_cfg_from(&cfg, config_path, argc, argv, err, sizeof(err));
 	if (ret != VERB_OK) {

@@ -71,7 +71,8 @@ void opts_usage(FILE *f, const struct verb_opts *v)
 	fputs(v->usage, f);
 	for (o = v->opts; o->name; o++)
 		usage_opt(f, o, v->col);
-	fputs(v->after, f);
+	if (v->after)
+		fputs(v->after, f);
 }
 
 /* s with every '-' as roff's \- (a minus, not a hyphen). */

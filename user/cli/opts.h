@@ -53,6 +53,16 @@ struct opt {
 	const char *man; /* roff for the man page (NULL: OPTF_COMMON's) */
 };
 
+/* Entries that several tables share; their man text is opts_common's. */
+#define OPT_HELP { "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON, "this text", NULL }
+#define OPT_VERBOSE { "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON, "more output", NULL }
+#define OPT_PIN_ROOT_AS_RUN \
+	{ "pin-root", 0, OPT_ID_PIN_ROOT, "DIR", OPTF_COMMON, "as given to `xdpgw run`", NULL }
+#define OPT_INSTANCE                                                                   \
+	{ "external", 'e', OPT_ID_EXTERNAL, "IF", OPTF_COMMON,                         \
+	  "external interface of the instance (default: the one\n"                     \
+	  "instance of this network namespace)", NULL }
+
 struct verb_opts {
 	const char *verb;
 	const char *usage; /* --help's text before the options */

@@ -141,12 +141,8 @@ static const struct opt proxy_opts[] = {
 	  "(off: dropped, as CGI reads X_A as X-A)",
 	  "Pass request header names with an underscore (default off: dropped, as\n"
 	  "CGI and WSGI backends read them as their dash twins)." },
-	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
-	  "more output",
-	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_VERBOSE,
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -165,14 +161,11 @@ const struct verb_opts opts_proxy = {
 		"SIGHUP: read FILE and the options again; new backends, settings and\n"
 		"certificates apply to new requests and connections, no connection is\n"
 		"dropped; a file that cannot be loaded keeps the running configuration.\n"
-		"\n"
-		"",
+		"\n",
 	.after = "\n"
-		"T is seconds, or milliseconds with \"ms\" (e.g. 500ms).\n"
-		"",
+		"T is seconds, or milliseconds with \"ms\" (e.g. 500ms).\n",
 	.col = 30,
 	.opts = proxy_opts,
-	.man_before = NULL,
 	.man_after = ".PP\n"
 		"T is seconds, or milliseconds with \"ms\" (e.g. 500ms).",
 };

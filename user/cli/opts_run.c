@@ -111,9 +111,7 @@ static const struct opt run_opts[] = {
 	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
 	  "more output; twice for libbpf/libxdp debug",
 	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -129,8 +127,7 @@ const struct verb_opts opts_run = {
 		"and pinned, as with --keep, and run exits 75 (for an upgrade).\n"
 		"An instance left by `run --keep` is taken over, flows and all, when\n"
 		"the options ask for the same translation.\n"
-		"\n"
-		"",
+		"\n",
 	.after = "\n"
 		"FILE has \"name value\" lines (# starts a comment): at its top or under\n"
 		"[nat], the options above without their dashes (\"keep\" alone for --keep);\n"
@@ -149,10 +146,7 @@ const struct verb_opts opts_run = {
 		"    [proxy]\n"
 		"    listen 203.0.113.1:80\n"
 		"    backend 10.100.20.57:80\n"
-		"    backend 10.100.20.58:80,weight=2\n"
-		"",
+		"    backend 10.100.20.58:80,weight=2\n",
 	.col = 26,
 	.opts = run_opts,
-	.man_before = NULL,
-	.man_after = NULL,
 };

@@ -27,22 +27,13 @@ const struct opt opts_common[] = {
 };
 
 static const struct opt down_opts[] = {
-	{ "external", 'e', OPT_ID_EXTERNAL, "IF", OPTF_COMMON,
-	  "external interface of the instance (default: the one\n"
-	  "instance of this network namespace)",
-	  NULL },
+	OPT_INSTANCE,
 	{ "force", 0, OPT_ID_FORCE, NULL, OPTF_COMMON,
 	  "stop the instance's running daemon first",
 	  NULL },
-	{ "pin-root", 0, OPT_ID_PIN_ROOT, "DIR", OPTF_COMMON,
-	  "as given to `xdpgw run`",
-	  NULL },
-	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
-	  "more output",
-	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_PIN_ROOT_AS_RUN,
+	OPT_VERBOSE,
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -55,20 +46,13 @@ const struct verb_opts opts_down = {
 		"`xdpgw run`. While a daemon runs the instance, down refuses (exit 1) and\n"
 		"names its pid; --force stops it with SIGTERM, as systemctl stop would,\n"
 		"waits for it to detach (at most 30 s), then removes what is left.\n"
-		"\n"
-		"",
-	.after = "",
+		"\n",
 	.col = 22,
 	.opts = down_opts,
-	.man_before = NULL,
-	.man_after = NULL,
 };
 
 static const struct opt flows_opts[] = {
-	{ "external", 'e', OPT_ID_EXTERNAL, "IF", OPTF_COMMON,
-	  "external interface of the instance (default: the one\n"
-	  "instance of this network namespace)",
-	  NULL },
+	OPT_INSTANCE,
 	{ "json", 'j', OPT_ID_JSON, NULL, OPTF_COMMON,
 	  "a JSON array of objects instead of text",
 	  NULL },
@@ -83,15 +67,9 @@ static const struct opt flows_opts[] = {
 	{ "port", 0, OPT_ID_PORT, "PORT", 0,
 	  "only flows with PORT as internal, external or remote port",
 	  "Only flows with PORT as internal, external or remote port." },
-	{ "pin-root", 0, OPT_ID_PIN_ROOT, "DIR", OPTF_COMMON,
-	  "as given to `xdpgw run`",
-	  NULL },
-	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
-	  "more output",
-	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_PIN_ROOT_AS_RUN,
+	OPT_VERBOSE,
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -103,32 +81,19 @@ const struct verb_opts opts_flows = {
 		"List the flows of the instance on IF: protocol, state, the internal,\n"
 		"external and remote address:port, packets/bytes out and in, the age and\n"
 		"the seconds until the flow expires if it stays idle.\n"
-		"\n"
-		"",
-	.after = "",
+		"\n",
 	.col = 22,
 	.opts = flows_opts,
-	.man_before = NULL,
-	.man_after = NULL,
 };
 
 static const struct opt stats_opts[] = {
-	{ "external", 'e', OPT_ID_EXTERNAL, "IF", OPTF_COMMON,
-	  "external interface of the instance (default: the one\n"
-	  "instance of this network namespace)",
-	  NULL },
+	OPT_INSTANCE,
 	{ "json", 'j', OPT_ID_JSON, NULL, OPTF_COMMON,
 	  "one JSON object instead of text",
 	  NULL },
-	{ "pin-root", 0, OPT_ID_PIN_ROOT, "DIR", OPTF_COMMON,
-	  "as given to `xdpgw run`",
-	  NULL },
-	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
-	  "more output",
-	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_PIN_ROOT_AS_RUN,
+	OPT_VERBOSE,
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -138,32 +103,19 @@ const struct verb_opts opts_stats = {
 		"\n"
 		"Print the packet counters of the instance on IF, one per line:\n"
 		"translated, passed, and dropped packets by reason.\n"
-		"\n"
-		"",
-	.after = "",
+		"\n",
 	.col = 22,
 	.opts = stats_opts,
-	.man_before = NULL,
-	.man_after = NULL,
 };
 
 static const struct opt watch_opts[] = {
-	{ "external", 'e', OPT_ID_EXTERNAL, "IF", OPTF_COMMON,
-	  "external interface of the instance (default: the one\n"
-	  "instance of this network namespace)",
-	  NULL },
+	OPT_INSTANCE,
 	{ "json", 'j', OPT_ID_JSON, NULL, OPTF_COMMON,
 	  "one JSON object per line",
 	  NULL },
-	{ "pin-root", 0, OPT_ID_PIN_ROOT, "DIR", OPTF_COMMON,
-	  "as given to `xdpgw run`",
-	  NULL },
-	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
-	  "more output",
-	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_PIN_ROOT_AS_RUN,
+	OPT_VERBOSE,
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -176,16 +128,13 @@ const struct verb_opts opts_watch = {
 		"(no free port, table full; a host over --max-flows-per-host at most once\n"
 		"a second), each with the internal, remote and external\n"
 		"address:port, i.e. the packet before and after translation.\n"
-		"\n"
-		"",
-	.after = "",
+		"\n",
 	.col = 22,
 	.opts = watch_opts,
 	.man_before = "Events are: new, state changes, expired, and refused (no free port, table\n"
 		"full; a host over\n"
 		".B \\-\\-max\\-flows\\-per\\-host\n"
 		"at most once a second).",
-	.man_after = NULL,
 };
 
 static const struct opt status_opts[] = {
@@ -195,15 +144,9 @@ static const struct opt status_opts[] = {
 	{ "json", 'j', OPT_ID_JSON, NULL, OPTF_COMMON,
 	  "a JSON array of objects instead of text",
 	  NULL },
-	{ "pin-root", 0, OPT_ID_PIN_ROOT, "DIR", OPTF_COMMON,
-	  "as given to `xdpgw run`",
-	  NULL },
-	{ "verbose", 'v', OPT_ID_VERBOSE, NULL, OPTF_COMMON,
-	  "more output",
-	  NULL },
-	{ "help", 'h', OPT_ID_HELP, NULL, OPTF_COMMON,
-	  "this text",
-	  NULL },
+	OPT_PIN_ROOT_AS_RUN,
+	OPT_VERBOSE,
+	OPT_HELP,
 	{ NULL }
 };
 
@@ -217,13 +160,9 @@ const struct verb_opts opts_status = {
 		"flows in use against the table's size, external ports in use against the\n"
 		"pool, and its daemon: pid, last sweep, the proxy's listener and backends;\n"
 		"or \"kept without daemon\" after `run --keep`.\n"
-		"\n"
-		"",
-	.after = "",
+		"\n",
 	.col = 22,
 	.opts = status_opts,
-	.man_before = NULL,
-	.man_after = NULL,
 };
 
 const struct verb_opts *const opts_verbs[] = {

@@ -188,34 +188,6 @@ static int run_conf_read(struct run_opts *o, char *err, size_t errlen)
 	return ret;
 }
 
-/* --help, an unknown option and --config come first: the file is read
- * before the other options, which win over it.
- */
-static enum verb_result run_scan_args(int argc, char **argv, const struct option *longs,
-				      const char *shorts, const char **config)
-{
-	const struct opt *o;
-	int val;
-
-	optind = 1;
-	while ((val = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (val == '?') {
-			opts_usage(stderr, &opts_run);
-			return VERB_USAGE;
-		}
-		o = opts_by_val(&opts_run, val);
-		if (o->id == OPT_ID_HELP) {
-			opts_usage(stdout, &opts_run);
-			return VERB_HELP;
-		}
-		if (o->id == OPT_ID_CONFIG)
-			*config = optarg;
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	return VERB_OK;
-}
-
 enum verb_result run_parse_args(int argc, char **argv, struct common_opts *common,
 				struct instance_cfg *cfg, bool *have_ext_ip, struct run_conf *conf)
 {
@@ -226,21 +198,22 @@ enum verb_result run_parse_args(int argc, char **argv, struct common_opts *commo
 	enum verb_result ret;
 	int val;
 
-	opts_getopt(&opts_run, longs, shorts);
-	ret = run_scan_args(argc, argv, longs, shorts, &conf->path);
+	/* --help, an unknown option and --config come first: the file is
+	 * read before the other options, which win over it.
+	 */
+	ret = cli_scan_args(argc, argv, &opts_run, &conf->path, &common->verbose);
 	if (ret != VERB_OK)
 		return ret;
 	if (conf->path && run_conf_read(&o, err, sizeof(err))) {
 		fprintf(stderr, "xdpgw run: %s\n", err);
 		return VERB_CONFIG;
 	}
+	opts_getopt(&opts_run, longs, shorts);
 	optind = 1;
 	while ((val = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		opt = opts_by_val(&opts_run, val);
-		if (opt->id == OPT_ID_VERBOSE)
-			common->verbose++;
-		else if (opt->id != OPT_ID_CONFIG &&
-			 run_set_option(&o, opt->name, optarg, err, sizeof(err)))
+		if ((opt->flags & OPTF_CONF) &&
+		    run_set_option(&o, opt->name, optarg, err, sizeof(err)))
 			return usage_error("--%s", err);
 	}
 	if (!common->ifname)
