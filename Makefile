@@ -46,12 +46,26 @@ BPF_PROGS := nat_xdp nat_xdp_int nat_tc sweep
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
-# userspace: everything in user/ and its folders except main.c is also
-# linked into tests; each folder is on the include path
+# userspace: each folder of user/ is on the include path. The binary is
+# main.c, the CLI (user/cli/) and two static libraries, each with the shared
+# helpers of user/lib/: the NAT's control plane (user/nat/) and the HTTP
+# proxy (user/proxy/, and whatever else sits in user/ besides main.c).
 USER_DIRS := user $(patsubst %/,%,$(wildcard user/*/))
 USER_INC := $(addprefix -I,$(USER_DIRS))
 USER_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+user_objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(1))
+LIB_OBJS := $(call user_objs,$(wildcard user/lib/*.c))
+CLI_OBJS := $(call user_objs,$(wildcard user/cli/*.c))
+NAT_OBJS := $(call user_objs,$(wildcard user/nat/*.c))
+PROXY_OBJS := $(call user_objs,$(wildcard user/proxy/*.c) $(filter-out user/main.c,$(wildcard user/*.c)))
+NAT_LIB := $(OUTPUT)/libxdpgw_nat.a
+PROXY_LIB := $(OUTPUT)/libxdpgw_proxy.a
+# Unit tests link the library they test: the proxy's when they include one
+# of its headers, the CLI and both when they include cli.h (or call
+# proxy_cfg_build, which cmd_proxy.c holds for now), else the NAT's.
+unit_including = $(patsubst selftests/%.c,%,$(shell grep -lE '$(1)' selftests/test_unit_*.c 2>/dev/null))
+UNIT_CLI := $(call unit_including,include "cli\.h"|proxy_cfg_build)
+UNIT_PROXY := $(filter-out $(UNIT_CLI),$(call unit_including,include "(proxy|http_parse|tls)[a-z_]*\.h"))
 
 UNIT_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_unit_*.c))
 PROG_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_prog_*.c))
@@ -87,7 +101,7 @@ BENCH_PACKAGES := nginx wrk
 
 .DELETE_ON_ERROR:
 # generated files other targets include or link: not intermediates to delete
-.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_BPF_OBJS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
+.SECONDARY: $(NAT_LIB) $(PROXY_LIB) $(BPF_OBJS) $(SKELS) $(TEST_BPF_OBJS) $(TEST_SKELS) $(TEST_LIB_OBJS) $(patsubst %,%.o,$(TEST_BINS))
 .PHONY: all clean check demo deps deps-bench vmlinux bench tests fuzz asan install uninstall
 
 all: $(OUTPUT)/xdpgw
@@ -114,7 +128,13 @@ $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/xdpgw: $(OUTPUT)/user/main.o $(USER_OBJS)
+$(NAT_LIB): $(NAT_OBJS) $(LIB_OBJS)
+$(PROXY_LIB): $(PROXY_OBJS) $(LIB_OBJS)
+$(NAT_LIB) $(PROXY_LIB):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/xdpgw: $(OUTPUT)/user/main.o $(CLI_OBJS) $(NAT_LIB) $(PROXY_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -123,23 +143,26 @@ $(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
-$(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o $(USER_OBJS)
+$(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_CLI)): $(CLI_OBJS) $(NAT_LIB) $(PROXY_LIB)
+$(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_PROXY)): $(PROXY_LIB)
+$(patsubst %,$(OUTPUT)/selftests/%,$(filter-out $(UNIT_CLI) $(UNIT_PROXY),$(UNIT_TESTS))): $(NAT_LIB)
+$(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OBJS) $(USER_OBJS)
+$(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OBJS) $(NAT_LIB)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/bench/%: selftests/bench/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
+$(OUTPUT)/bench/%: selftests/bench/%.c $(NAT_LIB) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
-		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
+		$(TEST_LIB_OBJS) $(NAT_LIB) $(LDLIBS) -o $@
 
-$(OUTPUT)/bench/%: selftests/bench/tools/%.c $(USER_OBJS) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
+$(OUTPUT)/bench/%: selftests/bench/tools/%.c $(NAT_LIB) $(TEST_LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/bench
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
-		$(USER_OBJS) $(TEST_LIB_OBJS) $(LDLIBS) -o $@
+		$(TEST_LIB_OBJS) $(NAT_LIB) $(LDLIBS) -o $@
 
 # selftests/fuzz/fuzz_X.c fuzzes X.c, in whichever folder of user/ it lives
 .SECONDEXPANSION:

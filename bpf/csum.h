@@ -21,8 +21,9 @@ static __always_inline __u16 csum16_add(__u16 a, __u16 b)
 	return (s & 0xffff) + (s >> 16);
 }
 
-/* A 32-bit one's complement sum folded to 16 bits (not complemented). */
-static __always_inline __u16 csum_fold(__u32 sum)
+/* A 32-bit one's complement sum folded to a 16-bit one. Not complemented,
+ * unlike the kernel's csum_fold(): ~csum32_to16(sum) is a checksum. */
+static __always_inline __u16 csum32_to16(__u32 sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (sum & 0xffff) + (sum >> 16);

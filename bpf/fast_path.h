@@ -75,7 +75,7 @@ static __always_inline bool l4_csum_partial(const struct packet *p)
 	sum = (p->ip->saddr >> 16) + (p->ip->saddr & 0xffff) + (p->ip->daddr >> 16) +
 	      (p->ip->daddr & 0xffff) + bpf_htons(p->tuple.proto) +
 	      bpf_htons(p->ip_len - p->ip->ihl * 4);
-	return *p->csum == csum_fold(sum);
+	return *p->csum == csum32_to16(sum);
 }
 
 /* A packet the fast path may take: of a flow whose state it cannot change. */

@@ -88,12 +88,12 @@ static __noinline int icmp_prohibited(struct __sk_buff *skb, const struct packet
 	h.ip.protocol = IPPROTO_ICMP;
 	h.ip.saddr = fib.ipv4_src;
 	h.ip.daddr = p->tuple.saddr;
-	h.ip.check = (__u16)~csum_fold(bpf_csum_diff(NULL, 0, (void *)&h.ip, sizeof(h.ip), 0));
+	h.ip.check = (__u16)~csum32_to16(bpf_csum_diff(NULL, 0, (void *)&h.ip, sizeof(h.ip), 0));
 	h.icmp.type = ICMP_T_DEST_UNREACH;
 	h.icmp.code = 13; /* communication administratively prohibited */
 	sum = bpf_csum_diff(NULL, 0, (void *)&h.icmp, sizeof(h.icmp), 0);
 	sum = bpf_csum_diff(NULL, 0, (void *)quote, qlen, sum);
-	h.icmp.checksum = (__u16)~csum_fold(sum);
+	h.icmp.checksum = (__u16)~csum32_to16(sum);
 
 	if (bpf_skb_change_tail(skb, sizeof(h) + qlen, 0) ||
 	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0) ||

@@ -41,7 +41,7 @@
 /* When the errors from inside last went out, per CPU (icmp_rate_ok). */
 __u64 icmp_out_last_ns[ICMP_MAX_CPUS];
 
-static __always_inline int snat_rewrite(struct __sk_buff *skb,
+static __always_inline int snat_rewrite_skb(struct __sk_buff *skb,
 					const struct packet *p,
 					const struct nat_flow *f)
 {
@@ -277,7 +277,7 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 	}
 	if (flow_track(f, &p.tuple, &p, true))
 		return STAT_DROP_TCP_OUT_OF_WINDOW;
-	if (snat_rewrite(skb, &p, f))
+	if (snat_rewrite_skb(skb, &p, f))
 		return STAT_ERROR;
 	if (p.first_frag) /* the rest of the datagram follows the first */
 		remember_first_fragment(skb, &p.tuple, f->ext_addr);

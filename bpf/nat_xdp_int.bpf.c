@@ -25,8 +25,8 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xdpgw_internal);
 
-/* tc's snat_rewrite, on an XDP frame: checksums fixed by hand (RFC 1624). */
-static __always_inline void snat_rewrite(struct packet *p, const struct nat_flow *f)
+/* nat_tc's snat_rewrite_skb, on an XDP frame: checksums fixed by hand (RFC 1624). */
+static __always_inline void snat_rewrite_xdp(struct packet *p, const struct nat_flow *f)
 {
 	/* TCP and UDP checksums cover the address (pseudo-header); ICMP's
 	 * covers only the ICMP message, where the identifier changes.
@@ -63,7 +63,7 @@ static __always_inline enum xdpgw_stat fast_out(struct xdp_md *ctx, int *action)
 		*action = XDP_DROP;
 		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	}
-	snat_rewrite(&p, f);
+	snat_rewrite_xdp(&p, f);
 	*action = fast_forward(data, p.ip, &fib);
 	return STAT_FAST_OUT;
 }

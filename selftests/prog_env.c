@@ -10,7 +10,7 @@
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
 #include "nat_xdp_int.skel.h"
-#include "config.h"
+#include "strparse.h"
 #include "instance.h"
 #include "fast_switch.h"
 #include "log.h"
@@ -67,7 +67,7 @@ static int env_open_cfg(struct env *e, const char *ports, struct instance_cfg *c
 	}
 	snprintf(e->dir, sizeof(e->dir), "%s/selftest-%d-%d", root, getpid(), serial++);
 	if (parse_prefix(INTERNAL, &cfg->settings.internal_net, &cfg->settings.internal_mask) ||
-	    parse_ipv4(EXT, &cfg->settings.ext_addr) ||
+	    parse_ipv4_addr(EXT, &cfg->settings.ext_addr) ||
 	    parse_port_range(ports, &cfg->settings.port_min, &cfg->settings.port_max))
 		return -EINVAL;
 	return env_load(e, cfg);

@@ -47,6 +47,56 @@ for v in $verbs; do
 done
 check_eq "every verb and option of --help is in xdpgw(8)" "" "$missing"
 
+# One table per verb gives --help, the config keys and the man page's
+# OPTIONS (user/cli/opts.h): the page holds what --man-options prints, each
+# verb's --help options are those of its man subsection (or Common), and
+# every option of run and proxy but config, verbose and help is a key that
+# their config files take.
+man_opts=$(sed -n '/^\.SH OPTIONS$/,/^\.SH /p' "$XG_REPO/docs/xdpgw.8" | sed '$d')
+check_eq "docs/xdpgw.8's OPTIONS are what xdpgw --man-options prints" \
+	"$("$XDPGW" --man-options)" "$man_opts"
+# man_section SECTION: the --options of one .SS subsection of the page
+man_section() {
+	awk -v s="$1" '/^\.SS / {on = ($2 == s)} on' <<<"$man_opts" | sed 's/\\-/-/g' |
+		grep -A1 '^\.TP$' | grep -o -- '--[a-z][a-z-]*' | sort -u
+}
+common=$(man_section Common)
+disagree=
+for v in $verbs; do
+	# each option line's own name: the first --name of the line
+	help=$("$XDPGW" "$v" --help | grep -E '^  -[a-z], --|^      --' |
+		sed -E 's/^ *(-[a-z], )?(--[a-z-]+).*/\2/' | sort -u)
+	own=$(man_section "$v")
+	for o in $help; do
+		grep -qx -- "$o" <<<"$own"$'\n'"$common" || disagree+=" $v:$o(not in man)"
+	done
+	for o in $own; do
+		grep -qx -- "$o" <<<"$help" || disagree+=" $v:$o(not in --help)"
+	done
+done
+check_eq "every verb's --help options and its xdpgw(8) options agree" "" "$disagree"
+
+keys=$("$XDPGW" --conf-keys)
+keyconf=$XG_TMP/keys.conf
+unknown=
+for v in run proxy; do
+	for o in $("$XDPGW" "$v" --help | grep -E '^  -[a-z], --|^      --' |
+		sed -E 's/^ *(-[a-z], )?--([a-z-]+).*/\2/'); do
+		case $o in config | verbose | help) continue ;; esac
+		grep -qx "$v $o" <<<"$keys" || unknown+=" $v:$o(no key)"
+	done
+done
+while read -r v k; do
+	# run's keys at the top of its file, proxy's under [proxy]: each is
+	# known to the parser (a bad value or a missing option is fine here)
+	if [ "$v" = run ]; then printf '%s 1\n' "$k"; else printf '[proxy]\n%s 1\n' "$k"; fi >"$keyconf"
+	"$XDPGW" run --config "$keyconf" 2>&1 | grep -q "unknown option '$k'" && unknown+=" run:$k"
+	[ "$v" = proxy ] && printf '%s 1\n' "$k" >"$keyconf" &&
+		"$XDPGW" proxy --config "$keyconf" 2>&1 | grep -q "unknown option '$k'" && unknown+=" proxy:$k"
+done <<<"$keys"
+check "xdpgw --conf-keys lists keys" test -n "$keys"
+check_eq "every option of run and proxy is a config key their files take" "" "$unknown"
+
 # The unit: systemd's own check, pointed at the DESTDIR's binary and page.
 if command -v systemd-analyze >/dev/null; then
 	mkdir -p "$XG_TMP/unit"

@@ -16,7 +16,7 @@
 #include <linux/pkt_cls.h>
 #include "xdpgw.h"
 #include "nat_tc.skel.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "log.h"
 #include "pkt.h"
 #include "check.h"

@@ -23,7 +23,7 @@
 #include "xdpgw.h"
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
-#include "config.h"
+#include "strparse.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"

@@ -14,8 +14,9 @@
 #include <cmocka.h>
 #include "xdpgw.h"
 #include "cli.h"
+#include "run_conf.h"
 #include "conf_file.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "instance.h"
 #include "proxy.h"
 
@@ -239,7 +240,7 @@ static void test_run_file(void **state)
 	struct in_addr a;
 
 	(void)state;
-	assert_int_equal(run_with(nat_and_proxy, NULL), -1);
+	assert_int_equal(run_with(nat_and_proxy, NULL), VERB_OK);
 	assert_string_equal(common.ifname, "eth0");
 	inet_pton(AF_INET, "10.100.20.0", &a);
 	assert_int_equal(cfg.settings.internal_net, a.s_addr);
@@ -255,21 +256,21 @@ static void test_run_file(void **state)
 	/* the command line wins; repeated --timeout adds up with the file's */
 	assert_int_equal(run_with(nat_and_proxy, "--ports", "50000-50099", "--external", "eth1",
 				  "--timeout", "udp_unreplied=20", NULL),
-			 -1);
+			 VERB_OK);
 	assert_string_equal(common.ifname, "eth1");
 	assert_int_equal(cfg.settings.port_min, 50000);
 	assert_int_equal(cfg.settings.timeout[FLOW_UDP_UNREPLIED], 20);
 	assert_int_equal(cfg.settings.timeout[FLOW_TCP_ESTABLISHED], 600);
 
 	/* [nat] is the top level's other name; no [proxy], no proxy */
-	assert_int_equal(run_with("[nat]\ninternal 10.100.20.0/24\n", "-e", "eth0", NULL), -1);
+	assert_int_equal(run_with("[nat]\ninternal 10.100.20.0/24\n", "-e", "eth0", NULL), VERB_OK);
 	assert_false(conf.have_proxy);
 	assert_string_equal(common.ifname, "eth0");
 	/* still required, from one or the other */
-	assert_int_equal(run_with("internal 10.100.20.0/24\n", NULL), EXIT_USAGE);
-	assert_int_equal(run_with("external eth0\n", NULL), EXIT_USAGE);
+	assert_int_equal(run_with("internal 10.100.20.0/24\n", NULL), VERB_USAGE);
+	assert_int_equal(run_with("external eth0\n", NULL), VERB_USAGE);
 	/* a bad command line is a usage error even with a good file */
-	assert_int_equal(run_with(nat_and_proxy, "--ports", "9-1", NULL), EXIT_USAGE);
+	assert_int_equal(run_with(nat_and_proxy, "--ports", "9-1", NULL), VERB_USAGE);
 }
 
 /* A bad file is a failure (exit 1) naming FILE:LINE and the option. */
@@ -280,7 +281,7 @@ static void test_run_file_errors(void **state)
 	(void)state;
 #define REFUSED(text, line, msg)                                                                   \
 	do {                                                                                       \
-		assert_int_equal(run_with(text, NULL), EXIT_FAIL);                                 \
+		assert_int_equal(run_with(text, NULL), VERB_CONFIG);                                 \
 		snprintf(want, sizeof(want), "xdpgw run: %s:%d: %s", path, line, msg);             \
 		if (!strstr(stderr_text, want))                                                    \
 			fail_msg("expected \"%s\", got \"%s\"", want, stderr_text);                \
@@ -304,12 +305,12 @@ static void test_run_file_errors(void **state)
 	assert_int_equal(run_with("external eth0\ninternal 10.100.20.0/24\n[proxy]\n"
 				  "backend 10.100.20.57:80\n",
 				  NULL),
-			 EXIT_FAIL);
+			 VERB_CONFIG);
 	snprintf(want, sizeof(want), "%s: [proxy]: --listen ADDR:PORT is required", path);
 	assert_non_null(strstr(stderr_text, want));
 	/* help needs no file */
 	unlink(path);
-	assert_int_equal(run_with("", "--help", NULL), EXIT_OK);
+	assert_int_equal(run_with("", "--help", NULL), VERB_HELP);
 	unlink(path);
 	conf.path = NULL;
 }
@@ -323,17 +324,17 @@ static void test_run_file_nat_hash(void **state)
 	assert_int_equal(run_with("external eth0\ninternal 10.100.20.0/24\n[proxy]\n"
 				  "listen 203.0.113.1:80\nbackend 10.100.20.57:80\n",
 				  NULL),
-			 -1);
+			 VERB_OK);
 	h = conf.nat_hash;
 	/* comments, blanks, [nat] and the proxy's lines do not count */
 	assert_int_equal(run_with("# x\n[nat]\nexternal  eth0 # y\n\ninternal 10.100.20.0/24\n"
 				  "[proxy]\nlisten 203.0.113.1:80\nbackend 10.100.20.58:80\n",
 				  NULL),
-			 -1);
+			 VERB_OK);
 	assert_true(conf.nat_hash == h);
-	assert_int_equal(run_with("external eth0\ninternal 10.100.21.0/24\n", NULL), -1);
+	assert_int_equal(run_with("external eth0\ninternal 10.100.21.0/24\n", NULL), VERB_OK);
 	assert_true(conf.nat_hash != h);
-	assert_int_equal(run_with("external eth0\ninternal 10.100.20.0/24\nkeep\n", NULL), -1);
+	assert_int_equal(run_with("external eth0\ninternal 10.100.20.0/24\nkeep\n", NULL), VERB_OK);
 	assert_true(conf.nat_hash != h);
 }
 

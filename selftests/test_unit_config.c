@@ -12,7 +12,8 @@
 #include <cmocka.h>
 #include "xdpgw.h"
 #include "cli.h"
-#include "config.h"
+#include "run_conf.h"
+#include "strparse.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"
@@ -30,14 +31,14 @@ static void test_ipv4(void **state)
 	__be32 a;
 
 	(void)state;
-	assert_int_equal(parse_ipv4("203.0.113.1", &a), 0);
+	assert_int_equal(parse_ipv4_addr("203.0.113.1", &a), 0);
 	assert_int_equal(a, ip("203.0.113.1"));
-	assert_int_equal(parse_ipv4("203.0.113", &a), -EINVAL);
-	assert_int_equal(parse_ipv4("203.0.113.256", &a), -EINVAL);
-	assert_int_equal(parse_ipv4("010.0.0.1", &a), -EINVAL); /* no octal */
-	assert_int_equal(parse_ipv4(" 1.2.3.4", &a), -EINVAL);
-	assert_int_equal(parse_ipv4("", &a), -EINVAL);
-	assert_int_equal(parse_ipv4(NULL, &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("203.0.113", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("203.0.113.256", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("010.0.0.1", &a), -EINVAL); /* no octal */
+	assert_int_equal(parse_ipv4_addr(" 1.2.3.4", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr("", &a), -EINVAL);
+	assert_int_equal(parse_ipv4_addr(NULL, &a), -EINVAL);
 }
 
 static void test_prefix(void **state)
@@ -184,7 +185,7 @@ static void test_run_args(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "--external", "eth0", "--internal",
-			       "10.100.20.0/24", NULL), -1);
+			       "10.100.20.0/24", NULL), VERB_OK);
 	assert_string_equal(c.ifname, "eth0");
 	assert_int_equal(cfg.settings.internal_net, ip("10.100.20.0"));
 	assert_int_equal(cfg.settings.port_min, 1024);
@@ -194,7 +195,7 @@ static void test_run_args(void **state)
 
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "192.168.1.0/24",
 			       "--external-ip", "10.1.1.245", "--ports", "40000-40009",
-			       "--max-flows", "1000", "--pin-root", "/run/xdpgw", "-vv", NULL), -1);
+			       "--max-flows", "1000", "--pin-root", "/run/xdpgw", "-vv", NULL), VERB_OK);
 	assert_true(ext_ip);
 	assert_int_equal(cfg.settings.ext_addr, ip("10.1.1.245"));
 	assert_int_equal(cfg.settings.port_min, 40000);
@@ -203,21 +204,21 @@ static void test_run_args(void **state)
 	assert_string_equal(c.pin_root, "/run/xdpgw");
 	assert_int_equal(c.verbose, 2);
 
-	assert_int_equal(parse(&cfg, &c, &ext_ip, "--help", NULL), EXIT_OK);
-	assert_int_equal(parse(&cfg, &c, &ext_ip, "--internal", "10.0.0.0/8", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&cfg, &c, &ext_ip, "--external", "eth0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "--help", NULL), VERB_HELP);
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "--internal", "10.0.0.0/8", NULL), VERB_USAGE);
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "--external", "eth0", NULL), VERB_USAGE);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.1/8", NULL),
-			 EXIT_USAGE);
+			 VERB_USAGE);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8", "--ports",
-			       "9-1", NULL), EXIT_USAGE);
+			       "9-1", NULL), VERB_USAGE);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8",
-			       "--max-flows", "0", NULL), EXIT_USAGE);
+			       "--max-flows", "0", NULL), VERB_USAGE);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8",
-			       "--external-ip", "eth0", NULL), EXIT_USAGE);
+			       "--external-ip", "eth0", NULL), VERB_USAGE);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8", "extra",
-			       NULL), EXIT_USAGE);
+			       NULL), VERB_USAGE);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8", "--bogus",
-			       NULL), EXIT_USAGE);
+			       NULL), VERB_USAGE);
 }
 
 /* Inbound filtering and anti-spoofing are on unless turned off. */
@@ -228,15 +229,15 @@ static void test_run_filter_args(void **state)
 	bool ext_ip;
 
 	(void)state;
-	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8", NULL), -1);
+	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8", NULL), VERB_OK);
 	assert_int_equal(cfg.settings.route_inbound, 0);
 	assert_false(cfg.no_anti_spoof);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8",
-			       "--route-inbound", "--no-anti-spoof", NULL), -1);
+			       "--route-inbound", "--no-anti-spoof", NULL), VERB_OK);
 	assert_int_equal(cfg.settings.route_inbound, 1);
 	assert_true(cfg.no_anti_spoof);
 	assert_int_equal(parse(&cfg, &c, &ext_ip, "-e", "eth0", "-i", "10.0.0.0/8",
-			       "--route-inbound=yes", NULL), EXIT_USAGE);
+			       "--route-inbound=yes", NULL), VERB_USAGE);
 }
 
 /* A rejected program's verifier log is cut to its last lines: the reason. */

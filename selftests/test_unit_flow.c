@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 #include "xdpgw.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "sweep.h"
 
 #define SEC 1000000000ull

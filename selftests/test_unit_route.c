@@ -16,7 +16,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <cmocka.h>
-#include "config.h"
+#include "strparse.h"
 #include "route.h"
 
 static struct route4 r(const char *dst, int len, int oif)

@@ -4,6 +4,13 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "opts.h"
+
+/* Exit status: 0 ok, 1 failure, 2 usage error, 75 handed over (cli.h). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_HANDOVER 75
 
 static const struct verb verbs[] = {
 	{ "run", cmd_run, "attach to an interface and translate until stopped" },
@@ -14,6 +21,23 @@ static const struct verb verbs[] = {
 	{ "watch", cmd_watch, "print flow events as they happen" },
 	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
 };
+
+static int exit_status(enum verb_result r)
+{
+	switch (r) {
+	case VERB_OK:
+	case VERB_HELP:
+		return EXIT_OK;
+	case VERB_USAGE:
+		return EXIT_USAGE;
+	case VERB_HANDOVER:
+		return EXIT_HANDOVER;
+	case VERB_CONFIG:
+	case VERB_RUNTIME:
+		break;
+	}
+	return EXIT_FAIL;
+}
 
 static void usage(FILE *out)
 {
@@ -41,9 +65,18 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	/* Not in the usage: what docs/xdpgw.8 and the tests are checked against. */
+	if (!strcmp(argv[1], "--man-options")) {
+		opts_man(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--conf-keys")) {
+		opts_conf_keys(stdout);
+		return EXIT_OK;
+	}
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].run(argc - 1, argv + 1);
+			return exit_status(verbs[i].run(argc - 1, argv + 1));
 	pr_warn("unknown verb '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

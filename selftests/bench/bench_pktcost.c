@@ -37,7 +37,7 @@
 #include "nat_xdp.skel.h"
 #include "nat_xdp_int.skel.h"
 #include "floors.skel.h"
-#include "config.h"
+#include "strparse.h"
 #include "fast_switch.h"
 #include "instance.h"
 #include "pin.h"
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/bench-%d", root, getpid());
 	cfg.dir = dir;
 	parse_prefix("10.100.20.0/24", &cfg.settings.internal_net, &cfg.settings.internal_mask);
-	parse_ipv4(HOST, &cfg.settings.ext_addr); /* map every flow onto itself */
+	parse_ipv4_addr(HOST, &cfg.settings.ext_addr); /* map every flow onto itself */
 	/* replies go to the external address, which is inside the prefix here:
 	 * routed in, not the inbound filter's drop */
 	cfg.settings.route_inbound = 1;

@@ -45,8 +45,8 @@
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
 #include "floors.skel.h"
-#include "config.h"
-#include "flow.h"
+#include "strparse.h"
+#include "timeouts.h"
 #include "instance.h"
 #include "pin.h"
 #include "pkt.h"
@@ -532,7 +532,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_scale: needs root\n");
 		return 4;
 	}
-	parse_ipv4(HOST, &host_addr);
+	parse_ipv4_addr(HOST, &host_addr);
 	if (setup(root, sizeof(root)))
 		return 1;
 	fl = floors__open_and_load();

@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 #include "xdpgw.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "sweep.h"
 
 static double cpu_s(void)

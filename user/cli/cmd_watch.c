@@ -12,24 +12,8 @@
 #include <bpf/libbpf.h>
 #include "xdpgw.h"
 #include "cli.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "log.h"
-
-static const char watch_usage[] =
-	"Usage: xdpgw watch [--external IF] [--json] [--pin-root DIR]\n"
-	"\n"
-	"Print flow events of the instance on IF as they happen, until SIGINT or\n"
-	"SIGTERM: new (with the first state), state changes, expired, and refused\n"
-	"(no free port, table full; a host over --max-flows-per-host at most once\n"
-	"a second), each with the internal, remote and external\n"
-	"address:port, i.e. the packet before and after translation.\n"
-	"\n"
-	"  -e, --external IF   external interface of the instance (default: the one\n"
-	"                      instance of this network namespace)\n"
-	"  -j, --json          one JSON object per line\n"
-	"      --pin-root DIR  as given to `xdpgw run`\n"
-	"  -v, --verbose       more output\n"
-	"  -h, --help          this text\n";
 
 static const char *const event_names[] = {
 	[FLOW_EV_NEW] = "new",
@@ -80,7 +64,7 @@ static int print_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int cmd_watch(int argc, char **argv)
+enum verb_result cmd_watch(int argc, char **argv)
 {
 	struct verb_args args = {};
 	struct epoll_event ev = { .events = EPOLLIN }, got;
@@ -89,12 +73,12 @@ int cmd_watch(int argc, char **argv)
 	int ret, fd, sfd = -1, ep = -1, n;
 	sigset_t stop;
 
-	ret = cli_parse_verb(argc, argv, watch_usage, VERB_JSON, &args);
-	if (ret >= 0)
+	ret = cli_parse_verb(argc, argv, &opts_watch, false, &args);
+	if (ret != VERB_OK)
 		return ret;
 	fd = cli_open_map(&args.c, XDPGW_MAP_EVENTS);
 	if (fd < 0)
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	setvbuf(stdout, NULL, _IOLBF, 0); /* a line as soon as it happens */
 	rb = ring_buffer__new(fd, print_event, &args.json, NULL);
 	sigemptyset(&stop);
@@ -105,25 +89,25 @@ int cmd_watch(int argc, char **argv)
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		pr_warn("watching map " XDPGW_MAP_EVENTS " of '%s' failed: %s\n", args.c.ifname,
 			strerror(errno));
-		ret = EXIT_FAIL;
+		ret = VERB_RUNTIME;
 		goto out;
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = ring_buffer__epoll_fd(rb);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	ret = EXIT_OK;
+	ret = VERB_OK;
 	for (;;) {
 		n = epoll_wait(ep, &got, 1, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || got.data.fd == sfd) {
 			if (n < 0 || read(sfd, &si, sizeof(si)) != sizeof(si))
-				ret = EXIT_FAIL;
+				ret = VERB_RUNTIME;
 			break;
 		}
 		if (ring_buffer__consume(rb) < 0) {
-			ret = EXIT_FAIL;
+			ret = VERB_RUNTIME;
 			break;
 		}
 	}

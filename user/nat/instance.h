@@ -8,7 +8,6 @@
 
 #include <limits.h>
 #include <stdbool.h>
-#include <sys/socket.h>
 #include <linux/types.h>
 #include "xdpgw.h"
 
@@ -74,23 +73,9 @@ int nat_int_open(struct nat_xdp_int **xint, struct nat_xdp *xdp,
  * Attach everything or nothing: on error, what was done is undone. When the
  * interface carries a whole instance left by `run --keep` (both programs and
  * the pins), adopt it instead, if it translates as cfg asks (-EINVAL if not).
- * -EEXIST when only part of an instance is there.
+ * -EEXIST when only part of an instance is there. Says why it fails.
  */
 int instance_start(struct instance *in, const struct instance_cfg *cfg);
-/* Claim the interface for this process: fails with -EADDRINUSE while
- * another `xdpgw run` holds it (an abstract unix socket, per netns, gone
- * with its process). Returns the fd to keep open.
- */
-int instance_lock(const char *ifname);
-/* The lock's abstract address, @xdpgw/<ifname>; its length. The daemon also
- * answers `xdpgw status` there (control.h).
- */
-struct sockaddr_un;
-socklen_t instance_lock_addr(struct sockaddr_un *sa, const char *ifname);
-/* The pid of the process holding instance_lock(ifname) in this netns: 0
- * when none does, or when it is not visible from here.
- */
-int instance_lock_owner(const char *ifname);
 /* fds of the instance's maps, valid while it runs. */
 int instance_map_fd(const struct instance *in, const char *name);
 /* Detach and unpin exactly what instance_start did, or the adopted

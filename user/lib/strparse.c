@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "strparse.h"
 
-int parse_ipv4(const char *s, __be32 *addr)
+int parse_ipv4_addr(const char *s, __be32 *addr)
 {
 	struct in_addr a;
 
@@ -44,7 +44,7 @@ int parse_prefix(const char *s, __be32 *net, __be32 *mask)
 		return -EINVAL;
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
-	if (parse_ipv4(buf, &addr) || parse_u32(slash + 1, 0, 32, &len))
+	if (parse_ipv4_addr(buf, &addr) || parse_u32(slash + 1, 0, 32, &len))
 		return -EINVAL;
 	m = len ? htonl(~0u << (32 - len)) : 0;
 	if (addr & ~m)

@@ -9,29 +9,10 @@
 #include <bpf/bpf.h>
 #include "xdpgw.h"
 #include "cli.h"
-#include "config.h"
-#include "flow.h"
+#include "strparse.h"
+#include "timeouts.h"
 #include "flow_table.h"
 #include "log.h"
-
-static const char flows_usage[] =
-	"Usage: xdpgw flows [--external IF] [--json] [--proto tcp|udp|icmp] [--addr ADDR]\n"
-	"                   [--port PORT] [--pin-root DIR]\n"
-	"\n"
-	"List the flows of the instance on IF: protocol, state, the internal,\n"
-	"external and remote address:port, packets/bytes out and in, the age and\n"
-	"the seconds until the flow expires if it stays idle.\n"
-	"\n"
-	"  -e, --external IF   external interface of the instance (default: the one\n"
-	"                      instance of this network namespace)\n"
-	"  -j, --json          a JSON array of objects instead of text\n"
-	"      --proto P       only tcp, udp or icmp (echo) flows; an echo's\n"
-	"                      identifier shows where a port would\n"
-	"      --addr ADDR     only flows with ADDR as internal, external or remote address\n"
-	"      --port PORT     only flows with PORT as internal, external or remote port\n"
-	"      --pin-root DIR  as given to `xdpgw run`\n"
-	"  -v, --verbose       more output\n"
-	"  -h, --help          this text\n";
 
 struct flow_filter {
 	__u8 proto; /* 0: any */
@@ -128,7 +109,7 @@ static int parse_filter(const struct verb_args *a, struct flow_filter *m)
 			       -EINVAL;
 	}
 	if (a->addr) {
-		if (parse_ipv4(a->addr, &m->addr))
+		if (parse_ipv4_addr(a->addr, &m->addr))
 			return fprintf(stderr, "xdpgw flows: --addr '%s': not an IPv4 address\n",
 				       a->addr),
 			       -EINVAL;
@@ -145,27 +126,27 @@ static int parse_filter(const struct verb_args *a, struct flow_filter *m)
 	return 0;
 }
 
-int cmd_flows(int argc, char **argv)
+enum verb_result cmd_flows(int argc, char **argv)
 {
 	struct verb_args args = {};
 	struct listing l = {};
 	int ret, flows_fd, settings_fd, err;
 	__u32 zero = 0;
 
-	ret = cli_parse_verb(argc, argv, flows_usage, VERB_JSON | VERB_FILTERS, &args);
-	if (ret >= 0)
+	ret = cli_parse_verb(argc, argv, &opts_flows, false, &args);
+	if (ret != VERB_OK)
 		return ret;
 	if (parse_filter(&args, &l.filter)) {
-		fputs(flows_usage, stderr);
-		return EXIT_USAGE;
+		opts_usage(stderr, &opts_flows);
+		return VERB_USAGE;
 	}
 	flows_fd = cli_open_map(&args.c, XDPGW_MAP_FLOWS);
 	if (flows_fd < 0)
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	settings_fd = cli_open_map(&args.c, XDPGW_MAP_SETTINGS);
 	if (settings_fd < 0 || bpf_map_lookup_elem(settings_fd, &zero, &l.cfg)) {
 		close(flows_fd);
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
 	close(settings_fd);
 	l.json = args.json;
@@ -183,7 +164,7 @@ int cmd_flows(int argc, char **argv)
 	if (err) {
 		pr_warn("reading map " XDPGW_MAP_FLOWS " of '%s' failed: %s\n", args.c.ifname,
 			strerror(-err));
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
-	return EXIT_OK;
+	return VERB_OK;
 }

@@ -10,9 +10,24 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #define CONTROL_STATUS "status" /* JSON */
 #define CONTROL_STATUS_TEXT "status text" /* lines for `xdpgw status` */
+
+/* Claim name (an interface) for this process: fails with -EADDRINUSE
+ * while another process holds it (an abstract unix socket, per netns, gone
+ * with its process). Returns the fd to keep open; the daemon answers
+ * requests on it.
+ */
+int control_lock(const char *name);
+/* The lock's abstract address, @xdpgw/<name>; its length. */
+struct sockaddr_un;
+socklen_t control_addr(struct sockaddr_un *sa, const char *name);
+/* The pid of the process holding control_lock(name) in this netns: 0 when
+ * none does, or when it is not visible from here.
+ */
+int control_lock_owner(const char *name);
 
 /* Writes the daemon's answer to a request (JSON) to f. */
 typedef void (*control_fn)(FILE *f, const char *request, void *ctx);

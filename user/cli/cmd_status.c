@@ -24,22 +24,6 @@
 #include "json.h"
 #include "log.h"
 
-static const char status_usage[] =
-	"Usage: xdpgw status [--external IF] [--json] [--pin-root DIR]\n"
-	"\n"
-	"Show every xdpgw instance of this network namespace (or the one on IF):\n"
-	"what it translates, its programs and how they are attached (native or\n"
-	"generic XDP, the driver), the fast path per direction, the pin directory,\n"
-	"flows in use against the table's size, external ports in use against the\n"
-	"pool, and its daemon: pid, last sweep, the proxy's listener and backends;\n"
-	"or \"kept without daemon\" after `run --keep`.\n"
-	"\n"
-	"  -e, --external IF   only the instance on IF\n"
-	"  -j, --json          a JSON array of objects instead of text\n"
-	"      --pin-root DIR  as given to `xdpgw run`\n"
-	"  -v, --verbose       more output\n"
-	"  -h, --help          this text\n";
-
 #define STATUS_MAX 64 /* instances listed */
 #define ANSWER_MAX 65536 /* the daemon's answer */
 
@@ -103,7 +87,7 @@ static void status_read(struct status *st, bool json)
 		iface_driver(st->int_ifname, st->int_driver, sizeof(st->int_driver));
 	}
 
-	st->pid = instance_lock_owner(st->ifname);
+	st->pid = control_lock_owner(st->ifname);
 	if (st->pid > 0) {
 		st->daemon = malloc(ANSWER_MAX);
 		if (st->daemon &&
@@ -239,7 +223,7 @@ static void print_json(const struct status *st, bool first)
 	printf("}");
 }
 
-int cmd_status(int argc, char **argv)
+enum verb_result cmd_status(int argc, char **argv)
 {
 	static char names[STATUS_MAX][NAME_MAX + 1];
 	char netns_dir[PATH_MAX + 256];
@@ -247,8 +231,8 @@ int cmd_status(int argc, char **argv)
 	struct status st;
 	int ret, n, i;
 
-	ret = cli_parse_verb(argc, argv, status_usage, VERB_JSON | VERB_ALL, &args);
-	if (ret >= 0)
+	ret = cli_parse_verb(argc, argv, &opts_status, true, &args);
+	if (ret != VERB_OK)
 		return ret;
 	if (args.c.ifname) {
 		snprintf(names[0], sizeof(names[0]), "%s", args.c.ifname);
@@ -256,7 +240,7 @@ int cmd_status(int argc, char **argv)
 	} else {
 		n = cli_instances(&args.c, names, STATUS_MAX, netns_dir, sizeof(netns_dir));
 		if (n < 0)
-			return EXIT_FAIL;
+			return VERB_RUNTIME;
 		if (n > STATUS_MAX)
 			n = STATUS_MAX;
 	}
@@ -270,15 +254,15 @@ int cmd_status(int argc, char **argv)
 		st.ifname = names[i];
 		args.c.ifname = names[i];
 		if (cli_instance_dir(&args.c, st.dir, sizeof(st.dir)))
-			return EXIT_FAIL;
+			return VERB_RUNTIME;
 		st.use = calloc(1, sizeof(*st.use));
 		if (!st.use)
-			return EXIT_FAIL;
+			return VERB_RUNTIME;
 		if (access(st.dir, F_OK)) {
 			pr_warn("no xdpgw instance on '%s' (nothing pinned in %s)\n", st.ifname,
 				st.dir);
 			free(st.use);
-			return EXIT_FAIL;
+			return VERB_RUNTIME;
 		}
 		status_read(&st, args.json);
 		if (args.json)
@@ -290,5 +274,5 @@ int cmd_status(int argc, char **argv)
 	}
 	if (args.json)
 		puts("]");
-	return EXIT_OK;
+	return VERB_OK;
 }

@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <dirent.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -18,14 +15,10 @@
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
 #include "nat_xdp_int.skel.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "instance.h"
 #include "log.h"
 #include "pin.h"
-
-#define UNIX_PATH_MAX 108 /* sizeof(sun_path), linux/un.h */
-#define STR(x) #x
-#define XSTR(x) STR(x)
 
 static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FLOWS, XDPGW_MAP_REV,	   XDPGW_MAP_STATS,
@@ -58,138 +51,6 @@ int instance_unpin(const char *dir)
 		rmdir(path); /* fails harmlessly while other instances live */
 	}
 	return removed ? 0 : -ENOENT;
-}
-
-static void set_rodata(const struct xdpgw_config *s, volatile __be32 *net,
-		       volatile __be32 *mask, volatile __be32 *ext,
-		       volatile __u16 *pmin, volatile __u16 *pmax)
-{
-	*net = s->internal_net;
-	*mask = s->internal_mask;
-	*ext = s->ext_addr;
-	*pmin = s->port_min;
-	*pmax = s->port_max;
-}
-
-static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows)
-{
-	return bpf_map__set_max_entries(flows, max_flows) ?:
-	       bpf_map__set_max_entries(rev, max_flows);
-}
-
-/* The mapping maps of obj, before load. A mapping has a flow at least and
- * owns a port of the range (per protocol: TCP, UDP, echo), so there are
- * never more than either; peers, used by address-dependent filtering only,
- * count one per flow at most.
- */
-static int size_mapping_maps(struct bpf_object *obj, const struct xdpgw_config *s)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, "mappings");
-	struct bpf_map *p = bpf_object__find_map_by_name(obj, "peers");
-	__u32 ports = 3 * ((__u32)s->port_max - s->port_min + 1);
-	__u32 n = ports < s->max_flows ? ports : s->max_flows;
-
-	if (!m || !p)
-		return -ENOENT;
-	return bpf_map__set_max_entries(m, n) ?:
-	       bpf_map__set_max_entries(p, s->filtering == FILTER_ADDRESS_DEPENDENT ?
-						   s->max_flows : 1);
-}
-
-int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
-		     const struct instance_cfg *cfg)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
-	struct nat_xdp *xdp = NULL;
-	struct nat_tc *tc;
-	int err;
-
-	tc = nat_tc__open_opts(&opts);
-	if (tc)
-		xdp = nat_xdp__open_opts(&opts);
-	if (!tc || !xdp) {
-		err = -errno;
-		nat_tc__destroy(tc);
-		return err;
-	}
-	set_rodata(&cfg->settings, &tc->rodata->cfg_internal_net, &tc->rodata->cfg_internal_mask,
-		   &tc->rodata->cfg_ext_addr, &tc->rodata->cfg_port_min,
-		   &tc->rodata->cfg_port_max);
-	set_rodata(&cfg->settings, &xdp->rodata->cfg_internal_net, &xdp->rodata->cfg_internal_mask,
-		   &xdp->rodata->cfg_ext_addr, &xdp->rodata->cfg_port_min,
-		   &xdp->rodata->cfg_port_max);
-	xdp->rodata->cfg_ext_ifindex = cfg->ifindex;
-	xdp->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
-	tc->rodata->cfg_max_flows_per_host = cfg->settings.max_flows_per_host;
-	tc->rodata->cfg_filtering = cfg->settings.filtering;
-	xdp->rodata->cfg_filtering = cfg->settings.filtering;
-	xdp->rodata->cfg_route_inbound = cfg->settings.route_inbound;
-	tc->rodata->cfg_anti_spoof_ifindex = cfg->settings.anti_spoof_ifindex;
-	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
-	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows) ?:
-	      bpf_map__set_max_entries(tc->maps.host_flows, host_flows_entries(&cfg->settings)) ?:
-	      size_mapping_maps(tc->obj, &cfg->settings) ?:
-	      size_mapping_maps(xdp->obj, &cfg->settings);
-	if (err) {
-		nat_xdp__destroy(xdp);
-		nat_tc__destroy(tc);
-		return err;
-	}
-	*tcp = tc;
-	*xdpp = xdp;
-	return 0;
-}
-
-/* The fast path's egress ports, in one devmap both XDP objects use. */
-static int share_tx_ports(struct nat_xdp *xdp, struct nat_xdp_int *xint,
-			  const struct instance_cfg *cfg)
-{
-	int ifindexes[2] = { cfg->ifindex, cfg->settings.internal_ifindex };
-	int fd, i, err = 0;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "tx_ports", sizeof(__u32), sizeof(__u32),
-			    2, NULL);
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < 2 && !err; i++) {
-		__u32 ifindex = ifindexes[i];
-
-		if (bpf_map_update_elem(fd, &ifindex, &ifindex, 0))
-			err = -errno;
-	}
-	if (!err)
-		err = bpf_map__reuse_fd(xdp->maps.tx_ports, fd) ?:
-		      bpf_map__reuse_fd(xint->maps.tx_ports, fd);
-	close(fd); /* the objects hold their own references */
-	if (err)
-		pr_warn("creating the fast path's devmap failed: %s\n", strerror(-err));
-	return err;
-}
-
-int nat_int_open(struct nat_xdp_int **xintp, struct nat_xdp *xdp,
-		 const struct instance_cfg *cfg)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->dir);
-	struct nat_xdp_int *xint = nat_xdp_int__open_opts(&opts);
-	int err;
-
-	if (!xint)
-		return -errno;
-	set_rodata(&cfg->settings, &xint->rodata->cfg_internal_net,
-		   &xint->rodata->cfg_internal_mask, &xint->rodata->cfg_ext_addr,
-		   &xint->rodata->cfg_port_min, &xint->rodata->cfg_port_max);
-	xint->rodata->cfg_ext_ifindex = cfg->ifindex;
-	xint->rodata->cfg_int_ifindex = cfg->settings.internal_ifindex;
-	xint->rodata->cfg_filtering = cfg->settings.filtering;
-	err = size_maps(xint->maps.flows, xint->maps.rev, cfg->settings.max_flows) ?:
-	      size_mapping_maps(xint->obj, &cfg->settings) ?:
-	      share_tx_ports(xdp, xint, cfg);
-	if (err) {
-		nat_xdp_int__destroy(xint);
-		return err;
-	}
-	*xintp = xint;
-	return 0;
 }
 
 /* Have libxdp load obj's program `name` and attach it to ifindex: as a
@@ -375,14 +236,30 @@ const char *instance_xdp_mode(int ifindex, const char *name)
 	return mode;
 }
 
-/* Take over an instance left attached and pinned by `run --keep`. */
+/* Say that start failed with err, having attached nothing; err. */
+static int not_attached(const struct instance_cfg *cfg, int err)
+{
+	pr_warn("interface '%s': nothing attached (%s)\n", cfg->ifname, strerror(-err));
+	return err;
+}
+
+/* Say that part of an instance is in the way; -EEXIST. */
+static int left_over(const struct instance_cfg *cfg)
+{
+	pr_warn("interface '%s' has part of an xdpgw instance left (pins in %s);\n"
+		"remove it with `xdpgw down --external %s`\n", cfg->ifname, cfg->dir, cfg->ifname);
+	return -EEXIST;
+}
+
+/* Take over an instance left attached and pinned by `run --keep`. Says why
+ * it cannot. */
 static int adopt(struct instance *in, const struct instance_cfg *cfg)
 {
 	struct xdpgw_config have, want = cfg->settings;
 	char path[PATH_MAX + 64], net[INET_ADDRSTRLEN], ext[INET_ADDRSTRLEN];
 	char int_ifname[IF_NAMESIZE + 16] = "";
 	__u32 zero = 0;
-	int i;
+	int i, err;
 
 	in->adopted = true;
 	for (i = 0; i < INSTANCE_NMAPS; i++) {
@@ -390,11 +267,11 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 		in->fd[i] = bpf_obj_get(path);
 		if (in->fd[i] < 0) {
 			pr_warn("cannot open map %s: %s\n", path, strerror(errno));
-			return -errno;
+			return not_attached(cfg, -errno);
 		}
 	}
 	if (bpf_map_lookup_elem(in->fd[FD_SETTINGS], &zero, &have))
-		return -errno;
+		return not_attached(cfg, -errno);
 	in->int_ifindex = have.internal_ifindex;
 	if (in->int_ifindex && !if_indextoname(in->int_ifindex, int_ifname))
 		snprintf(int_ifname, sizeof(int_ifname), "ifindex %d", in->int_ifindex);
@@ -412,10 +289,11 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 		pr_warn("interface '%s': the kept instance's fast path program is gone from %s;\n"
 			"remove the rest with `xdpgw down --external %s`\n", cfg->ifname, int_ifname,
 			cfg->ifname);
-		return -EEXIST;
+		return left_over(cfg);
 	}
 	want.owns_clsact = have.owns_clsact;
-	return write_settings(in, &want);
+	err = write_settings(in, &want);
+	return err ? not_attached(cfg, err) : 0;
 }
 
 int instance_start(struct instance *in, const struct instance_cfg *cfg)
@@ -440,12 +318,12 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 		return err;
 	}
 	if (xdp || tc || pins)
-		return -EEXIST;
+		return left_over(cfg);
 
 	err = pin_dir_create(cfg->dir);
 	if (err) {
 		pr_warn("cannot create pin directory %s: %s\n", cfg->dir, strerror(-err));
-		return err;
+		return not_attached(cfg, err);
 	}
 	in->dir_created = true;
 
@@ -456,94 +334,11 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 		settings.owns_clsact = in->tc_hook_created;
 		err = write_settings(in, &settings);
 	}
-	if (err)
+	if (err) {
 		instance_stop(in);
+		not_attached(cfg, err);
+	}
 	return err;
-}
-
-/* The lock's abstract unix address (leading NUL): per network namespace,
- * and released by the kernel when the process dies however it dies. Its
- * length, for bind().
- */
-socklen_t instance_lock_addr(struct sockaddr_un *sa, const char *ifname)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	return offsetof(struct sockaddr_un, sun_path) + 1 +
-	       snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1, "xdpgw/%s", ifname);
-}
-
-int instance_lock(const char *ifname)
-{
-	struct sockaddr_un sa;
-	socklen_t len = instance_lock_addr(&sa, ifname);
-	int fd;
-
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, len)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
-/* The inode of the socket bound to the lock of ifname, from this netns's
- * /proc/net/unix (which shows an abstract address as "@name"); 0 if none.
- */
-static unsigned long lock_inode(const char *ifname)
-{
-	char line[512], want[UNIX_PATH_MAX + 2], path[UNIX_PATH_MAX + 2];
-	unsigned long inode, found = 0;
-	FILE *f = fopen("/proc/net/unix", "re");
-
-	snprintf(want, sizeof(want), "@xdpgw/%s", ifname);
-	while (f && !found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %" XSTR(UNIX_PATH_MAX) "s", &inode,
-			   path) == 2 &&
-		    !strcmp(path, want))
-			found = inode;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-/* The process with an fd open on socket inode, found in /proc; 0 if none. */
-static int socket_owner(unsigned long inode)
-{
-	char dir[64], path[64 + 256], link[64], want[64];
-	struct dirent *p, *fd;
-	DIR *procs, *fds;
-	int pid = 0;
-	ssize_t n;
-
-	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	procs = opendir("/proc");
-	while (procs && !pid && (p = readdir(procs))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(dir, sizeof(dir), "/proc/%.32s/fd", p->d_name);
-		fds = opendir(dir);
-		while (fds && !pid && (fd = readdir(fds))) {
-			snprintf(path, sizeof(path), "%s/%s", dir, fd->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n > 0 && (link[n] = '\0', !strcmp(link, want)))
-				pid = atoi(p->d_name);
-		}
-		if (fds)
-			closedir(fds);
-	}
-	if (procs)
-		closedir(procs);
-	return pid;
-}
-
-int instance_lock_owner(const char *ifname)
-{
-	unsigned long inode = lock_inode(ifname);
-
-	return inode ? socket_owner(inode) : 0;
 }
 
 int instance_map_fd(const struct instance *in, const char *name)

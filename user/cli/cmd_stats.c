@@ -13,37 +13,24 @@
 #include "log.h"
 #include "stats.h"
 
-static const char stats_usage[] =
-	"Usage: xdpgw stats [--external IF] [--json] [--pin-root DIR]\n"
-	"\n"
-	"Print the packet counters of the instance on IF, one per line:\n"
-	"translated, passed, and dropped packets by reason.\n"
-	"\n"
-	"  -e, --external IF   external interface of the instance (default: the one\n"
-	"                      instance of this network namespace)\n"
-	"  -j, --json          one JSON object instead of text\n"
-	"      --pin-root DIR  as given to `xdpgw run`\n"
-	"  -v, --verbose       more output\n"
-	"  -h, --help          this text\n";
-
-int cmd_stats(int argc, char **argv)
+enum verb_result cmd_stats(int argc, char **argv)
 {
 	struct verb_args args = {};
 	__u64 totals[STAT__MAX];
 	int ret, fd, err, i;
 
-	ret = cli_parse_verb(argc, argv, stats_usage, VERB_JSON, &args);
-	if (ret >= 0)
+	ret = cli_parse_verb(argc, argv, &opts_stats, false, &args);
+	if (ret != VERB_OK)
 		return ret;
 	fd = cli_open_map(&args.c, XDPGW_MAP_STATS);
 	if (fd < 0)
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	err = stats_read(fd, totals);
 	close(fd);
 	if (err) {
 		pr_warn("reading map " XDPGW_MAP_STATS " of '%s' failed: %s\n", args.c.ifname,
 			strerror(-err));
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
 	if (args.json)
 		putchar('{');
@@ -56,5 +43,5 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (args.json)
 		puts("}");
-	return EXIT_OK;
+	return VERB_OK;
 }

@@ -3,8 +3,8 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <time.h>
-#include "config.h"
-#include "flow.h"
+#include "strparse.h"
+#include "timeouts.h"
 
 #define NSEC_PER_SEC 1000000000ull
 

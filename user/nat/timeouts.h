@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Flow lifetimes: idle timeouts per state, and when a flow expires. */
-#ifndef XDPGW_FLOW_H
-#define XDPGW_FLOW_H
+#ifndef XDPGW_TIMEOUTS_H
+#define XDPGW_TIMEOUTS_H
 
 #include <stdbool.h>
 #include "xdpgw.h"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "control.h"
 #include "iface.h"
 #include "instance.h"
 #include "log.h"
@@ -18,22 +19,6 @@
  * the requests in flight.
  */
 #define DOWN_WAIT_S 30
-
-static const char down_usage[] =
-	"Usage: xdpgw down [--external IF] [--force] [--pin-root DIR]\n"
-	"\n"
-	"Detach xdpgw's XDP programs and tc filter from IF and remove the\n"
-	"instance's pinned maps: an instance left by `run --keep` or by a killed\n"
-	"`xdpgw run`. While a daemon runs the instance, down refuses (exit 1) and\n"
-	"names its pid; --force stops it with SIGTERM, as systemctl stop would,\n"
-	"waits for it to detach (at most 30 s), then removes what is left.\n"
-	"\n"
-	"  -e, --external IF   external interface of the instance (default: the one\n"
-	"                      instance of this network namespace)\n"
-	"      --force         stop the instance's running daemon first\n"
-	"      --pin-root DIR  as given to `xdpgw run`\n"
-	"  -v, --verbose       more output\n"
-	"  -h, --help          this text\n";
 
 static double now_s(void)
 {
@@ -59,7 +44,7 @@ static int stop_daemon(const char *ifname, int pid)
 	}
 	pr_info("xdpgw: %s: SIGTERM sent to the daemon (pid %d), waiting for it to stop\n", ifname,
 		pid);
-	while ((lock = instance_lock(ifname)) == -EADDRINUSE && now_s() < deadline)
+	while ((lock = control_lock(ifname)) == -EADDRINUSE && now_s() < deadline)
 		usleep(50 * 1000);
 	if (lock == -EADDRINUSE)
 		pr_warn("the xdpgw daemon (pid %d) on '%s' did not stop within %d s; it still runs\n"
@@ -73,11 +58,11 @@ static int stop_daemon(const char *ifname, int pid)
  */
 static int take_instance(const char *ifname, bool force, bool *stopped)
 {
-	int lock = instance_lock(ifname), pid;
+	int lock = control_lock(ifname), pid;
 
 	if (lock != -EADDRINUSE)
 		return lock;
-	pid = instance_lock_owner(ifname);
+	pid = control_lock_owner(ifname);
 	if (!pid) {
 		pr_warn("interface '%s' is held by a running xdpgw that this namespace cannot see\n"
 			"(another pid namespace); stop it there\n", ifname);
@@ -94,7 +79,7 @@ static int take_instance(const char *ifname, bool force, bool *stopped)
 	return lock;
 }
 
-int cmd_down(int argc, char **argv)
+enum verb_result cmd_down(int argc, char **argv)
 {
 	struct verb_args args = {};
 	struct common_opts *common = &args.c;
@@ -102,32 +87,32 @@ int cmd_down(int argc, char **argv)
 	bool stopped = false;
 	int ret, ifindex, err, lock;
 
-	ret = cli_parse_verb(argc, argv, down_usage, VERB_FORCE, &args);
-	if (ret >= 0)
+	ret = cli_parse_verb(argc, argv, &opts_down, false, &args);
+	if (ret != VERB_OK)
 		return ret;
 	ifindex = iface_index(common->ifname);
 	if (ifindex < 0) {
 		pr_warn("interface '%s' not found\n", common->ifname);
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
 	if (cli_instance_dir(common, dir, sizeof(dir)))
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	lock = take_instance(common->ifname, args.force, &stopped);
 	if (lock < 0) {
 		if (lock != -EADDRINUSE)
 			pr_warn("interface '%s': cannot take the instance lock: %s\n",
 				common->ifname, strerror(-lock));
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
 	err = instance_remove(dir, ifindex);
 	close(lock);
 	if (err == -ENOENT && !stopped) {
 		pr_warn("no xdpgw instance on '%s' (no program attached, no pins in %s)\n",
 			common->ifname, dir);
-		return EXIT_FAIL;
+		return VERB_RUNTIME;
 	}
 	/* a daemon stopped without --keep has removed it all itself */
 	pr_info("xdpgw: %s: %s\n", common->ifname,
 		err == -ENOENT ? "the daemon stopped and removed the instance" : "instance removed");
-	return EXIT_OK;
+	return VERB_OK;
 }

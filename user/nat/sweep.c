@@ -4,7 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sweep.skel.h"
-#include "flow.h"
+#include "timeouts.h"
 #include "early_drop.h"
 #include "flow_table.h"
 #include "sweep.h"
