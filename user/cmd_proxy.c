@@ -113,32 +113,6 @@ static const struct option proxy_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{}};
 
-int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, char **argv,
-		    char *err, size_t errlen)
-{
-	char msg[256];
-	int opt, ret;
-
-	proxy_cfg_defaults(cfg);
-	if (config_path) {
-		ret = proxy_cfg_load(cfg, config_path, err, errlen);
-		if (ret)
-			return -EINVAL;
-	}
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "c:vh", proxy_options, NULL)) != -1) {
-		if (opt < OPT_BASE)
-			continue; /* --config, -v, -h: the caller's */
-		if (proxy_cfg_set(cfg, proxy_options[opt - OPT_BASE].name, optarg, msg,
-				  sizeof(msg))) {
-			snprintf(err, errlen, "--%s", msg);
-			return -EINVAL;
-		}
-	}
-	return proxy_cfg_check(cfg, err, errlen);
-}
-
 static void reload(struct proxy_group *g, const char *config_path, int argc, char **argv)
 {
 	struct proxy_cfg cfg;

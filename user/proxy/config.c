@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,7 @@ bool proxy_cfg_has_tls(const struct proxy_cfg *cfg)
 	return false;
 }
 
-enum opt_kind { K_MS, K_U32, K_SPECIAL };
+enum opt_kind { K_MS, K_U32, K_SPECIAL, K_TLS };
 
 static const struct {
 	const char *name;
@@ -201,6 +202,12 @@ static const struct {
 	{"health-check", K_SPECIAL, 0, 0, 0, "a path starting with /"},
 	{"access-log", K_SPECIAL, 0, 0, 0, "on or off"},
 	{"underscores-in-headers", K_SPECIAL, 0, 0, 0, "on or off"},
+	/* tls_cfg_set's */
+	{"tls-cert", K_TLS, 0, 0, 0, NULL},
+	{"tls-key", K_TLS, 0, 0, 0, NULL},
+	{"tls-min", K_TLS, 0, 0, 0, NULL},
+	{"tls-ciphers", K_TLS, 0, 0, 0, NULL},
+	{"tls-ciphersuites", K_TLS, 0, 0, 0, NULL},
 #undef U
 #undef T
 };
@@ -257,6 +264,8 @@ int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, ch
 
 		if (strcmp(opts[i].name, name))
 			continue;
+		if (opts[i].kind == K_TLS)
+			return tls_cfg_set(&cfg->tls, name, value, err, errlen);
 		if (!value) {
 			snprintf(err, errlen, "%s needs a value: %s", name, opts[i].what);
 			return -EINVAL;
@@ -278,10 +287,6 @@ int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, ch
 			snprintf(err, errlen, "%s '%s': expected %s", name, value, opts[i].what);
 		return ret ? -EINVAL : 0;
 	}
-	/* tls-cert, tls-key, tls-min, tls-ciphers, tls-ciphersuites */
-	ret = tls_cfg_set(&cfg->tls, name, value, err, errlen);
-	if (ret != -ENOENT)
-		return ret;
 	snprintf(err, errlen, "unknown option '%s'", name);
 	return -EINVAL;
 }
@@ -339,4 +344,39 @@ int proxy_cfg_check(const struct proxy_cfg *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* getopt_long's values of the options of the table: OPT_BASE + index */
+#define OPT_BASE 256
+#define NOPTS	 (sizeof(opts) / sizeof(opts[0]))
+
+int proxy_cfg_build(struct proxy_cfg *cfg, const char *config_path, int argc, char **argv,
+		    char *err, size_t errlen)
+{
+	struct option lo[NOPTS + 4];
+	char msg[256];
+	size_t i;
+	int opt;
+
+	proxy_cfg_defaults(cfg);
+	if (config_path && proxy_cfg_load(cfg, config_path, err, errlen))
+		return -EINVAL;
+	for (i = 0; i < NOPTS; i++)
+		lo[i] = (struct option){opts[i].name, required_argument, NULL, OPT_BASE + i};
+	/* the caller's: skipped here */
+	lo[i++] = (struct option){"config", required_argument, NULL, 'c'};
+	lo[i++] = (struct option){"verbose", no_argument, NULL, 'v'};
+	lo[i++] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[i] = (struct option){0};
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1) {
+		if (opt < OPT_BASE)
+			continue;
+		if (proxy_cfg_set(cfg, lo[opt - OPT_BASE].name, optarg, msg, sizeof(msg))) {
+			snprintf(err, errlen, "--%s", msg);
+			return -EINVAL;
+		}
+	}
+	return proxy_cfg_check(cfg, err, errlen);
 }
