@@ -24,6 +24,23 @@ static bool named_in_connection(const struct http_head *h, const char *base,
 	return false;
 }
 
+/* Fields that stay on their hop, and the length, which is restated. */
+static bool hop_field(enum http_hdr_id id)
+{
+	switch (id) {
+	case HDR_CONNECTION:
+	case HDR_KEEP_ALIVE:
+	case HDR_PROXY_CONNECTION:
+	case HDR_TE:
+	case HDR_UPGRADE:
+	case HDR_PROXY_AUTHENTICATE:
+	case HDR_CONTENT_LENGTH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool put_field(struct buf *b, const char *base, const struct http_header *f)
 {
 	return buf_put(b, base + f->name, f->name_len) && buf_put(b, ": ", 2) &&
@@ -82,15 +99,10 @@ static bool put_request_fields(struct client *c, struct buf *b, const struct htt
 	for (i = 0; i < h->nhdr; i++) {
 		const struct http_header *f = &h->hdr[i];
 
+		if (hop_field(f->id))
+			continue;
 		switch (f->id) {
-		case HDR_CONNECTION:
-		case HDR_KEEP_ALIVE:
-		case HDR_PROXY_CONNECTION:
-		case HDR_TE:
-		case HDR_UPGRADE:
 		case HDR_PROXY_AUTHORIZATION:
-		case HDR_PROXY_AUTHENTICATE:
-		case HDR_CONTENT_LENGTH:
 		case HDR_TRANSFER_ENCODING:
 		case HDR_EXPECT: /* answered here: 100 Continue once connected */
 		case HDR_X_REAL_IP:
@@ -187,15 +199,9 @@ static bool put_response_fields(struct client *c, struct buf *b, enum http_body 
 	for (i = 0; i < h->nhdr; i++) {
 		const struct http_header *f = &h->hdr[i];
 
-		switch (f->id) {
-		case HDR_CONNECTION:
-		case HDR_KEEP_ALIVE:
-		case HDR_PROXY_CONNECTION:
-		case HDR_TE:
-		case HDR_UPGRADE:
-		case HDR_PROXY_AUTHENTICATE:
-		case HDR_CONTENT_LENGTH:
+		if (hop_field(f->id))
 			continue;
+		switch (f->id) {
 		case HDR_TRANSFER_ENCODING:
 			if (mode == HTTP_BODY_CHUNKED && h->te_other && c->version == 11)
 				break;
