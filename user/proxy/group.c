@@ -240,7 +240,8 @@ struct proxy_group *proxy_start(const struct proxy_cfg *cfg, int *errp)
 	stats_backends(cfg);
 	g->exitfd = -1;
 	/* every certificate and key read and checked before any socket */
-	if (proxy_cfg_has_tls(cfg) && !(g->tls = tls_server_new(&cfg->tls, err_tls, sizeof(err_tls)))) {
+	if (proxy_cfg_has_tls(cfg) &&
+	    !(g->tls = tls_server_new(&cfg->tls, err_tls, sizeof(err_tls)))) {
 		pr_warn("%s\n", err_tls);
 		err = -EINVAL;
 		goto fail;

@@ -73,8 +73,8 @@ static void probe_event(struct evsrc *ev, uint32_t events)
 		pr->sent = true;
 	}
 	while (pr->sent && pr->len < sizeof(pr->buf) - 1) {
-		enum io_result r = sock_read(&pr->sk, pr->buf + pr->len,
-					     sizeof(pr->buf) - 1 - pr->len, &n);
+		enum io_result r =
+			sock_read(&pr->sk, pr->buf + pr->len, sizeof(pr->buf) - 1 - pr->len, &n);
 
 		if (r == IO_BLOCKED)
 			return;
@@ -110,7 +110,8 @@ static void probe_start(struct worker *w, struct backend *be)
 		return; /* the last one is still going */
 	pr->sent = false;
 	pr->len = 0;
-	pr->sk = (struct sock){.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+	pr->sk =
+		(struct sock){.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
 	if (pr->sk.fd < 0)
 		return;
 	if (connect(pr->sk.fd, (struct sockaddr *)&be->addr, sizeof(be->addr)) &&

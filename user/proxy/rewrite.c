@@ -112,7 +112,8 @@ static bool put_request_fields(struct client *c, struct buf *b, const struct htt
 		case HDR_X_FORWARDED_FOR:
 			if (!*xff && !buf_puts(b, "X-Forwarded-For: "))
 				return false;
-			if ((*xff && !buf_put(b, ", ", 2)) || !buf_put(b, base + f->value, f->value_len))
+			if ((*xff && !buf_put(b, ", ", 2)) ||
+			    !buf_put(b, base + f->value, f->value_len))
 				return false;
 			*xff = true;
 			continue;

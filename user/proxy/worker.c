@@ -129,8 +129,7 @@ static void accept_failed(struct worker *w)
 
 /* A new client; over max-conns it is told 503 (or, when too many are
  * being told or the listener speaks TLS, closed). */
-static void accept_one(struct worker *w, struct listener *ls, int fd,
-		       const struct sockaddr_in *sa)
+static void accept_one(struct worker *w, struct listener *ls, int fd, const struct sockaddr_in *sa)
 {
 	bool over = atomic_fetch_add(&proxy_conns, 1) >= w->cfg->max_conns;
 	struct client *c;
