@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "proxy.h"
+#include "proxy_int.h" /* the timer wheel and the balancer */
 
 static struct backend bes[4];
 static struct balancer bal;

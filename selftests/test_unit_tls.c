@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cmocka tests of the TLS layer (user/tls_*.c): an OpenSSL client against
+ * cmocka tests of the TLS layer (user/proxy/tls_*.c): an OpenSSL client against
  * the layer's server side over loopback TCP, both non-blocking, driven by a
  * poll loop. The test CA and certificates are made at run time in a temp
  * directory with the OpenSSL API.

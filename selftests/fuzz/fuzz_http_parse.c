@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libFuzzer target for user/http_parse.c (built with -fsanitize=fuzzer,
+ * libFuzzer target for user/proxy/http_parse.c (built with -fsanitize=fuzzer,
  * address,undefined by `make fuzz`).
  *
  * The first input byte picks limits and a split point; the rest is fed to

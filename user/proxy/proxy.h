@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The L7 reverse proxy of `xdpgw proxy`: its settings, the balancer, the
- * timer wheel and the entry point. The event loop is in proxy.c.
+ * The L7 reverse proxy of `xdpgw proxy`, as its users see it: its settings
+ * (config.c) and start, reload, stop (group.c). The rest is the proxy's own
+ * (proxy_int.h).
  */
 #ifndef XDPGW_PROXY_H
 #define XDPGW_PROXY_H
@@ -87,88 +88,6 @@ void proxy_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t len);
 int proxy_cfg_check_files(const struct proxy_cfg *cfg, char *err, size_t errlen);
 /* Some listener speaks TLS. */
 bool proxy_cfg_has_tls(const struct proxy_cfg *cfg);
-
-/* ---------------------------------------------------------------- timers */
-
-/* A hashed timer wheel: PROXY_TW_SLOTS slots of PROXY_TW_TICK ms. A timer
- * further away than one turn stays in its slot for the turns between. */
-#define PROXY_TW_TICK  50
-#define PROXY_TW_SLOTS 1024
-
-struct ptimer {
-	struct ptimer *next, **pprev;
-	uint64_t expires; /* ms */
-	void (*fn)(struct ptimer *t);
-};
-
-struct timer_wheel {
-	struct ptimer *slot[PROXY_TW_SLOTS];
-	uint64_t tick; /* next tick to run */
-};
-
-void tw_init(struct timer_wheel *w, uint64_t now_ms);
-/* (Re)arm t to fire at expires (ms). */
-void tw_add(struct timer_wheel *w, struct ptimer *t, uint64_t expires);
-void tw_del(struct ptimer *t);
-static inline bool tw_armed(const struct ptimer *t)
-{
-	return t->pprev != NULL;
-}
-/* Run the handlers of every timer due by now_ms. Returns how many ran. */
-unsigned int tw_run(struct timer_wheel *w, uint64_t now_ms);
-/* Milliseconds from now_ms to the next tick. */
-int tw_wait_ms(const struct timer_wheel *w, uint64_t now_ms);
-
-/* ---------------------------------------------------------------- balancer */
-
-struct upstream;
-struct probe;
-
-struct backend {
-	struct sockaddr_in addr;
-	char name[24]; /* "A.B.C.D:PORT" */
-	int weight;
-	int cur_weight;	       /* smooth round robin */
-	unsigned int active;   /* requests in flight */
-	unsigned int peak;     /* most in flight at once lately ... */
-	uint64_t peak_at;      /* ... last reached then (ms) */
-	unsigned int fails;    /* failures in a row */
-	uint64_t down_until;   /* passive health: ms; 0 up */
-	bool probe_down;       /* active health: the last check failed */
-	bool removed;	       /* gone from the configuration; freed once unused */
-	unsigned int refs;     /* exchanges and upstream connections pointing here */
-	struct upstream *idle; /* the keep-alive pool */
-	unsigned int nidle;
-	struct probe *probe;
-};
-
-struct balancer {
-	struct backend *be[PROXY_MAX_BACKENDS];
-	unsigned int n;
-	enum proxy_balance mode;
-	unsigned int next; /* leastconn: where ties start */
-	uint32_t max_fails;
-	uint32_t fail_timeout;
-};
-
-bool backend_usable(const struct backend *be, uint64_t now);
-/* The backend for the next request, never `exclude` (a backend that just
- * failed this request); when none is up and exclude is NULL, one only
- * marked down by failures (nginx tries them all the same); else NULL. */
-struct backend *balance_pick(struct balancer *b, uint64_t now, const struct backend *exclude);
-/* A failure of the backend (connect refused or timed out, reset before any
- * response byte, no response in time). Returns true when this failure
- * marks it down: max_fails in a row, unless no other backend is up. */
-bool backend_failed(struct balancer *b, struct backend *be, uint64_t now);
-/* A response came: the failure streak ends. Returns true when it was down. */
-bool backend_ok(struct backend *be);
-/* A request goes to be: one more in flight, and the recent peak follows
- * (a peak older than window ms is forgotten). */
-void backend_busy(struct backend *be, uint64_t now, uint64_t window);
-/* How many idle connections be's pool may hold: the recent peak of busy
- * ones, at least keepalive, at most max (or keepalive if larger); 0 when
- * keepalive is 0. */
-unsigned int backend_pool_room(const struct backend *be, uint32_t keepalive, uint32_t max);
 
 /* ---------------------------------------------------------------- run */
 

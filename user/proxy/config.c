@@ -6,11 +6,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conf_file.h"
-#include "config.h"
+#include "strparse.h"
 #include "proxy.h"
 
 void proxy_cfg_defaults(struct proxy_cfg *cfg)
@@ -50,7 +51,7 @@ int proxy_parse_addr(const char *s, struct sockaddr_in *sa)
 	ip[colon - s] = '\0';
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
-	if (parse_ipv4(ip, &sa->sin_addr.s_addr) || parse_u32(colon + 1, 1, 65535, &port))
+	if (parse_ipv4_addr(ip, &sa->sin_addr.s_addr) || parse_u32(colon + 1, 1, 65535, &port))
 		return -EINVAL;
 	sa->sin_port = htons(port);
 	return 0;
@@ -160,7 +161,7 @@ bool proxy_cfg_has_tls(const struct proxy_cfg *cfg)
 	return false;
 }
 
-enum opt_kind { K_MS, K_U32, K_SPECIAL };
+enum opt_kind { K_MS, K_U32, K_SPECIAL, K_TLS };
 
 static const struct {
 	const char *name;
@@ -201,6 +202,12 @@ static const struct {
 	{"health-check", K_SPECIAL, 0, 0, 0, "a path starting with /"},
 	{"access-log", K_SPECIAL, 0, 0, 0, "on or off"},
 	{"underscores-in-headers", K_SPECIAL, 0, 0, 0, "on or off"},
+	/* tls_cfg_set's */
+	{"tls-cert", K_TLS, 0, 0, 0, NULL},
+	{"tls-key", K_TLS, 0, 0, 0, NULL},
+	{"tls-min", K_TLS, 0, 0, 0, NULL},
+	{"tls-ciphers", K_TLS, 0, 0, 0, NULL},
+	{"tls-ciphersuites", K_TLS, 0, 0, 0, NULL},
 #undef U
 #undef T
 };
@@ -257,6 +264,8 @@ int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, ch
 
 		if (strcmp(opts[i].name, name))
 			continue;
+		if (opts[i].kind == K_TLS)
+			return tls_cfg_set(&cfg->tls, name, value, err, errlen);
 		if (!value) {
 			snprintf(err, errlen, "%s needs a value: %s", name, opts[i].what);
 			return -EINVAL;
@@ -278,10 +287,6 @@ int proxy_cfg_set(struct proxy_cfg *cfg, const char *name, const char *value, ch
 			snprintf(err, errlen, "%s '%s': expected %s", name, value, opts[i].what);
 		return ret ? -EINVAL : 0;
 	}
-	/* tls-cert, tls-key, tls-min, tls-ciphers, tls-ciphersuites */
-	ret = tls_cfg_set(&cfg->tls, name, value, err, errlen);
-	if (ret != -ENOENT)
-		return ret;
 	snprintf(err, errlen, "unknown option '%s'", name);
 	return -EINVAL;
 }

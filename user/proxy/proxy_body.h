@@ -25,11 +25,6 @@ bool buf_puts(struct buf *b, const char *s);
 __attribute__((format(printf, 2, 3))) bool buf_putf(struct buf *b, const char *fmt, ...);
 /* Drop what was sent: move the unsent rest to the front. */
 void buf_compact(struct buf *b);
-/* recv() into b's free end. A read shorter than asked drained the socket:
- * *rd is cleared (the next bytes bring an edge-triggered event) unless the
- * peer's FIN is known to be pending (rdhup), which no event would repeat.
- * EAGAIN clears *rd too. Returns what recv() returned, errno kept. */
-ssize_t buf_recv(int fd, struct buf *b, bool *rd, bool rdhup);
 
 /* Where a body ends, and which of its bytes may go on. */
 struct framer {

@@ -6,7 +6,7 @@
  * object and arm or disarm any other timer.
  */
 #include <string.h>
-#include "proxy.h"
+#include "proxy_int.h"
 
 void tw_init(struct timer_wheel *w, uint64_t now_ms)
 {

@@ -6,11 +6,9 @@
  * of the proxy's making: one per batch of data, "SIZE\r\n" DATA "\r\n",
  * then "0\r\n\r\n". The client's sizes, extensions and trailers are gone.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include "proxy_body.h"
 
 bool buf_put(struct buf *b, const char *s, size_t n)
@@ -50,21 +48,6 @@ void buf_compact(struct buf *b)
 	memmove(b->p, b->p + b->ready, b->end - b->ready);
 	b->end -= b->ready;
 	b->start = b->ready = 0;
-}
-
-ssize_t buf_recv(int fd, struct buf *b, bool *rd, bool rdhup)
-{
-	size_t want = b->cap - b->end;
-	ssize_t n = recv(fd, b->p + b->end, want, 0);
-
-	if (n > 0) {
-		b->end += n;
-		if ((size_t)n < want && !rdhup)
-			*rd = false;
-	} else if (n < 0 && errno == EAGAIN) {
-		*rd = false;
-	}
-	return n;
 }
 
 void framer_init(struct framer *f, enum http_body mode, uint64_t len, bool dechunk)

@@ -12,7 +12,7 @@
  * is never marked down; when every backend is down all the same (active
  * checks, reloads), a first try goes to one only marked down by failures.
  */
-#include "proxy.h"
+#include "proxy_int.h"
 
 bool backend_usable(const struct backend *be, uint64_t now)
 {
