@@ -21,7 +21,8 @@ static const char watch_usage[] =
 	"Print flow events of the instance on IF as they happen, until SIGINT or\n"
 	"SIGTERM: new (with the first state), state changes, expired, and refused\n"
 	"(no free port, table full; a host over --max-flows-per-host at most once\n"
-	"a second), each with the internal, remote and external\n"
+	"a second; a packet the filter table dropped, with the rule's number,\n"
+	"at most 100 a second per CPU), each with the internal, remote and external\n"
 	"address:port, i.e. the packet before and after translation.\n"
 	"\n"
 	"  -e, --external IF   external interface of the instance (default: the one\n"
@@ -65,11 +66,22 @@ static int print_event(void *ctx, void *data, size_t size)
 		printf("{\"ts\":%.6f,\"event\":\"%s\",\"proto\":\"%s\",\"internal\":\"%s\","
 		       "\"remote\":\"%s\"",
 		       e->ts_ns / 1e9, type, proto, in, rem);
-		if (e->type == FLOW_EV_REFUSED)
+		if (e->type == FLOW_EV_REFUSED && e->reason == STAT_IN_FILTER_DROP)
+			printf(",\"reason\":\"%s\",\"rule\":%u}\n",
+			       xdpgw_stat_names[e->reason], e->rule);
+		else if (e->type == FLOW_EV_REFUSED)
 			printf(",\"reason\":\"%s\"}\n",
 			       e->reason < STAT__MAX ? xdpgw_stat_names[e->reason] : "?");
 		else
 			printf(",\"external\":\"%s\",\"state\":\"%s\"}\n", ext, state);
+	} else if (e->type == FLOW_EV_REFUSED && e->reason == STAT_IN_FILTER_DROP) {
+		/* an inbound packet: orig is remote -> the address it was sent to */
+		char by[24] = "the default";
+
+		if (e->rule)
+			snprintf(by, sizeof(by), "rule %u", e->rule);
+		printf("%14.6f %-8s %s %s -> %s dropped by filter %s\n", e->ts_ns / 1e9, type,
+		       proto, in, rem, by);
 	} else if (e->type == FLOW_EV_REFUSED) {
 		printf("%14.6f %-8s %s %s -> %s refused: %s\n", e->ts_ns / 1e9, type, proto, in,
 		       rem, e->reason < STAT__MAX ? xdpgw_stat_names[e->reason] : "?");
