@@ -82,7 +82,8 @@ static void test_parse(void **state)
 	r = rule("  allow\ttcp 80   from 10.0.0.0/8 to 10.1.3.12 ");
 	assert_int_equal(r.from_len, 8);
 	assert_int_equal(r.to_addr, ip("10.1.3.12"));
-	r = rule("allow tcp 0-65535 from 0.0.0.0/0");
+	r = rule("allow tcp 1-65535 from 0.0.0.0/0");
+	assert_int_equal(r.port_lo, 1);
 	assert_int_equal(r.port_hi, 65535);
 	assert_int_equal(r.from_len, 0);
 }
@@ -93,7 +94,7 @@ static void test_format(void **state)
 	static const char *const texts[] = {
 		"allow tcp 22 from 10.1.1.0/24", "drop udp 1000-2000 to 10.1.3.12",
 		"allow icmp", "drop any from 192.0.2.7/32", "allow tcp to 10.1.3.12",
-		"allow tcp 80 to 10.1.3.12 from 10.0.0.0/8", "drop udp 0",
+		"allow tcp 80 to 10.1.3.12 from 10.0.0.0/8", "drop udp 1", "allow tcp 1-65535",
 	};
 	char buf[128];
 	struct filter_rule r, back;
@@ -124,6 +125,7 @@ static void test_parse_errors(void **state)
 		{ "allow icmp 8", "a port needs tcp or udp" },
 		{ "drop any 22", "a port needs tcp or udp" },
 		{ "allow tcp 65536", "bad port '65536'" },
+		{ "allow tcp 0", "bad port '0'" },
 		{ "allow tcp 2000-1000", "bad port '2000-1000'" },
 		{ "allow tcp 1-2-3", "bad port" },
 		{ "allow tcp 22x", "bad port" },
@@ -240,7 +242,7 @@ static const char *const addrs[] = { "10.1.3.12", "10.1.3.13", "203.0.113.1", "1
 static const char *const nets[] = { "10.0.0.0/8",  "10.1.0.0/16",	"10.1.1.0/24",
 				    "10.1.1.128/25", "10.1.1.9/32", "192.0.2.0/24",
 				    "0.0.0.0/0",	"128.0.0.0/1" };
-static const __u16 edges[] = { 0, 1, 22, 23, 53, 80, 443, 1000, 1024, 2000, 65534, 65535 };
+static const __u16 edges[] = { 1, 2, 22, 23, 53, 80, 443, 1000, 1024, 2000, 65534, 65535 };
 static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0 };
 
 #define PICK(a) a[rand() % (sizeof(a) / sizeof(a[0]))]
@@ -253,7 +255,7 @@ static void random_rule(struct filter_rule *r)
 	n = snprintf(text, sizeof(text), "%s %s", rand() % 2 ? "allow" : "drop",
 		     PICK(protos) == IPPROTO_TCP ? "tcp" : rand() % 3 ? "udp" : rand() % 2 ? "icmp" : "any");
 	if (!strncmp(text + n - 3, "tcp", 3) || !strncmp(text + n - 3, "udp", 3)) {
-		__u16 a = rand() % 3 ? PICK(edges) : rand() % 65536, b = PICK(edges);
+		__u16 a = rand() % 3 ? PICK(edges) : rand() % 65535 + 1, b = PICK(edges);
 
 		if (rand() % 4)
 			n += snprintf(text + n, sizeof(text) - n, a <= b ? " %u-%u" : " %2$u-%1$u",

@@ -59,26 +59,6 @@ static const char *proto_word(__u8 proto)
 	       proto == IPPROTO_ICMP ? "icmp" : "any";
 }
 
-/* "PORT" or "LO-HI". */
-static int ports_parse(const char *s, __u16 *lo, __u16 *hi)
-{
-	char buf[16];
-	const char *dash = strchr(s, '-');
-	__u32 a, b;
-
-	if (!dash)
-		return parse_u32(s, 0, 65535, &a) ?: (*lo = *hi = a, 0);
-	if ((size_t)(dash - s) >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, dash - s);
-	buf[dash - s] = '\0';
-	if (parse_u32(buf, 0, 65535, &a) || parse_u32(dash + 1, 0, 65535, &b) || a > b)
-		return -EINVAL;
-	*lo = a;
-	*hi = b;
-	return 0;
-}
-
 /* "A.B.C.D/LEN" or an address alone (/32). */
 static int from_parse(const char *s, __be32 *net, __u8 *len)
 {
@@ -116,9 +96,9 @@ int filter_rule_parse(int argc, char *const *argv, struct filter_rule *r, char *
 		if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
 			return fail(err, errlen, -EINVAL, "a port needs tcp or udp, not %s",
 				    argv[1]);
-		if (ports_parse(argv[i], &r->port_lo, &r->port_hi))
+		if (parse_port_range(argv[i], &r->port_lo, &r->port_hi))
 			return fail(err, errlen, -EINVAL,
-				    "bad port '%s' (PORT or LOW-HIGH, 0-65535, LOW <= HIGH)",
+				    "bad port '%s' (PORT or LOW-HIGH, 1-65535, LOW <= HIGH)",
 				    argv[i]);
 		port = true;
 		i++;

@@ -13,6 +13,7 @@ static const struct verb verbs[] = {
 	{ "stats", cmd_stats, "print the global packet counters" },
 	{ "watch", cmd_watch, "print flow events as they happen" },
 	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
+	{ "filter", cmd_filter, "the inbound filter table: add, del, list, default" },
 };
 
 static void usage(FILE *out)
