@@ -122,6 +122,9 @@ $(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
+# this test also loads a test-only program (selftests/bpf/filter_probe.bpf.c)
+$(OUTPUT)/selftests/test_prog_filter_rules.o: $(OUTPUT)/filter_probe.skel.h
+
 $(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o $(USER_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@

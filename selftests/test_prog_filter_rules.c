@@ -28,6 +28,7 @@
 #include "xdpgw.h"
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
+#include "filter_probe.skel.h"
 #include "filter_rules.h"
 #include "log.h"
 #include "pkt.h"
@@ -434,6 +435,75 @@ static void test_change(void)
 	report(ok);
 }
 
+/*
+ * inbound_allowed(), the entry point for forwarded and static addresses,
+ * through filter_probe.bpf.c (XDP_DROP when it says no), on the instance's
+ * maps: a forwarded address 10.1.3.12, a rule for it, the default.
+ */
+static void test_inbound_allowed(void)
+{
+	static const char *const rules[] = {
+		"drop tcp 443 to 10.1.3.12",
+		"allow tcp to 10.1.3.12 from 198.51.100.0/24",
+		NULL,
+	};
+	static const struct {
+		const char *name, *src, *dst;
+		__u16 port;
+		int verdict;
+		__u32 rule; /* counted on (0: the default) */
+	} cases[] = {
+		{ "inbound_allowed: tcp 443 to the forwarded address, rule 1 drops", INET,
+		  "10.1.3.12", 443, XDP_DROP, 1 },
+		{ "inbound_allowed: tcp 80 from the /24, rule 2 allows", INET, "10.1.3.12", 80,
+		  XDP_PASS, 2 },
+		{ "inbound_allowed: from another source, the default drops", OTHER_SRC,
+		  "10.1.3.12", 80, XDP_DROP, 0 },
+		{ "inbound_allowed: to another address, the default drops", INET, "10.1.3.13",
+		  80, XDP_DROP, 0 },
+	};
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = env.dir);
+	struct filter_probe *probe = filter_probe__open_opts(&oo);
+	struct bpf_map *map;
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	struct filter_count before;
+	size_t i;
+
+	test_name = "filter_probe loads on the instance's maps";
+	/* only the maps it uses: the rest are the NAT's, sized by the loader */
+	bpf_object__for_each_map(map, probe ? probe->obj : NULL)
+		if (strncmp(bpf_map__name(map), "filter_", 7) && strcmp(bpf_map__name(map), "events") &&
+		    !strstr(bpf_map__name(map), ".bss"))
+			bpf_map__set_autocreate(map, false);
+	if (!report(ASSERT_TRUE(probe && !filter_probe__load(probe), "loaded")) ||
+	    !set_table("drop", rules))
+		goto out;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pkt_spec s = OUT_PKT(cases[i].src, 40000, cases[i].dst, cases[i].port,
+					    IPPROTO_TCP);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = 1);
+		bool ok;
+
+		test_name = cases[i].name;
+		o.data_size_in = pkt_build(&s, in);
+		before = count_of(cases[i].rule);
+		memset(probe->bss->filter_event_last_ns, 0, sizeof(probe->bss->filter_event_last_ns));
+		events_seen = 0;
+		ok = ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(probe->progs.filter_probe), &o),
+			       0, "test run") &&
+		     ASSERT_EQ(o.retval, cases[i].verdict, "verdict") &&
+		     counted(cases[i].rule, &before, 1, 40) &&
+		     ASSERT_EQ(ring_buffer__consume(events) >= 0, 1, "events read") &&
+		     ASSERT_EQ(events_seen, cases[i].verdict == XDP_DROP, "a drop is told");
+		if (ok && events_seen)
+			ok = ASSERT_EQ(last_event.rule, cases[i].rule, "event: the rule");
+		report(ok);
+	}
+out:
+	filter_probe__destroy(probe);
+}
+
 static int open_maps(void)
 {
 	maps = (struct filter_maps){
@@ -487,6 +557,7 @@ int main(void)
 	test_own_connections();
 	test_thousand();
 	test_change();
+	test_inbound_allowed();
 	ring_buffer__free(events);
 	env_close(&env);
 	printf("test_prog_filter_rules: %d failed\n", test_failures);
