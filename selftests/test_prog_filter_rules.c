@@ -100,6 +100,13 @@ static bool judged(const struct pkt_spec *s, int verdict, enum xdpgw_stat stat)
 	return check_packet(&env, XDP, in, pkt_build(s, in), verdict, NULL, stat);
 }
 
+/* One judged packet as a test of its own. */
+static void expect(const char *name, const struct pkt_spec *s, int verdict, enum xdpgw_stat stat)
+{
+	test_name = name;
+	report(judged(s, verdict, stat));
+}
+
 /* The counter of rule num (from 1; 0: the default) moved by packets and bytes. */
 static bool counted(__u32 num, const struct filter_count *before, __u64 packets, __u64 bytes)
 {
@@ -191,7 +198,11 @@ static void test_first_match(void)
 
 static void test_ranges(void)
 {
-	static const char *const rules[] = { "allow udp 1000-2000", "allow tcp 1000-2000 from " OTHER_SRC "/32", NULL };
+	static const char *const rules[] = {
+		"allow udp 1000-2000",
+		"allow tcp 1000-2000 from " OTHER_SRC "/32",
+		NULL,
+	};
 	static const struct {
 		const char *name;
 		__u8 proto;
@@ -240,24 +251,18 @@ static void test_protocols(void)
 				      .quote = &quoted);
 
 	set_table("drop", none);
-	test_name = "default drop: a ping of the gateway dropped";
-	report(judged(&ping, XDP_DROP, STAT_IN_FILTER_DROP));
-	test_name = "default drop: gre to the gateway dropped";
-	report(judged(&gre, XDP_DROP, STAT_IN_FILTER_DROP));
-	test_name = "default drop: a later fragment (no ports) passes; its first was judged";
-	report(judged(&later, XDP_PASS, STAT_IN_FRAGMENT_EARLY));
-	test_name = "default drop: an icmp error is judged as before, not by the table";
-	report(judged(&err, XDP_DROP, STAT_DROP_ICMP_NO_FLOW));
+	expect("default drop: a ping of the gateway dropped", &ping, XDP_DROP, STAT_IN_FILTER_DROP);
+	expect("default drop: gre to the gateway dropped", &gre, XDP_DROP, STAT_IN_FILTER_DROP);
+	expect("default drop: a later fragment (no ports) passes; its first was judged",
+	       &later, XDP_PASS, STAT_IN_FRAGMENT_EARLY);
+	expect("default drop: an icmp error is judged as before, not by the table",
+	       &err, XDP_DROP, STAT_DROP_ICMP_NO_FLOW);
 	set_table("drop", icmp);
-	test_name = "allow icmp: the ping passes";
-	report(judged(&ping, XDP_PASS, STAT_IN_PASS));
-	test_name = "allow icmp: gre still dropped";
-	report(judged(&gre, XDP_DROP, STAT_IN_FILTER_DROP));
+	expect("allow icmp: the ping passes", &ping, XDP_PASS, STAT_IN_PASS);
+	expect("allow icmp: gre still dropped", &gre, XDP_DROP, STAT_IN_FILTER_DROP);
 	set_table("drop", any);
-	test_name = "allow any from the /24: gre passes";
-	report(judged(&gre, XDP_PASS, STAT_IN_PASS));
-	test_name = "allow any from the /24: a ping passes";
-	report(judged(&ping, XDP_PASS, STAT_IN_PASS));
+	expect("allow any from the /24: gre passes", &gre, XDP_PASS, STAT_IN_PASS);
+	expect("allow any from the /24: a ping passes", &ping, XDP_PASS, STAT_IN_PASS);
 }
 
 /* Flows made from inside: their replies are translated under default drop. */
@@ -299,8 +304,8 @@ static void test_inside_flows(void)
 	test_name = "under `drop any`: the udp reply translated";
 	report(check_packet(&env, XDP, in, pkt_build(&udp_in, in), XDP_PASS, &udp_back,
 			    STAT_IN_TRANSLATED));
-	test_name = "an echo reply of no flow: judged (dropped)";
-	report(judged(&stray_pong, XDP_DROP, STAT_IN_FILTER_DROP));
+	expect("an echo reply of no flow: judged (dropped)",
+	       &stray_pong, XDP_DROP, STAT_IN_FILTER_DROP);
 }
 
 /*
@@ -340,19 +345,20 @@ static void test_own_connections(void)
 	set_table("drop", none);
 	{
 		struct pkt_spec dns = OUT_PKT(INET, 53, EXT, 4000, IPPROTO_UDP, .payload_len = 30);
-		struct pkt_spec stray = OUT_PKT(INET, 53, EXT, 4001, IPPROTO_UDP, .payload_len = 30);
+		struct pkt_spec stray = OUT_PKT(INET, 53, EXT, 4001, IPPROTO_UDP,
+						.payload_len = 30);
 		struct pkt_spec seg = OUT_PKT(INET, ntohs(got.sin_port), EXT, 2222, IPPROTO_TCP,
 					      .tcp_flags = TCP_ACK, .payload_len = 5);
 		struct pkt_spec syn = OUT_PKT(INET, 41000, EXT, 2222, IPPROTO_TCP);
 
-		test_name = "default drop: a reply to the gateway's connected udp socket passes";
-		report(judged(&dns, XDP_PASS, STAT_IN_NO_FLOW));
-		test_name = "default drop: a datagram to an unconnected udp socket dropped";
-		report(judged(&stray, XDP_DROP, STAT_IN_FILTER_DROP));
-		test_name = "default drop: a segment of an established local connection passes";
-		report(judged(&seg, XDP_PASS, STAT_IN_NO_FLOW));
-		test_name = "default drop: a new connection to the listener dropped";
-		report(judged(&syn, XDP_DROP, STAT_IN_FILTER_DROP));
+		expect("default drop: a reply to the gateway's connected udp socket passes",
+		       &dns, XDP_PASS, STAT_IN_NO_FLOW);
+		expect("default drop: a datagram to an unconnected udp socket dropped",
+		       &stray, XDP_DROP, STAT_IN_FILTER_DROP);
+		expect("default drop: a segment of an established local connection passes",
+		       &seg, XDP_PASS, STAT_IN_NO_FLOW);
+		expect("default drop: a new connection to the listener dropped",
+		       &syn, XDP_DROP, STAT_IN_FILTER_DROP);
 	}
 out:
 	close(u);
@@ -428,7 +434,8 @@ static void test_change(void)
 	table = back;
 	ok = ok && ASSERT_EQ(gen_after, !gen_before, "generation switched") &&
 	     ASSERT_EQ(filter_table_read(&maps, &back), 0, "read again") &&
-	     ASSERT_EQ(back.n, 3, "three rules") && ASSERT_EQ(back.default_action, RULE_DROP, "default") &&
+	     ASSERT_EQ(back.n, 3, "three rules") &&
+	     ASSERT_EQ(back.default_action, RULE_DROP, "default") &&
 	     ASSERT_EQ(back.rules[1].slot, table.rules[1].slot, "slot kept") &&
 	     ASSERT_EQ(count_of(2).packets, c.packets, "count kept");
 	ok = ok && judged(&ssh, XDP_PASS, STAT_IN_NO_FLOW) && counted(2, &c, 1, 40);
@@ -472,7 +479,8 @@ static void test_inbound_allowed(void)
 	test_name = "filter_probe loads on the instance's maps";
 	/* only the maps it uses: the rest are the NAT's, sized by the loader */
 	bpf_object__for_each_map(map, probe ? probe->obj : NULL)
-		if (strncmp(bpf_map__name(map), "filter_", 7) && strcmp(bpf_map__name(map), "events") &&
+		if (strncmp(bpf_map__name(map), "filter_", 7) &&
+		    strcmp(bpf_map__name(map), "events") &&
 		    !strstr(bpf_map__name(map), ".bss"))
 			bpf_map__set_autocreate(map, false);
 	if (!report(ASSERT_TRUE(probe && !filter_probe__load(probe), "loaded")) ||
@@ -483,15 +491,16 @@ static void test_inbound_allowed(void)
 					    IPPROTO_TCP);
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
 			    .data_size_out = sizeof(out), .repeat = 1);
+		int fd = bpf_program__fd(probe->progs.filter_probe);
 		bool ok;
 
 		test_name = cases[i].name;
 		o.data_size_in = pkt_build(&s, in);
 		before = count_of(cases[i].rule);
-		memset(probe->bss->filter_event_last_ns, 0, sizeof(probe->bss->filter_event_last_ns));
+		memset(probe->bss->filter_event_last_ns, 0,
+		       sizeof(probe->bss->filter_event_last_ns));
 		events_seen = 0;
-		ok = ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(probe->progs.filter_probe), &o),
-			       0, "test run") &&
+		ok = ASSERT_EQ(bpf_prog_test_run_opts(fd, &o), 0, "test run") &&
 		     ASSERT_EQ(o.retval, cases[i].verdict, "verdict") &&
 		     counted(cases[i].rule, &before, 1, 40) &&
 		     ASSERT_EQ(ring_buffer__consume(events) >= 0, 1, "events read") &&

@@ -158,7 +158,8 @@ static void test_table(void **state)
 {
 	static struct filter_table t, before;
 	char err[FILTER_ERR_LEN];
-	struct filter_rule a = rule("allow tcp 22"), b = rule("drop udp 53"), c = rule("allow icmp");
+	struct filter_rule a = rule("allow tcp 22"), b = rule("drop udp 53");
+	struct filter_rule c = rule("allow icmp");
 	__u32 i;
 
 	(void)state;
@@ -253,7 +254,10 @@ static void random_rule(struct filter_rule *r)
 	int n;
 
 	n = snprintf(text, sizeof(text), "%s %s", rand() % 2 ? "allow" : "drop",
-		     PICK(protos) == IPPROTO_TCP ? "tcp" : rand() % 3 ? "udp" : rand() % 2 ? "icmp" : "any");
+		     PICK(protos) == IPPROTO_TCP ? "tcp" :
+		     rand() % 3		       ? "udp" :
+		     rand() % 2		       ? "icmp" :
+						 "any");
 	if (!strncmp(text + n - 3, "tcp", 3) || !strncmp(text + n - 3, "udp", 3)) {
 		__u16 a = rand() % 3 ? PICK(edges) : rand() % 65535 + 1, b = PICK(edges);
 
@@ -306,10 +310,11 @@ static void test_random_against_reference(void **state)
 			for (i = 0; i < 3000; i++) {
 				random_pkt(&p);
 				if (filter_compiled_eval(&c, &p) != filter_table_eval(&t, &p))
-					fail_msg("%u rules, round %d: proto %u port %u: compiled %u, "
-						 "walked %u",
+					fail_msg("%u rules, round %d: proto %u port %u: "
+						 "compiled %u, walked %u",
 						 t.n, round, p.proto, p.dport,
-						 filter_compiled_eval(&c, &p), filter_table_eval(&t, &p));
+						 filter_compiled_eval(&c, &p),
+						 filter_table_eval(&t, &p));
 			}
 		}
 	}
