@@ -143,6 +143,9 @@ $(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
+# this test also loads a test-only program (selftests/bpf/filter_probe.bpf.c)
+$(OUTPUT)/selftests/test_prog_filter_rules.o: $(OUTPUT)/filter_probe.skel.h
+
 $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_CLI)): $(CLI_OBJS) $(NAT_LIB) $(PROXY_LIB)
 $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_PROXY)): $(PROXY_LIB)
 $(patsubst %,$(OUTPUT)/selftests/%,$(filter-out $(UNIT_CLI) $(UNIT_PROXY),$(UNIT_TESTS))): $(NAT_LIB)

@@ -110,6 +110,78 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } peers SEC(".maps");
 
+/*
+ * The inbound filter table (xdpgw.h, inbound_filter.h), in two generations
+ * (index 0 or 1 in each key): the programs read the one filter_ctl names,
+ * userspace writes the other and then switches filter_ctl.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32); /* the generation in use, 0 or 1 */
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct filter_meta);
+	__uint(max_entries, XDPGW_FILTER_GENS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct filter_rule);
+	__uint(max_entries, XDPGW_FILTER_GENS * XDPGW_FILTER_RULES_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_rules SEC(".maps");
+
+/* Protocol and destination port -> its class (a row of filter_port_bits). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XDPGW_FILTER_GENS * XDPGW_FILTER_PORT_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_port_class SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct filter_bits);
+	__uint(max_entries, XDPGW_FILTER_GENS * XDPGW_FILTER_CLASSES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_port_bits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct filter_dst_key);
+	__type(value, struct filter_bits);
+	__uint(max_entries, XDPGW_FILTER_GENS * (XDPGW_FILTER_RULES_MAX + 1));
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_dst SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct filter_src_key);
+	__type(value, struct filter_bits);
+	__uint(max_entries, XDPGW_FILTER_GENS * (XDPGW_FILTER_RULES_MAX + 1));
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_src SEC(".maps");
+
+/* Packets and bytes per rule (by its slot) and for the default policy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct filter_count);
+	__uint(max_entries, XDPGW_FILTER_RULES_MAX + 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} filter_counts SEC(".maps");
+
 /* Flow events for `xdpgw watch`: new, state change, expired, refused. Only
  * flow-level changes are written, never one per packet; when nobody reads,
  * the buffer fills and further events are dropped.

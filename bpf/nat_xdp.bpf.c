@@ -25,6 +25,7 @@
 #include "icmp_error.h"
 #include "frag.h"
 #include "filter.h"
+#include "inbound_filter.h"
 
 /* libxdp: where this program runs among others on the same interface. */
 struct {
@@ -136,6 +137,48 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	return STAT_IN_ICMP_ERROR;
 }
 
+/*
+ * Is p, sent to the external address, a packet of a connection the
+ * gateway's own stack has made: a TCP socket past LISTEN, or a connected
+ * UDP socket? The filter table judges new traffic to the gateway; this
+ * lets the gateway's own connections (and ones open before a rule came)
+ * go on under a default drop. Looked up only for a packet about to be
+ * dropped. Not inlined: the socket tuple gets a frame of its own.
+ */
+static __noinline bool local_connection(struct xdp_md *ctx, const struct packet *p)
+{
+	struct bpf_sock_tuple t = { .ipv4 = { .saddr = p->tuple.saddr, .daddr = p->tuple.daddr,
+					      .sport = p->tuple.sport, .dport = p->tuple.dport } };
+	struct bpf_sock *sk;
+	bool ours;
+
+	if (p->tuple.proto == IPPROTO_TCP)
+		sk = bpf_sk_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else if (p->tuple.proto == IPPROTO_UDP)
+		sk = bpf_sk_lookup_udp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else
+		return false;
+	if (!sk)
+		return false;
+	ours = p->tuple.proto == IPPROTO_TCP ? sk->state != BPF_TCP_LISTEN : sk->dst_port != 0;
+	bpf_sk_release(sk);
+	return ours;
+}
+
+/* The filter table on a packet of no flow to the gateway's own address
+ * (inbound_filter.h). False: drop it, counted STAT_IN_FILTER_DROP.
+ */
+static __noinline bool own_inbound_allowed(struct xdp_md *ctx, const struct packet *p)
+{
+	struct filter_hit h;
+
+	filter_lookup(p, &h);
+	if (h.action == RULE_DROP && local_connection(ctx, p))
+		return true;
+	filter_account(p, &h);
+	return h.action == RULE_ALLOW;
+}
+
 static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 {
 	void *data = (void *)(long)ctx->data;
@@ -163,7 +206,12 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 			*action = XDP_DROP;
 		return ret;
 	case PARSE_NOT_IPV4:
-	case PARSE_OTHER_PROTO:
+		return STAT_IN_PASS;
+	case PARSE_OTHER_PROTO: /* GRE, ESP, other ICMP types...: the stack's */
+		if (p.tuple.daddr == cfg_ext_addr && !own_inbound_allowed(ctx, &p)) {
+			*action = XDP_DROP;
+			return STAT_IN_FILTER_DROP;
+		}
 		return STAT_IN_PASS;
 	case PARSE_FRAGMENT:
 		return dnat_fragment(&p, action);
@@ -172,8 +220,14 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	}
 	if (p.tuple.daddr != cfg_ext_addr)
 		return STAT_IN_PASS;
-	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY)
-		return STAT_IN_PASS; /* a ping of the gateway itself: the stack answers */
+	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY) {
+		/* a ping of the gateway itself: the stack answers */
+		if (!own_inbound_allowed(ctx, &p)) {
+			*action = XDP_DROP;
+			return STAT_IN_FILTER_DROP;
+		}
+		return STAT_IN_PASS;
+	}
 	/* A first fragment again (or a repeat of it): an overlap. */
 	if (p.first_frag && frag_first_check(&p) == FRAG_OVERLAP) {
 		*action = XDP_DROP;
@@ -182,6 +236,9 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
 	if (!r) {
 		ret = flow_create_inbound(&p, &r);
+		/* To the gateway itself (the stack's sockets): the filter's. */
+		if (ret == STAT_IN_NO_FLOW && !own_inbound_allowed(ctx, &p))
+			ret = STAT_IN_FILTER_DROP;
 		if (ret != STAT_IN_NEW_FLOW) {
 			if (ret != STAT_IN_NO_FLOW)
 				*action = XDP_DROP;

@@ -206,7 +206,12 @@ struct flow_event {
 	__u8 type; /* enum flow_event_type */
 	__u8 state; /* enum flow_state, after the event */
 	__u32 reason; /* enum xdpgw_stat, for FLOW_EV_REFUSED */
-	__u32 pad;
+	/* reason STAT_IN_FILTER_DROP: the filter rule that dropped the
+	 * packet, numbered from 1 as `xdpgw filter list` shows it; 0 for the
+	 * default policy. orig is then the inbound packet's tuple (remote ->
+	 * the address it was sent to), ext_addr and ext_port 0.
+	 */
+	__u32 rule;
 };
 
 /* A fragmented datagram whose first fragment was translated, as it is on
@@ -335,6 +340,10 @@ enum xdpgw_stat {
 				 * repeating) one before it, and the rest of
 				 * that datagram; also one of a datagram in
 				 * more than XDPGW_FRAG_RANGES separate runs */
+	STAT_IN_FILTER_DROP, /* ingress: a packet of no flow to the gateway's
+			      * own, a forwarded or a static address that
+			      * the filter table drops (a rule or the default;
+			      * allowed ones keep their outcome) */
 	STAT__MAX,
 };
 
@@ -393,6 +402,7 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_DROP_SPOOFED] = "drop_spoofed",
 	[STAT_DROP_FRAG_NO_FIRST] = "drop_frag_no_first",
 	[STAT_DROP_FRAG_OVERLAP] = "drop_frag_overlap",
+	[STAT_IN_FILTER_DROP] = "in_filter_drop",
 };
 #endif
 
@@ -478,6 +488,100 @@ static inline __u32 xdpgw_port_slot(__u8 proto, __u32 port)
 {
 	return (proto == 6 /* TCP */ ? 0 : proto == 17 /* UDP */ ? 1 : 2) * 65536 + port;
 }
+
+/*
+ * The inbound filter table (`xdpgw filter`, bpf/inbound_filter.h): rules
+ * `allow|drop PROTO [PORT[-PORT]] [to ADDR] [from PREFIX]`, first match
+ * wins, else the default policy. Evaluated as a bit-vector classifier: per
+ * dimension (protocol and destination port, destination address, source
+ * prefix) one lookup gives the bitmap of the rules that match in that
+ * dimension, bit i for the i-th rule; the lowest bit set in the AND of the
+ * three is the first rule that matches. Userspace compiles the ordered list
+ * into two generations of the maps and switches filter_ctl between them.
+ */
+#define XDPGW_MAP_FILTER_CTL "filter_ctl"
+#define XDPGW_MAP_FILTER_META "filter_meta"
+#define XDPGW_MAP_FILTER_RULES "filter_rules"
+#define XDPGW_MAP_FILTER_PORT_CLASS "filter_port_class"
+#define XDPGW_MAP_FILTER_PORT_BITS "filter_port_bits"
+#define XDPGW_MAP_FILTER_DST "filter_dst"
+#define XDPGW_MAP_FILTER_SRC "filter_src"
+#define XDPGW_MAP_FILTER_COUNTS "filter_counts"
+
+#define XDPGW_FILTER_RULES_MAX 1024
+#define XDPGW_FILTER_WORDS (XDPGW_FILTER_RULES_MAX / 64)
+#define XDPGW_FILTER_GENS 2
+/* filter_port_class slots of one generation: a TCP port block, a UDP port
+ * block, then one slot for ICMP and one for every other protocol.
+ */
+#define XDPGW_FILTER_PORT_SLOTS (2 * 65536 + 2)
+#define XDPGW_FILTER_SLOT_ICMP (2 * 65536)
+#define XDPGW_FILTER_SLOT_OTHER (2 * 65536 + 1)
+/* Port classes of one generation: the ranges of N rules cut each port
+ * space into at most 2N + 1 runs alike, TCP and UDP; ICMP, other.
+ */
+#define XDPGW_FILTER_CLASSES (2 * (2 * XDPGW_FILTER_RULES_MAX + 1) + 2)
+/* filter_counts: a slot per rule (kept while the rule lives, whatever its
+ * number), and this one for the default policy.
+ */
+#define XDPGW_FILTER_DEFAULT_SLOT XDPGW_FILTER_RULES_MAX
+
+enum filter_action {
+	RULE_ALLOW, /* 0: what an empty table does */
+	RULE_DROP,
+};
+
+/* One rule: the value of filter_rules, at generation * RULES_MAX + its
+ * position (0 first). What `filter list` reads back.
+ */
+struct filter_rule {
+	__be32 to_addr; /* destination address; 0: any */
+	__be32 from_net; /* source prefix, masked; with from_len 0: any */
+	__u16 port_lo; /* host order; TCP/UDP only, else 0-65535 */
+	__u16 port_hi;
+	__u16 slot; /* its filter_counts slot */
+	__u8 from_len;
+	__u8 proto; /* IPPROTO_TCP, _UDP, _ICMP; 0: any protocol */
+	__u8 action; /* enum filter_action */
+	__u8 pad[3];
+};
+
+/* Bitmap of rules (bit i: the rule at position i), one per class. */
+struct filter_bits {
+	__u64 w[XDPGW_FILTER_WORDS];
+};
+
+/* Value of filter_meta, by generation. */
+struct filter_meta {
+	__u32 nrules;
+	__u8 default_action; /* enum filter_action */
+	__u8 pad[3];
+};
+
+/* Key of filter_dst: the rules for a destination address; address 0 holds
+ * the rules for any other (the rules without `to`).
+ */
+struct filter_dst_key {
+	__u32 gen;
+	__be32 addr;
+};
+
+/* Key of filter_src (an LPM trie): prefixlen is 32 + the source prefix's
+ * length, the generation standing as its first 32 bits.
+ */
+struct filter_src_key {
+	__u32 prefixlen;
+	__be32 gen; /* network order, as the trie compares bytes */
+	__be32 addr;
+};
+
+/* Value of filter_counts (per CPU). */
+struct filter_count {
+	__u64 packets;
+	__u64 bytes; /* IP total length */
+};
+
+_Static_assert(sizeof(struct filter_rule) == 20, "filter_rule layout");
 
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 80, "nat_flow layout");

@@ -20,6 +20,7 @@ static const struct verb verbs[] = {
 	{ "stats", cmd_stats, "print the global packet counters" },
 	{ "watch", cmd_watch, "print flow events as they happen" },
 	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
+	{ "filter", cmd_filter, "the inbound filter table: add, del, list, default" },
 };
 
 static int exit_status(enum verb_result r)

@@ -39,6 +39,7 @@
 #include "floors.skel.h"
 #include "strparse.h"
 #include "fast_switch.h"
+#include "filter_rules.h"
 #include "instance.h"
 #include "pin.h"
 #include "pkt.h"
@@ -62,7 +63,7 @@ struct row {
 	double ns;
 };
 
-static struct row rows[16];
+static struct row rows[24];
 static int nrows;
 static bool have_router;
 
@@ -160,6 +161,74 @@ static void tcp_fast_rows(struct nat_tc *tc, struct nat_xdp *xdp, struct nat_xdp
 	ns = fast_cost(xdp_fd, &in, ext);
 	record("xdp fast path in: tcp, established", ns,
 	       stat_read_one(stats_fd, STAT_FAST_IN) - before == runs);
+}
+
+/*
+ * The filter table's cost: a TCP SYN of no flow to the gateway (to port
+ * 22), judged by tables of 0, 1, 100 and 1000 rules whose last rule is
+ * the one that allows it (the AND walks every word up to it), then by
+ * 1000 rules none of which matches, under default drop.
+ */
+static void filter_rows(struct nat_tc *tc, int xdp_fd, int stats_fd)
+{
+	static const __u32 sizes[] = { 0, 1, 100, 1000 };
+	static struct filter_table t;
+	struct filter_maps m = {
+		.ctl = bpf_map__fd(tc->maps.filter_ctl),
+		.meta = bpf_map__fd(tc->maps.filter_meta),
+		.rules = bpf_map__fd(tc->maps.filter_rules),
+		.port_class = bpf_map__fd(tc->maps.filter_port_class),
+		.port_bits = bpf_map__fd(tc->maps.filter_port_bits),
+		.dst = bpf_map__fd(tc->maps.filter_dst),
+		.src = bpf_map__fd(tc->maps.filter_src),
+		.counts = bpf_map__fd(tc->maps.filter_counts),
+	};
+	struct pkt_spec syn = { .saddr = INET, .sport = 40000, .daddr = HOST, .dport = 22,
+				.proto = IPPROTO_TCP };
+	static char names[5][64];
+	char err[FILTER_ERR_LEN];
+	uint8_t frame[PKT_MAX];
+	size_t len = pkt_build(&syn, frame), i;
+	enum xdpgw_stat want;
+	__u64 before;
+	__u32 n;
+	double ns;
+
+	for (i = 0; i <= sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memset(&t, 0, sizeof(t));
+		n = i < 4 ? sizes[i] : 1000;
+		while (t.n + (i < 4) < n) { /* other ports, from other sources */
+			struct filter_rule r = { .action = RULE_DROP, .proto = IPPROTO_TCP,
+						 .port_lo = 1000 + t.n, .port_hi = 1000 + t.n,
+						 .from_net = htonl(0x0a000000 + (t.n << 8)),
+						 .from_len = 24, .slot = FILTER_SLOT_NEW };
+
+			filter_table_add(&t, &r, 0, err, sizeof(err));
+		}
+		if (i < 4 && n) {
+			struct filter_rule r = { .action = RULE_ALLOW, .proto = IPPROTO_TCP,
+						 .port_lo = 22, .port_hi = 22,
+						 .slot = FILTER_SLOT_NEW };
+
+			filter_table_add(&t, &r, 0, err, sizeof(err));
+		}
+		t.default_action = i < 4 ? RULE_ALLOW : RULE_DROP;
+		if (filter_table_write(&m, &t)) {
+			fprintf(stderr, "bench_pktcost: writing the filter table failed\n");
+			return;
+		}
+		if (i < 4)
+			snprintf(names[i], sizeof(names[i]), "xdp ingress: filter, %u rules%s", n,
+				 n ? ", the last allows" : " (allow)");
+		else
+			snprintf(names[i], sizeof(names[i]), "xdp ingress: filter, 1000, none (drop)");
+		want = i < 4 ? STAT_IN_NO_FLOW : STAT_IN_FILTER_DROP;
+		before = stat_read_one(stats_fd, want);
+		ns = cost(xdp_fd, frame, len, runs, true);
+		record(names[i], ns, stat_read_one(stats_fd, want) - before == runs);
+	}
+	memset(&t, 0, sizeof(t));
+	filter_table_write(&m, &t);
 }
 
 /* The fast path's rows: an instance of its own, with the fast path on. */
@@ -294,6 +363,7 @@ int main(int argc, char **argv)
 	ns = cost(xdp_fd, frame, len, runs, true);
 	record("xdp ingress: reverse translate", ns,
 	       stat_read_one(stats_fd, STAT_IN_TRANSLATED) - before == runs);
+	filter_rows(tc, xdp_fd, stats_fd);
 	runs -= runs % FAST_BATCH;
 	fast_rows(cfg, out, in);
 

@@ -5,7 +5,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "log.h"
@@ -148,7 +152,7 @@ int cli_open_map(const struct common_opts *opts, const char *name)
 
 /* The verbs that work on an instance: their options, together. */
 static const struct verb_opts *const instance_verbs[] = {
-	&opts_down, &opts_flows, &opts_stats, &opts_watch, &opts_status,
+	&opts_down, &opts_flows, &opts_stats, &opts_watch, &opts_status, &opts_filter,
 };
 
 /* getopt's tables for every option of instance_verbs, each once; a long
@@ -216,6 +220,9 @@ static void verb_set(struct verb_args *args, const struct opt *o)
 	case OPT_ID_FORCE:
 		args->force = true;
 		break;
+	case OPT_ID_AT:
+		args->at = optarg;
+		break;
 	}
 }
 
@@ -260,8 +267,8 @@ enum verb_result cli_scan_args(int argc, char **argv, const struct verb_opts *v,
 	return VERB_OK;
 }
 
-enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v,
-				bool all, struct verb_args *args)
+static enum verb_result parse_verb(int argc, char **argv, const struct verb_opts *v, bool all,
+				   bool words, struct verb_args *args)
 {
 	struct option longs[OPTS_MAX];
 	char shorts[3 * OPTS_MAX];
@@ -288,10 +295,48 @@ enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v
 		}
 		verb_set(args, o);
 	}
-	if (optind < argc)
+	if (words) { /* getopt moved them behind the options, in order */
+		args->words = argv + optind;
+		args->nwords = argc - optind;
+	} else if (optind < argc) {
 		return verb_usage_error(v, "unexpected argument '%s'", argv[optind]);
+	}
 	cli_set_verbosity(args->c.verbose);
 	if (args->c.ifname || all)
 		return VERB_OK;
 	return cli_pick_instance(v->verb, &args->c);
+}
+
+enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v, bool all,
+				struct verb_args *args)
+{
+	return parse_verb(argc, argv, v, all, false, args);
+}
+
+enum verb_result cli_parse_verb_words(int argc, char **argv, const struct verb_opts *v,
+				      struct verb_args *args)
+{
+	return parse_verb(argc, argv, v, false, true, args);
+}
+
+int cli_writer_lock(const char *what, const char *ifname)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 +
+			snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "xdpgw-%s/%s", what,
+				 ifname);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), waited;
+
+	if (fd < 0)
+		return -errno;
+	for (waited = 0; bind(fd, (struct sockaddr *)&sa, len); waited += 10) {
+		if (errno != EADDRINUSE || waited >= 2000) {
+			pr_warn("another `xdpgw %s` is changing the rules of '%s'\n", what, ifname);
+			close(fd);
+			return -EBUSY;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return fd;
 }

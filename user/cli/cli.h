@@ -33,6 +33,7 @@ enum verb_result cmd_flows(int argc, char **argv);
 enum verb_result cmd_watch(int argc, char **argv);
 enum verb_result cmd_proxy(int argc, char **argv);
 enum verb_result cmd_status(int argc, char **argv);
+enum verb_result cmd_filter(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {
@@ -49,6 +50,10 @@ struct verb_args {
 	const char *addr; /* --addr A.B.C.D */
 	const char *port; /* --port N */
 	bool force; /* --force */
+	const char *at; /* --at N (filter add) */
+	/* The words besides the options (cli_parse_verb_words), in order. */
+	char **words;
+	int nwords;
 };
 
 /* Parse argv by v's table: -e/--external, --pin-root, -v, -h and the
@@ -58,6 +63,20 @@ struct verb_args {
  */
 enum verb_result cli_parse_verb(int argc, char **argv, const struct verb_opts *v, bool all,
 				struct verb_args *args);
+
+/* The same for a verb whose command is words (filter add allow tcp 22):
+ * options may stand anywhere among them; the words, in order, go to
+ * args->words.
+ */
+enum verb_result cli_parse_verb_words(int argc, char **argv, const struct verb_opts *v,
+				      struct verb_args *args);
+
+/* One writer at a time of the rule tables of the instance on ifname (an
+ * abstract unix socket of this netns, named after what, that the kernel
+ * releases with the process). Waits up to 2 s; the fd to close when done, or
+ * -errno (said).
+ */
+int cli_writer_lock(const char *what, const char *ifname);
 
 /* The first pass over the argv of a verb with a config file (run, proxy):
  * --help (printed: VERB_HELP), an unknown option or a stray argument

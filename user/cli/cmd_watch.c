@@ -49,11 +49,22 @@ static int print_event(void *ctx, void *data, size_t size)
 		printf("{\"ts\":%.6f,\"event\":\"%s\",\"proto\":\"%s\",\"internal\":\"%s\","
 		       "\"remote\":\"%s\"",
 		       e->ts_ns / 1e9, type, proto, in, rem);
-		if (e->type == FLOW_EV_REFUSED)
+		if (e->type == FLOW_EV_REFUSED && e->reason == STAT_IN_FILTER_DROP)
+			printf(",\"reason\":\"%s\",\"rule\":%u}\n",
+			       xdpgw_stat_names[e->reason], e->rule);
+		else if (e->type == FLOW_EV_REFUSED)
 			printf(",\"reason\":\"%s\"}\n",
 			       e->reason < STAT__MAX ? xdpgw_stat_names[e->reason] : "?");
 		else
 			printf(",\"external\":\"%s\",\"state\":\"%s\"}\n", ext, state);
+	} else if (e->type == FLOW_EV_REFUSED && e->reason == STAT_IN_FILTER_DROP) {
+		/* an inbound packet: orig is remote -> the address it was sent to */
+		char by[24] = "the default";
+
+		if (e->rule)
+			snprintf(by, sizeof(by), "rule %u", e->rule);
+		printf("%14.6f %-8s %s %s -> %s dropped by filter %s\n", e->ts_ns / 1e9, type,
+		       proto, in, rem, by);
 	} else if (e->type == FLOW_EV_REFUSED) {
 		printf("%14.6f %-8s %s %s -> %s refused: %s\n", e->ts_ns / 1e9, type, proto, in,
 		       rem, e->reason < STAT__MAX ? xdpgw_stat_names[e->reason] : "?");

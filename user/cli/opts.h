@@ -19,6 +19,7 @@
 enum opt_id {
 	OPT_ID_PROXY_SETTING,
 	OPT_ID_ADDR,
+	OPT_ID_AT,
 	OPT_ID_CONFIG,
 	OPT_ID_EXTERNAL,
 	OPT_ID_EXTERNAL_IP,
@@ -74,7 +75,7 @@ struct verb_opts {
 };
 
 extern const struct verb_opts opts_run, opts_down, opts_flows, opts_stats, opts_watch,
-	opts_status, opts_proxy;
+	opts_status, opts_proxy, opts_filter;
 /* The man page's "Common" options: those of several verbs. */
 extern const struct opt opts_common[];
 

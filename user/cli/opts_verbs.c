@@ -126,7 +126,8 @@ const struct verb_opts opts_watch = {
 		"Print flow events of the instance on IF as they happen, until SIGINT or\n"
 		"SIGTERM: new (with the first state), state changes, expired, and refused\n"
 		"(no free port, table full; a host over --max-flows-per-host at most once\n"
-		"a second), each with the internal, remote and external\n"
+		"a second; a packet the filter table dropped, with the rule's number,\n"
+		"at most 100 a second per CPU), each with the internal, remote and external\n"
 		"address:port, i.e. the packet before and after translation.\n"
 		"\n",
 	.col = 22,
@@ -134,7 +135,8 @@ const struct verb_opts opts_watch = {
 	.man_before = "Events are: new, state changes, expired, and refused (no free port, table\n"
 		"full; a host over\n"
 		".B \\-\\-max\\-flows\\-per\\-host\n"
-		"at most once a second).",
+		"at most once a second; a packet the filter table dropped, with the rule's\n"
+		"number, at most 100 a second per CPU).",
 };
 
 static const struct opt status_opts[] = {
@@ -167,5 +169,5 @@ const struct verb_opts opts_status = {
 
 const struct verb_opts *const opts_verbs[] = {
 	&opts_run, &opts_down, &opts_flows, &opts_stats,
-	&opts_watch, &opts_status, &opts_proxy, NULL
+	&opts_watch, &opts_status, &opts_proxy, &opts_filter, NULL
 };

@@ -26,9 +26,14 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FAST_DIRS,
 	XDPGW_MAP_HOST_FLOWS,
 	XDPGW_MAP_MAPPINGS, XDPGW_MAP_PORT_OWNER, XDPGW_MAP_PORT_BITMAP, XDPGW_MAP_PEERS,
+	XDPGW_MAP_FILTER_CTL, XDPGW_MAP_FILTER_META, XDPGW_MAP_FILTER_RULES,
+	XDPGW_MAP_FILTER_PORT_CLASS, XDPGW_MAP_FILTER_PORT_BITS, XDPGW_MAP_FILTER_DST,
+	XDPGW_MAP_FILTER_SRC, XDPGW_MAP_FILTER_COUNTS,
 };
 enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
-       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS };
+       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS,
+       FD_FILTER_CTL, FD_FILTER_META, FD_FILTER_RULES, FD_FILTER_PORT_CLASS,
+       FD_FILTER_PORT_BITS, FD_FILTER_DST, FD_FILTER_SRC, FD_FILTER_COUNTS };
 
 int instance_unpin(const char *dir)
 {
@@ -116,6 +121,14 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_PORT_OWNER] = bpf_map__fd(in->tc->maps.port_owner);
 	in->fd[FD_PORT_BITMAP] = bpf_map__fd(in->tc->maps.port_bitmap);
 	in->fd[FD_PEERS] = bpf_map__fd(in->tc->maps.peers);
+	in->fd[FD_FILTER_CTL] = bpf_map__fd(in->tc->maps.filter_ctl);
+	in->fd[FD_FILTER_META] = bpf_map__fd(in->tc->maps.filter_meta);
+	in->fd[FD_FILTER_RULES] = bpf_map__fd(in->tc->maps.filter_rules);
+	in->fd[FD_FILTER_PORT_CLASS] = bpf_map__fd(in->tc->maps.filter_port_class);
+	in->fd[FD_FILTER_PORT_BITS] = bpf_map__fd(in->tc->maps.filter_port_bits);
+	in->fd[FD_FILTER_DST] = bpf_map__fd(in->tc->maps.filter_dst);
+	in->fd[FD_FILTER_SRC] = bpf_map__fd(in->tc->maps.filter_src);
+	in->fd[FD_FILTER_COUNTS] = bpf_map__fd(in->tc->maps.filter_counts);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;
