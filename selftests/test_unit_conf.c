@@ -51,6 +51,58 @@ static int parse(const char *text, struct seen *s, char *err, size_t errlen)
 	return conf_parse(buf, "t.conf", record, s, err, errlen);
 }
 
+static int record_line(void *ctx, const char *section, int lineno, char *line, char *err,
+		       size_t errlen)
+{
+	struct seen *s = ctx;
+	size_t n = strlen(s->text);
+
+	snprintf(s->text + n, sizeof(s->text) - n, "%s@%d|%s\n", section, lineno, line);
+	if (++s->calls == s->fail_at) {
+		snprintf(err, errlen, "line refused");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Sections of rules get their lines whole, with their numbers; the others
+ * stay name/value; a header ends a rules section.
+ */
+static void test_line_sections(void **state)
+{
+	static const char *const rules[] = { "forward", "filter", NULL };
+	struct seen s = {};
+	struct conf_handlers h = { record, record_line, rules, &s };
+	char buf[512], err[256] = "";
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "max-flows 10\n"
+				   "[forward]\n"
+				   "  tcp 10.1.3.12:443   172.16.3.12:443  # lb1\n"
+				   "\n"
+				   "# nothing\n"
+				   "udp 10.1.3.12:53 172.16.3.2:53\n"
+				   "[nat]\n"
+				   "timeout udp_unreplied=5\n"
+				   "[filter]\n"
+				   "default drop\n");
+	assert_int_equal(conf_parse_with(buf, "t.conf", &h, err, sizeof(err)), 0);
+	assert_string_equal(s.text, "|max-flows|10\n"
+				    "forward|-|-\n"
+				    "forward@3|tcp 10.1.3.12:443   172.16.3.12:443\n"
+				    "forward@6|udp 10.1.3.12:53 172.16.3.2:53\n"
+				    "nat|-|-\n"
+				    "nat|timeout|udp_unreplied=5\n"
+				    "filter|-|-\n"
+				    "filter@10|default drop\n");
+	/* a refused rule line is named by its file and line */
+	memset(&s, 0, sizeof(s));
+	s.fail_at = 3;
+	snprintf(buf, sizeof(buf), "[filter]\nallow tcp 80\nallow tcp 99999\n");
+	assert_int_equal(conf_parse_with(buf, "fw1.conf", &h, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "fw1.conf:3: line refused");
+}
+
 static void test_sections_and_comments(void **state)
 {
 	struct seen s = {};
@@ -351,6 +403,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections_and_comments),
+		cmocka_unit_test(test_line_sections),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test_teardown(test_file_read, teardown),
 		cmocka_unit_test_teardown(test_proxy_file_sections, teardown),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +23,41 @@ static char *section_name(char *tok)
 	return tok + 1;
 }
 
-static int parse_line(char *line, const char **section, conf_fn fn, void *ctx, char *err,
-		      size_t errlen)
+static bool is_line_section(const struct conf_handlers *h, const char *section)
 {
-	char *name, *value, *rest, *hash = strchr(line, '#');
+	const char *const *s;
+
+	for (s = h->line_sections; s && *s; s++)
+		if (!strcmp(*s, section))
+			return true;
+	return false;
+}
+
+/* line without its comment and the blanks around it */
+static char *trimmed(char *line)
+{
+	char *hash = strchr(line, '#'), *end;
 
 	if (hash)
 		*hash = '\0';
-	name = strtok_r(line, BLANKS, &rest);
-	if (!name)
+	line += strspn(line, BLANKS);
+	end = line + strlen(line);
+	while (end > line && strchr(BLANKS, end[-1]))
+		*--end = '\0';
+	return line;
+}
+
+static int parse_line(char *line, int lineno, const char **section,
+		      const struct conf_handlers *h, char *err, size_t errlen)
+{
+	char *name, *value, *rest;
+
+	line = trimmed(line);
+	if (!*line)
 		return 0;
+	if (line[0] != '[' && is_line_section(h, *section))
+		return h->line(h->ctx, *section, lineno, line, err, errlen);
+	name = strtok_r(line, BLANKS, &rest);
 	value = strtok_r(NULL, BLANKS, &rest);
 	if (name[0] == '[') {
 		const char *s = section_name(name);
@@ -41,16 +67,17 @@ static int parse_line(char *line, const char **section, conf_fn fn, void *ctx, c
 			return -EINVAL;
 		}
 		*section = s;
-		return fn(ctx, s, NULL, NULL, err, errlen);
+		return h->option(h->ctx, s, NULL, NULL, err, errlen);
 	}
 	if (value && strtok_r(NULL, BLANKS, &rest)) {
 		snprintf(err, errlen, "one value per line");
 		return -EINVAL;
 	}
-	return fn(ctx, *section, name, value, err, errlen);
+	return h->option(h->ctx, *section, name, value, err, errlen);
 }
 
-int conf_parse(char *text, const char *origin, conf_fn fn, void *ctx, char *err, size_t errlen)
+int conf_parse_with(char *text, const char *origin, const struct conf_handlers *h, char *err,
+		    size_t errlen)
 {
 	const char *section = "";
 	char *line, *next, msg[256];
@@ -61,11 +88,18 @@ int conf_parse(char *text, const char *origin, conf_fn fn, void *ctx, char *err,
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		ret = parse_line(line, &section, fn, ctx, msg, sizeof(msg));
+		ret = parse_line(line, lineno, &section, h, msg, sizeof(msg));
 		if (ret)
 			snprintf(err, errlen, "%s:%d: %s", origin, lineno, msg);
 	}
 	return ret;
+}
+
+int conf_parse(char *text, const char *origin, conf_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct conf_handlers h = { .option = fn, .ctx = ctx };
+
+	return conf_parse_with(text, origin, &h, err, errlen);
 }
 
 static int read_text(const char *path, char **text, char *err, size_t errlen)
@@ -101,8 +135,16 @@ static int read_text(const char *path, char **text, char *err, size_t errlen)
 	return ret;
 }
 
-int conf_file_read(const char *path, conf_fn fn, void *ctx, char **text, char *err, size_t errlen)
+int conf_file_read_with(const char *path, const struct conf_handlers *h, char **text, char *err,
+			size_t errlen)
 {
 	*text = NULL;
-	return read_text(path, text, err, errlen) ?: conf_parse(*text, path, fn, ctx, err, errlen);
+	return read_text(path, text, err, errlen) ?: conf_parse_with(*text, path, h, err, errlen);
+}
+
+int conf_file_read(const char *path, conf_fn fn, void *ctx, char **text, char *err, size_t errlen)
+{
+	struct conf_handlers h = { .option = fn, .ctx = ctx };
+
+	return conf_file_read_with(path, &h, text, err, errlen);
 }
