@@ -102,4 +102,26 @@ xg_stop "$stream_pid"
 xg_stop "$watch_pid"
 xg_nat_stop
 check_eq "xdpgw exits 0" 0 "$XG_NAT_RC"
+
+# The table from run's config file: [filter], applied when the instance
+# starts and again on SIGHUP as the file changed; a bad line is refused with
+# FILE:LINE before anything is attached.
+CONF=$XG_TMP/gw.conf
+printf '[filter]\ndefault drop\nallow tcp 9999 from 198.51.100.0/24\nallow tcp 70000\n' >"$CONF"
+out=$(xg_xdpgw run --external eth0 --internal 10.100.20.0/24 --config "$CONF" 2>&1)
+check_eq "a bad [filter] line: exit 1" 1 "$?"
+check "... naming FILE:LINE and the reason" grep -q "$CONF:4: .*70000" <<<"$out"
+check_fails "... nothing attached" gw_has_xdpgw
+printf '[filter]\ndefault drop   # from the file\nallow tcp 9999\n' >"$CONF"
+XG_XDPGW_ARGS=(--config "$CONF")
+xg_nat_start || xg_fatal "xdpgw run --config failed"
+rule1() { filter list | awk '$1 == 1 {print $4, $5, $6}'; }
+check_eq "the file's rule is rule 1" "allow tcp 9999" "$(rule1)"
+check_fails "the file's default drop: inet's connection fails" to_gw j1
+printf '[filter]\ndefault drop\nallow tcp %s\n' "$GW_PORT" >"$CONF"
+kill -HUP "$XG_NAT_PID"
+check "SIGHUP: the file's new rule lets inet in" wait_for 5 to_gw k1
+check_eq "... in place of the old one" "allow tcp $GW_PORT" "$(rule1)"
+xg_nat_stop
+check_eq "xdpgw exits 0" 0 "$XG_NAT_RC"
 xg_summary

@@ -124,7 +124,7 @@ static int fast_path_start(const struct instance *in, const struct instance_cfg 
 /* SIGHUP: the file again, all of it checked; [proxy] goes to the proxy. */
 static void reload(struct run_daemon *d)
 {
-	run_conf_reload(d->reload_ctx, d->pg);
+	run_conf_reload(d->reload_ctx, d->pg, d->dir, d->cfg->ifname);
 }
 
 /* Everything `run` holds while it runs. */
@@ -278,7 +278,9 @@ static int run_attach(struct run *r)
 	err = instance_start(&r->in, &r->cfg);
 	if (err)
 		return err;
-	err = sweeper_start(r);
+	err = run_rules_apply(&r->conf.rules, NULL, r->dir, r->cfg.ifname, r->conf.path);
+	if (!err)
+		err = sweeper_start(r);
 	if (!err) {
 		err = proxy_begin(r);
 		if (!err) {
@@ -313,6 +315,7 @@ static enum verb_result run_serve(struct run *r)
 	d->metrics = r->conf.have_metrics ? &r->conf.metrics : NULL;
 	d->reload = reload;
 	d->reload_ctx = &r->conf;
+	d->dir = r->dir;
 	ret = run_daemon_serve(d);
 	if (d->pg && proxy_stop(d->pg) && ret <= 0)
 		ret = -EIO;
@@ -348,6 +351,7 @@ enum verb_result cmd_run(int argc, char **argv)
 		daemon_close(&r->d.loop);
 		close(r->lock);
 	}
+	run_rules_free(&r->conf.rules);
 	free(r->conf.text);
 	free(r);
 	return ret;

@@ -157,8 +157,12 @@ static int run_file_line(void *ctx, const char *section, const char *name, const
 		o->conf->have_proxy = true;
 		return name ? proxy_cfg_set(&o->conf->proxy, name, value, err, errlen) : 0;
 	}
+	if (!name && run_rule_section(section))
+		return 0; /* its lines go to run_rule_line */
 	if (*section && strcmp(section, "nat")) {
-		snprintf(err, errlen, "unknown section [%s]: [nat] or [proxy]", section);
+		snprintf(err, errlen,
+			 "unknown section [%s]: [nat], [proxy], [forward], [static], [pool] or [filter]",
+			 section);
 		return -EINVAL;
 	}
 	if (!name)
@@ -167,9 +171,20 @@ static int run_file_line(void *ctx, const char *section, const char *name, const
 	return run_set_option(o, name, value, err, errlen);
 }
 
-/* Read o->conf->path: the NAT's lines into o, [proxy] into conf->proxy. */
+static int run_rule_line(void *ctx, const char *section, int lineno, char *line, char *err,
+			 size_t errlen)
+{
+	struct run_opts *o = ctx;
+
+	return run_rules_line(&o->conf->rules, section, lineno, line, err, errlen);
+}
+
+/* Read o->conf->path: the NAT's lines into o, [proxy] into conf->proxy,
+ * the rule sections into conf->rules.
+ */
 static int run_conf_read(struct run_opts *o, char *err, size_t errlen)
 {
+	struct conf_handlers h = { run_file_line, run_rule_line, run_rule_sections, o };
 	struct run_conf *conf = o->conf;
 	char msg[256];
 	int ret;
@@ -177,7 +192,7 @@ static int run_conf_read(struct run_opts *o, char *err, size_t errlen)
 	proxy_cfg_defaults(&conf->proxy);
 	conf->have_proxy = false;
 	conf->nat_hash = 0xcbf29ce484222325ull;
-	ret = conf_file_read(conf->path, run_file_line, o, &conf->text, err, errlen);
+	ret = conf_file_read_with(conf->path, &h, &conf->text, err, errlen);
 	if (ret || !conf->have_proxy)
 		return ret;
 	ret = proxy_cfg_check(&conf->proxy, msg, sizeof(msg));
@@ -225,7 +240,8 @@ enum verb_result run_parse_args(int argc, char **argv, struct common_opts *commo
 	return VERB_OK;
 }
 
-void run_conf_reload(const struct run_conf *conf, struct proxy_group *pg)
+void run_conf_reload(struct run_conf *conf, struct proxy_group *pg, const char *dir,
+		     const char *ifname)
 {
 	struct run_conf nc = { .path = conf->path };
 	struct common_opts common = {};
@@ -250,7 +266,13 @@ void run_conf_reload(const struct run_conf *conf, struct proxy_group *pg)
 			nc.have_proxy ? "added" : "removed");
 	else if (pg)
 		proxy_reload(pg, &nc.proxy);
+	if (run_rules_apply(&nc.rules, &conf->rules, dir, ifname, conf->path))
+		pr_warn("reload: %s: the rules above were not applied\n", conf->path);
+	run_rules_free(&conf->rules);
+	conf->rules = nc.rules;
+	nc.rules = (struct run_rules){};
 out:
+	run_rules_free(&nc.rules);
 	free(nc.text);
 }
 

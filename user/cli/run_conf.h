@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "instance.h"
 #include "proxy.h"
+#include "run_rules.h"
 
 /* What `xdpgw run --config FILE` read besides the NAT's options. */
 struct run_conf {
@@ -22,6 +23,7 @@ struct run_conf {
 	uint64_t nat_hash; /* of the NAT's lines: a change applies at the next run */
 	bool have_metrics; /* --metrics ADDR:PORT (a run option, on the line or in FILE) */
 	struct sockaddr_in metrics;
+	struct run_rules rules; /* [forward], [static], [pool], [filter] */
 };
 
 /* Parse `xdpgw run`'s arguments, and the file of --config (which they
@@ -33,9 +35,12 @@ enum verb_result run_parse_args(int argc, char **argv, struct common_opts *commo
 				struct instance_cfg *cfg, bool *have_ext_ip, struct run_conf *conf);
 
 /* SIGHUP: read conf->path again, all of it checked; a new [proxy] goes to
- * pg (may be NULL), changes to the NAT's lines are only reported.
+ * pg (may be NULL), the rule sections' changes to the instance pinned in
+ * dir on ifname (conf->rules becomes the new file's), changes to the NAT's
+ * other lines are only reported.
  */
-void run_conf_reload(const struct run_conf *conf, struct proxy_group *pg);
+void run_conf_reload(struct run_conf *conf, struct proxy_group *pg, const char *dir,
+		     const char *ifname);
 
 /* --filtering's name of mode. */
 const char *filtering_name(__u8 mode);

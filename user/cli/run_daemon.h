@@ -32,6 +32,7 @@ struct run_daemon {
 	int lock; /* the instance lock's socket */
 	void (*reload)(struct run_daemon *d); /* SIGHUP */
 	void *reload_ctx;
+	const char *dir; /* the instance's pin directory */
 	/* The loop; its signalfd opened by the caller (daemon_signals) before
 	 * any thread starts.
 	 */
