@@ -25,6 +25,8 @@
 #include "icmp_error.h"
 #include "frag.h"
 #include "filter.h"
+#include "nat_inbound.h"
+#include "arp.h"
 
 /* libxdp: where this program runs among others on the same interface. */
 struct {
@@ -55,10 +57,17 @@ static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev 
  */
 static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *action)
 {
+	struct nat_public *pub = NULL;
 	__be32 internal;
+	int ret;
 
-	if (p->tuple.daddr != cfg_ext_addr || !frag_translatable(p))
-		return STAT_IN_PASS;
+	if (p->tuple.daddr != cfg_ext_addr) {
+		pub = public_of(p->tuple.daddr);
+		if (!pub)
+			return STAT_IN_PASS;
+	}
+	if (!frag_translatable(p))
+		return (ret = dnat_static(p, pub, true, action)) ? ret : STAT_IN_PASS;
 	switch (frag_follow(p, &internal)) {
 	case FRAG_FOLLOW:
 		break;
@@ -66,7 +75,16 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *acti
 		*action = XDP_DROP;
 		return STAT_DROP_FRAG_OVERLAP;
 	default:
-		return STAT_IN_FRAGMENT_EARLY;
+		if (!pub)
+			return STAT_IN_FRAGMENT_EARLY;
+		/* A static address's host takes it without a flow; no other
+		 * public address has anywhere to send it.
+		 */
+		ret = dnat_static(p, pub, true, action);
+		if (ret)
+			return ret;
+		*action = XDP_DROP;
+		return STAT_DROP_PUBLIC_NO_FLOW;
 	}
 	csum_replace4(&p->ip->check, p->ip->daddr, internal);
 	p->ip->daddr = internal;
@@ -106,7 +124,10 @@ static __always_inline bool local_socket(struct xdp_md *ctx, const struct nat_tu
 static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struct packet *p,
 							void *data, void *data_end)
 {
-	struct hdr_cursor c = { .pos = data + p->l4_off + sizeof(struct icmphdr),
+	/* l4_off is at most 14 + 60; the mask tells the verifier so (it loses
+	 * the bound across the public_of lookup before).
+	 */
+	struct hdr_cursor c = { .pos = data + (p->l4_off & 0x7f) + sizeof(struct icmphdr),
 				.end = data_end };
 	struct quoted q = {};
 	struct quote_fields v;
@@ -116,7 +137,7 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	ret = parse_quoted(&c, &q, ICMP_T_ECHO);
 	if (ret == PARSE_BAD_L4)
 		return STAT_MALFORMED_L4; /* truncated quote */
-	if (ret != PARSE_OK || q.reply.daddr != cfg_ext_addr)
+	if (ret != PARSE_OK || q.reply.daddr != p->tuple.daddr)
 		return STAT_IN_PASS; /* not about a translated packet */
 	r = bpf_map_lookup_elem(&rev, &q.reply);
 	if (!r)
@@ -136,16 +157,35 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	return STAT_IN_ICMP_ERROR;
 }
 
+/* A packet to a public address besides the external one that no flow or
+ * rule takes: a static address's host takes it without a flow; to the
+ * others it has nowhere to go (the stack does not own them).
+ */
+static __always_inline enum xdpgw_stat dnat_public_other(struct packet *p,
+							 const struct nat_public *pub, int *action)
+{
+	enum xdpgw_stat ret;
+
+	if (!pub)
+		return STAT_IN_PASS;
+	ret = dnat_static(p, pub, false, action);
+	if (ret)
+		return ret;
+	*action = XDP_DROP;
+	return STAT_DROP_PUBLIC_NO_FLOW;
+}
+
 static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct bpf_fib_lookup fib = {};
+	struct nat_public *pub = NULL;
 	struct packet p = {};
 	bool fast;
 	struct nat_flow *f;
 	struct nat_rev *r;
-	int ret;
+	int ret, made = 0; /* the stat of a flow made by this packet */
 
 	ret = parse_packet(data, data_end, data_end - data, &p);
 	if (p.ip && ret != PARSE_BAD_IP && inbound_refused(&p)) {
@@ -154,26 +194,34 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	}
 	switch (ret) {
 	case PARSE_OK:
+	case PARSE_OTHER_PROTO:
 		break;
 	case PARSE_ICMP_ERROR:
-		if (p.tuple.daddr != cfg_ext_addr)
+		if (p.tuple.daddr != cfg_ext_addr && !public_of(p.tuple.daddr))
 			return STAT_IN_PASS;
 		ret = dnat_icmp_error(ctx, &p, data, data_end);
 		if (ret == STAT_DROP_ICMP_NO_FLOW)
 			*action = XDP_DROP;
 		return ret;
 	case PARSE_NOT_IPV4:
-	case PARSE_OTHER_PROTO:
-		return STAT_IN_PASS;
+		if (!arp_reply(data, data_end))
+			return STAT_IN_PASS;
+		*action = XDP_TX;
+		return STAT_ARP_REPLY;
 	case PARSE_FRAGMENT:
 		return dnat_fragment(&p, action);
 	default:
 		return parse_stat(ret);
 	}
-	if (p.tuple.daddr != cfg_ext_addr)
-		return STAT_IN_PASS;
-	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY)
-		return STAT_IN_PASS; /* a ping of the gateway itself: the stack answers */
+	if (p.tuple.daddr != cfg_ext_addr) {
+		pub = public_of(p.tuple.daddr);
+		if (!pub)
+			return STAT_IN_PASS;
+	}
+	/* Other protocols, and pings: the gateway's own, or a static host's. */
+	if (ret == PARSE_OTHER_PROTO ||
+	    (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY))
+		return dnat_public_other(&p, pub, action);
 	/* A first fragment again (or a repeat of it): an overlap. */
 	if (p.first_frag && frag_first_check(&p) == FRAG_OVERLAP) {
 		*action = XDP_DROP;
@@ -181,11 +229,19 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	}
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
 	if (!r) {
-		ret = flow_create_inbound(&p, &r);
-		if (ret != STAT_IN_NEW_FLOW) {
-			if (ret != STAT_IN_NO_FLOW)
+		/* A forwarded port or a static address; else NAPT's mapped
+		 * ports, on the external address.
+		 */
+		made = inbound_open(&p, pub, &r);
+		if (!made && pub)
+			return dnat_public_other(&p, pub, action);
+		if (!made)
+			made = flow_create_inbound(&p, &r);
+		if (made != STAT_IN_NEW_FLOW && made != STAT_IN_FORWARD_NEW &&
+		    made != STAT_IN_STATIC_NEW) {
+			if (made != STAT_IN_NO_FLOW)
 				*action = XDP_DROP;
-			return ret;
+			return made;
 		}
 	}
 	f = bpf_map_lookup_elem(&flows, &r->orig);
@@ -193,13 +249,13 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 		*action = XDP_DROP;
 		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	}
-	fast = ret != STAT_IN_NEW_FLOW && f && cfg_int_ifindex && fast_eligible(&p, f) &&
+	fast = !made && f && cfg_int_ifindex && fast_eligible(&p, f) &&
 	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);
 	if (p.first_frag) /* the rest of the datagram follows the first */
 		frag_remember(&p.tuple, p.ip, r->orig.saddr);
 	if (!fast)
-		return ret == STAT_IN_NEW_FLOW ? STAT_IN_NEW_FLOW : STAT_IN_TRANSLATED;
+		return made ?: STAT_IN_TRANSLATED;
 	*action = fast_forward(data, p.ip, &fib);
 	return STAT_FAST_IN;
 }
