@@ -592,7 +592,10 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		.port_owner = instance_map_fd(&in, XDPGW_MAP_PORT_OWNER),
 		.port_bitmap = instance_map_fd(&in, XDPGW_MAP_PORT_BITMAP),
 		.peers = instance_map_fd(&in, XDPGW_MAP_PEERS),
-		.host_flows = instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS) });
+		.host_flows = instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS),
+		.public_addrs = instance_map_fd(&in, XDPGW_MAP_PUBLIC_ADDRS),
+		.forwards = instance_map_fd(&in, XDPGW_MAP_FORWARDS),
+		.host_public = instance_map_fd(&in, XDPGW_MAP_HOST_PUBLIC) });
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));

@@ -33,9 +33,11 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FAST_DIRS,
 	XDPGW_MAP_HOST_FLOWS,
 	XDPGW_MAP_MAPPINGS, XDPGW_MAP_PORT_OWNER, XDPGW_MAP_PORT_BITMAP, XDPGW_MAP_PEERS,
+	XDPGW_MAP_PUBLIC_ADDRS, XDPGW_MAP_FORWARDS, XDPGW_MAP_HOST_PUBLIC,
 };
 enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
-       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS };
+       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS,
+       FD_PUBLIC_ADDRS, FD_FORWARDS, FD_HOST_PUBLIC };
 
 int instance_unpin(const char *dir)
 {
@@ -255,6 +257,9 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_PORT_OWNER] = bpf_map__fd(in->tc->maps.port_owner);
 	in->fd[FD_PORT_BITMAP] = bpf_map__fd(in->tc->maps.port_bitmap);
 	in->fd[FD_PEERS] = bpf_map__fd(in->tc->maps.peers);
+	in->fd[FD_PUBLIC_ADDRS] = bpf_map__fd(in->tc->maps.public_addrs);
+	in->fd[FD_FORWARDS] = bpf_map__fd(in->tc->maps.forwards);
+	in->fd[FD_HOST_PUBLIC] = bpf_map__fd(in->tc->maps.host_public);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;
