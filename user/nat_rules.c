@@ -108,6 +108,8 @@ int nat_rules_open(struct nat_rules *n, const char *dir, const char *ifname, cha
 	n->ext_addr = cfg.ext_addr;
 	n->internal_net = cfg.internal_net;
 	n->internal_mask = cfg.internal_mask;
+	if (!ifname)
+		return 0; /* tests: no interface, no ARP sent */
 	ret = iface_mac(ifname, n->mac);
 	if (ret) {
 		fail(err, len, ret, "interface '%s': no MAC address (%s)", ifname, strerror(-ret));

@@ -69,7 +69,8 @@ int static_rule_check(const struct nat_rules *n, const struct static_rule *r, ch
 int pool_rule_check(const struct nat_rules *n, const struct pool_rule *r, char *err, size_t len);
 
 /* Open the pinned maps of the instance in dir (the external interface
- * ifname, whose MAC and addresses ARP needs). 0 or -errno with err.
+ * ifname, whose MAC and addresses ARP needs; NULL: none, no gratuitous
+ * ARP, for the tests). 0 or -errno with err.
  */
 int nat_rules_open(struct nat_rules *n, const char *dir, const char *ifname, char *err,
 		   size_t len);
