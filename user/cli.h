@@ -30,6 +30,9 @@ int cmd_flows(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
+int cmd_static(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {

@@ -13,6 +13,9 @@ static const struct verb verbs[] = {
 	{ "stats", cmd_stats, "print the global packet counters" },
 	{ "watch", cmd_watch, "print flow events as they happen" },
 	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
+	{ "forward", cmd_forward, "add, delete or list port forwards (DNAT)" },
+	{ "static", cmd_static, "add, delete or list static 1:1 NAT mappings" },
+	{ "pool", cmd_pool, "add, delete or list the addresses of the pool" },
 };
 
 static void usage(FILE *out)
