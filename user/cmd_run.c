@@ -22,6 +22,7 @@
 #include "route.h"
 #include "stats.h"
 #include "sweep.h"
+#include "nat_rules.h"
 
 
 static const char run_usage[] =
@@ -517,7 +518,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	struct common_opts common = {};
 	char dir[PATH_MAX], ext[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	char int_ifname[IF_NAMESIZE], fast[IF_NAMESIZE + 32] = "no fast path";
-	char listen_addr[24], anti_spoof_if[IF_NAMESIZE];
+	char listen_addr[24], anti_spoof_if[IF_NAMESIZE], rules_err[512];
 	bool have_ext_ip = false;
 	struct proxy_group *pg = NULL;
 	struct fast_switch fs;
@@ -601,6 +602,10 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 			cfg.ifname, strerror(-ret));
 		goto undo;
 	}
+	/* --external-ip not on the interface: xdpgw answers ARP for it. */
+	if (nat_rules_external(in.dir, cfg.ifname, rules_err, sizeof(rules_err)))
+		pr_warn("interface '%s': no ARP for the external address: %s\n", cfg.ifname,
+			rules_err);
 	if (conf->have_proxy && !(pg = proxy_start(&conf->proxy, &ret))) {
 		proxy_fmt_addr(&conf->proxy.listens[0].addr, listen_addr, sizeof(listen_addr));
 		pr_warn("interface '%s': the proxy on %s did not start (%s); detaching\n",

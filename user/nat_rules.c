@@ -596,3 +596,18 @@ int nat_rules_list(const struct nat_rules *n, char *buf, size_t len)
 #undef OUT
 	return off < len ? (int)off : -ENOSPC;
 }
+
+int nat_rules_external(const char *dir, const char *ifname, char *err, size_t len)
+{
+	struct nat_rules n;
+	bool made;
+	int ret;
+
+	ret = nat_rules_open(&n, dir, ifname, err, len);
+	if (ret)
+		return ret;
+	ret = n.ifindex > 0 && !iface_has_ipv4(n.ifindex, n.ext_addr) ?
+		      public_add(&n, n.ext_addr, PUBLIC_EXTERNAL, 0, &made, err, len) : 0;
+	nat_rules_close(&n);
+	return ret;
+}

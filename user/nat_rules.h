@@ -90,6 +90,11 @@ int nat_pool_add(struct nat_rules *n, const struct pool_rule *r, char *err, size
 int nat_pool_del(struct nat_rules *n, const struct pool_rule *r, __u64 *ended, char *err,
 		 size_t len);
 
+/* The NAPT address (--external-ip) answered in ARP when the interface
+ * ifname does not carry it (`xdpgw run`, once attached). 0 or -errno.
+ */
+int nat_rules_external(const char *dir, const char *ifname, char *err, size_t len);
+
 /* One line per public address (its kinds, ARP, static host or borrower)
  * and per forwarded port, into buf. Returns the length written, or -errno.
  */
