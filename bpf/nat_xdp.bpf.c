@@ -50,6 +50,25 @@ static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev 
 	*p->dst_id = r->orig.sport;
 }
 
+/* A packet to a public address besides the external one that no flow or
+ * rule takes: a static address's host takes it without a flow; to the
+ * others it has nowhere to go (the stack does not own them).
+ */
+static __always_inline enum xdpgw_stat dnat_public_other(struct packet *p,
+							 const struct nat_public *pub,
+							 bool later_fragment, int *action)
+{
+	enum xdpgw_stat ret;
+
+	if (!pub)
+		return STAT_IN_PASS;
+	ret = dnat_static(p, pub, later_fragment, action);
+	if (ret)
+		return ret;
+	*action = XDP_DROP;
+	return STAT_DROP_PUBLIC_NO_FLOW;
+}
+
 /* A later fragment (no ports) goes where its datagram's first fragment went.
  * One that comes before its first fragment is passed as it is (the stack
  * drops it when reassembly times out), never sent anywhere on a guess; so is
@@ -59,7 +78,6 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *acti
 {
 	struct nat_public *pub = NULL;
 	__be32 internal;
-	int ret;
 
 	if (p->tuple.daddr != cfg_ext_addr) {
 		pub = public_of(p->tuple.daddr);
@@ -67,7 +85,7 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *acti
 			return STAT_IN_PASS;
 	}
 	if (!frag_translatable(p))
-		return (ret = dnat_static(p, pub, true, action)) ? ret : STAT_IN_PASS;
+		return dnat_public_other(p, pub, true, action);
 	switch (frag_follow(p, &internal)) {
 	case FRAG_FOLLOW:
 		break;
@@ -75,16 +93,7 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *acti
 		*action = XDP_DROP;
 		return STAT_DROP_FRAG_OVERLAP;
 	default:
-		if (!pub)
-			return STAT_IN_FRAGMENT_EARLY;
-		/* A static address's host takes it without a flow; no other
-		 * public address has anywhere to send it.
-		 */
-		ret = dnat_static(p, pub, true, action);
-		if (ret)
-			return ret;
-		*action = XDP_DROP;
-		return STAT_DROP_PUBLIC_NO_FLOW;
+		return pub ? dnat_public_other(p, pub, true, action) : STAT_IN_FRAGMENT_EARLY;
 	}
 	csum_replace4(&p->ip->check, p->ip->daddr, internal);
 	p->ip->daddr = internal;
@@ -157,24 +166,6 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	return STAT_IN_ICMP_ERROR;
 }
 
-/* A packet to a public address besides the external one that no flow or
- * rule takes: a static address's host takes it without a flow; to the
- * others it has nowhere to go (the stack does not own them).
- */
-static __always_inline enum xdpgw_stat dnat_public_other(struct packet *p,
-							 const struct nat_public *pub, int *action)
-{
-	enum xdpgw_stat ret;
-
-	if (!pub)
-		return STAT_IN_PASS;
-	ret = dnat_static(p, pub, false, action);
-	if (ret)
-		return ret;
-	*action = XDP_DROP;
-	return STAT_DROP_PUBLIC_NO_FLOW;
-}
-
 static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 {
 	void *data = (void *)(long)ctx->data;
@@ -221,7 +212,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	/* Other protocols, and pings: the gateway's own, or a static host's. */
 	if (ret == PARSE_OTHER_PROTO ||
 	    (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY))
-		return dnat_public_other(&p, pub, action);
+		return dnat_public_other(&p, pub, false, action);
 	/* A first fragment again (or a repeat of it): an overlap. */
 	if (p.first_frag && frag_first_check(&p) == FRAG_OVERLAP) {
 		*action = XDP_DROP;
@@ -234,7 +225,7 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 		 */
 		made = inbound_open(&p, pub, &r);
 		if (!made && pub)
-			return dnat_public_other(&p, pub, action);
+			return dnat_public_other(&p, pub, false, action);
 		if (!made)
 			made = flow_create_inbound(&p, &r);
 		if (made != STAT_IN_NEW_FLOW && made != STAT_IN_FORWARD_NEW &&

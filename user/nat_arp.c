@@ -7,28 +7,9 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "nat_arp.h"
-
-int iface_mac(const char *ifname, __u8 mac[6])
-{
-	struct ifreq ifr = {};
-	int fd, ret;
-
-	if (strlen(ifname) >= IFNAMSIZ)
-		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strcpy(ifr.ifr_name, ifname);
-	ret = ioctl(fd, SIOCGIFHWADDR, &ifr) ? -errno : 0;
-	close(fd);
-	if (!ret)
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return ret;
-}
 
 bool iface_has_ipv4(int ifindex, __be32 addr)
 {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What the ARP side of the public addresses needs from the system: the
- * external interface's MAC (the XDP replies carry it), whether the
- * interface carries an address itself (then the kernel answers), and the
- * gratuitous ARP sent when xdpgw starts answering for an address.
+ * What the ARP side of the public addresses needs from the system (the
+ * MAC is iface.h's): whether the external interface carries an address
+ * itself (then the kernel answers), and the gratuitous ARP sent when
+ * xdpgw starts answering for an address.
  */
 #ifndef XDPGW_NAT_ARP_H
 #define XDPGW_NAT_ARP_H
@@ -12,8 +12,6 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-/* The interface's MAC. 0 or -errno. */
-int iface_mac(const char *ifname, __u8 mac[6]);
 /* Is addr one of the interface's IPv4 addresses? */
 bool iface_has_ipv4(int ifindex, __be32 addr);
 /* The 42-byte gratuitous ARP announcing addr at mac (an ARP request with

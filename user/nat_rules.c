@@ -460,9 +460,14 @@ int nat_static_add(struct nat_rules *n, const struct static_rule *r, char *err, 
 	if (ret)
 		return ret;
 	hp = (struct nat_host_public){ .public = r->pub, .kind = PUBLIC_STATIC };
-	/* A pool binding of the host stays with its flows; new ones are static. */
-	if (bpf_map_update_elem(n->host_public, &r->internal, &hp, BPF_ANY)) {
-		ret = fail(err, len, -errno, "map " XDPGW_MAP_HOST_PUBLIC ": %s", strerror(errno));
+	/* A host with a pool address keeps it until its flows end (their
+	 * release needs the binding): refused until then.
+	 */
+	if (bpf_map_update_elem(n->host_public, &r->internal, &hp, BPF_NOEXIST)) {
+		ret = errno == EEXIST ?
+			fail(err, len, -EBUSY, "static: %s has a pool address in use; add it "
+			     "when its flows have ended", ntoa(r->internal, a)) :
+			fail(err, len, -errno, "map " XDPGW_MAP_HOST_PUBLIC ": %s", strerror(errno));
 		bpf_map_delete_elem(n->public_addrs, &r->pub);
 		return ret;
 	}
