@@ -165,7 +165,7 @@ static int public_add(struct nat_rules *n, __be32 addr, __u8 kind, __be32 intern
 				    strerror(errno));
 		return 0;
 	}
-	v.kinds = kind | (addr == n->ext_addr ? PUBLIC_EXTERNAL : 0);
+	v.kinds = kind;
 	v.arp = arp_wanted(n, addr);
 	v.internal = internal;
 	memcpy(v.mac, n->mac, sizeof(v.mac));
@@ -198,7 +198,7 @@ static void public_del(struct nat_rules *n, __be32 addr, __u8 kind)
 		return;
 	v.kinds &= ~kind;
 	v.dying = 0;
-	if (!(v.kinds & ~PUBLIC_EXTERNAL))
+	if (!v.kinds) /* the external address's entry (ARP) stays */
 		bpf_map_delete_elem(n->public_addrs, &addr);
 	else
 		bpf_map_update_elem(n->public_addrs, &addr, &v, BPF_EXIST);
