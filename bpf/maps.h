@@ -181,6 +181,38 @@ struct {
 	__uint(max_entries, XDPGW_FILTER_RULES_MAX + 1);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } filter_counts SEC(".maps");
+/* The public addresses besides NAPT's (xdpgw.h, enum public_kind): what
+ * each is, for ingress, ARP and the pool. Written by userspace.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __be32);
+	__type(value, struct nat_public);
+	__uint(max_entries, XDPGW_PUBLIC_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} public_addrs SEC(".maps");
+
+/* Port forwarding: (proto, public address, port) -> internal address and
+ * port. Written by userspace, a port an entry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct nat_forward_key);
+	__type(value, struct nat_forward);
+	__uint(max_entries, XDPGW_FORWARDS_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} forwards SEC(".maps");
+
+/* Internal host -> its static address (written by userspace) or the pool
+ * address it borrowed (by the programs, with a count of its flows).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __be32);
+	__type(value, struct nat_host_public);
+	__uint(max_entries, XDPGW_PUBLIC_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} host_public SEC(".maps");
 
 /* Flow events for `xdpgw watch`: new, state change, expired, refused. Only
  * flow-level changes are written, never one per packet; when nobody reads,

@@ -18,6 +18,7 @@
 #include "flow_state.h"
 #include "mapping.h"
 #include "port_alloc.h"
+#include "nat_kinds.h"
 
 /* Set by the loader through the skeleton before load; never change after. */
 const volatile __be32 cfg_internal_net = 0; /* network order, masked */
@@ -90,17 +91,29 @@ static __always_inline int mapping_get(const struct nat_endpoint *ep, __be16 *ex
 	return 0;
 }
 
-/*
- * Insert the flow of an outbound tuple whose mapping reference (and peer
- * count) is taken, leaving with ext_port, in state (0: none yet): the
- * reverse entry first with BPF_NOEXIST, then the forward entry. If the
- * forward insert fails the reverse entry is removed again, so neither half
- * ever exists alone; a failure gives the references back.
- */
-static __always_inline struct nat_flow *flow_insert(const struct nat_tuple *out,
-						    __be16 ext_port, __u8 state, int *err)
+/* What a flow that was not inserted (or is another CPU's) gives back. */
+static __always_inline void flow_insert_undo(const struct nat_tuple *out, __be32 ext_addr,
+					     __be16 ext_port, bool napt)
 {
-	struct nat_tuple rk = nat_reply_tuple(out, cfg_ext_addr, ext_port);
+	if (napt)
+		flow_release_mapping(out, ext_port);
+	else
+		pool_put(out->saddr, ext_addr);
+}
+
+/*
+ * Insert the flow of an outbound tuple leaving as ext_addr:ext_port, in
+ * state (0: none yet): the reverse entry first with BPF_NOEXIST, then the
+ * forward entry. If the forward insert fails the reverse entry is removed
+ * again, so neither half ever exists alone. A NAPT flow (napt) has its
+ * mapping reference (and peer count) taken: a failure gives them back; the
+ * other kinds' (nat_kinds.h) give back a pool reference.
+ */
+static __always_inline struct nat_flow *flow_insert_at(const struct nat_tuple *out,
+						       __be32 ext_addr, __be16 ext_port,
+						       __u8 state, bool napt, int *err)
+{
+	struct nat_tuple rk = nat_reply_tuple(out, ext_addr, ext_port);
 	struct nat_rev rv = { .orig = *out };
 	__u64 now = bpf_ktime_get_coarse_ns();
 	struct nat_flow f = {};
@@ -110,7 +123,7 @@ static __always_inline struct nat_flow *flow_insert(const struct nat_tuple *out,
 	ret = bpf_map_update_elem(&rev, &rk, &rv, BPF_NOEXIST);
 	if (ret == 0)
 		goto claimed;
-	flow_release_mapping(out, ext_port);
+	flow_insert_undo(out, ext_addr, ext_port, napt);
 	/* The port is ep's alone: the reverse entry can only be this very
 	 * flow's, made by another CPU, or going with the sweep right now.
 	 */
@@ -120,7 +133,7 @@ static __always_inline struct nat_flow *flow_insert(const struct nat_tuple *out,
 	return fp;
 
 claimed:
-	f.ext_addr = cfg_ext_addr;
+	f.ext_addr = ext_addr;
 	f.ext_port = rk.dport;
 	f.state = state;
 	f.created_ns = now;
@@ -128,7 +141,7 @@ claimed:
 	ret = bpf_map_update_elem(&flows, out, &f, BPF_NOEXIST);
 	if (ret) {
 		bpf_map_delete_elem(&rev, &rk);
-		flow_release_mapping(out, ext_port);
+		flow_insert_undo(out, ext_addr, ext_port, napt);
 		if (ret != -EEXIST) {
 			*err = FLOW_TABLE_FULL;
 			return NULL;
@@ -139,6 +152,29 @@ claimed:
 	if (!fp)
 		*err = FLOW_TABLE_FULL;
 	return fp;
+}
+
+/* A NAPT flow: on the external address. */
+static __always_inline struct nat_flow *flow_insert(const struct nat_tuple *out,
+						    __be16 ext_port, __u8 state, int *err)
+{
+	return flow_insert_at(out, cfg_ext_addr, ext_port, state, true, err);
+}
+
+/*
+ * The flow of a static host, or of a host that has (or borrows now) a pool
+ * address: its public address, ports unchanged (the address is the host's
+ * alone). false for a NAPT host; else *fp, NULL with *err on a failure.
+ */
+static __always_inline bool kind_flow_create(const struct nat_tuple *out, struct nat_flow **fp,
+					     int *err)
+{
+	__be32 ext_addr;
+
+	if (!out_public(out->saddr, &ext_addr))
+		return false;
+	*fp = flow_insert_at(out, ext_addr, out->sport, 0, false, err);
+	return true;
 }
 
 /*
@@ -153,6 +189,11 @@ static __always_inline struct nat_flow *flow_create(const struct nat_tuple *out,
 	struct nat_endpoint ep = endpoint_of(out);
 	__be16 ext_port;
 
+	struct nat_flow *f;
+
+	/* A static host, or one with a pool address: no NAPT. */
+	if (kind_flow_create(out, &f, err))
+		return f;
 	*err = mapping_get(&ep, &ext_port);
 	if (*err)
 		return NULL;

@@ -23,6 +23,7 @@
 #include "icmp_error.h"
 #include "frag.h"
 #include "filter.h"
+#include "nat_kinds.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -157,6 +158,30 @@ static __noinline enum xdpgw_stat snat_icmp_error(struct __sk_buff *skb, int *ac
 }
 
 /*
+ * From a static host, without a flow (ICMP other than echo requests, other
+ * protocols, later fragments): the source becomes its public address; only
+ * the IP header's checksum covers it. 0 when saddr is no static host (or
+ * the protocol's checksum covers the addresses: DCCP, UDP-Lite).
+ * Not inlined: tc's stack is full.
+ */
+static __noinline int snat_static(struct __sk_buff *skb, __be32 saddr, __u32 proto,
+				  int *action)
+{
+	struct nat_host_public *hp = bpf_map_lookup_elem(&host_public, &saddr);
+	__be32 pub;
+
+	if (!hp || hp->kind != PUBLIC_STATIC || hp->dying || proto == 33 /* DCCP */ ||
+	    proto == 136 /* UDP-Lite */)
+		return 0;
+	pub = hp->public;
+	if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, saddr, pub, sizeof(pub)) ||
+	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &pub, sizeof(pub), 0))
+		return STAT_ERROR;
+	*action = TC_ACT_OK;
+	return STAT_OUT_STATIC;
+}
+
+/*
  * A later fragment (no ports; its L4 checksum lives in the first one) gets
  * the source address its first fragment got. One whose first fragment was
  * not translated is dropped, as one of a protocol xdpgw does not translate
@@ -166,16 +191,20 @@ static __always_inline enum xdpgw_stat snat_fragment(struct __sk_buff *skb,
 						     const struct packet *p, int *action)
 {
 	__be32 ext_addr;
+	int ret;
 
 	if (!frag_translatable(p))
-		return STAT_DROP_UNSUPPORTED;
+		return snat_static(skb, p->tuple.saddr, p->tuple.proto, action) ?:
+			       STAT_DROP_UNSUPPORTED;
 	switch (frag_follow(p, &ext_addr)) {
 	case FRAG_FOLLOW:
 		break;
 	case FRAG_OVERLAP:
 		return STAT_DROP_FRAG_OVERLAP;
 	default:
-		return STAT_DROP_FRAG_NO_FIRST;
+		/* A static host's address is known without its first fragment. */
+		ret = snat_static(skb, p->tuple.saddr, p->tuple.proto, action);
+		return ret ?: STAT_DROP_FRAG_NO_FIRST;
 	}
 	if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, p->tuple.saddr, ext_addr, sizeof(ext_addr)) ||
 	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &ext_addr, sizeof(ext_addr), 0))
@@ -242,12 +271,14 @@ static __always_inline enum xdpgw_stat snat(struct __sk_buff *skb, int *action)
 		 * from outside would need port forwarding).
 		 */
 		if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHO)
-			return STAT_DROP_UNSUPPORTED;
+			return snat_static(skb, p.tuple.saddr, p.tuple.proto, action) ?:
+				       STAT_DROP_UNSUPPORTED;
 		break;
 	case PARSE_ICMP_ERROR:
 		return snat_icmp_error(skb, action);
 	case PARSE_OTHER_PROTO:
-		return STAT_DROP_UNSUPPORTED;
+		return snat_static(skb, p.tuple.saddr, p.tuple.proto, action) ?:
+			       STAT_DROP_UNSUPPORTED;
 	case PARSE_FRAGMENT:
 		return snat_fragment(skb, &p, action);
 	default:

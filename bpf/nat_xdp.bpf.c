@@ -26,6 +26,8 @@
 #include "frag.h"
 #include "filter.h"
 #include "inbound_filter.h"
+#include "nat_inbound.h"
+#include "arp.h"
 
 /* libxdp: where this program runs among others on the same interface. */
 struct {
@@ -49,6 +51,25 @@ static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev 
 	*p->dst_id = r->orig.sport;
 }
 
+/* A packet to a public address besides the external one that no flow or
+ * rule takes: a static address's host takes it without a flow; to the
+ * others it has nowhere to go (the stack does not own them).
+ */
+static __always_inline enum xdpgw_stat dnat_public_other(struct packet *p,
+							 const struct nat_public *pub,
+							 bool later_fragment, int *action)
+{
+	enum xdpgw_stat ret;
+
+	if (!pub)
+		return STAT_IN_PASS;
+	ret = dnat_static(p, pub, later_fragment, action);
+	if (ret)
+		return ret;
+	*action = XDP_DROP;
+	return STAT_DROP_PUBLIC_NO_FLOW;
+}
+
 /* A later fragment (no ports) goes where its datagram's first fragment went.
  * One that comes before its first fragment is passed as it is (the stack
  * drops it when reassembly times out), never sent anywhere on a guess; so is
@@ -56,10 +77,16 @@ static __always_inline void dnat_rewrite(struct packet *p, const struct nat_rev 
  */
 static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *action)
 {
+	struct nat_public *pub = NULL;
 	__be32 internal;
 
-	if (p->tuple.daddr != cfg_ext_addr || !frag_translatable(p))
-		return STAT_IN_PASS;
+	if (p->tuple.daddr != cfg_ext_addr) {
+		pub = public_of(p->tuple.daddr);
+		if (!pub)
+			return STAT_IN_PASS;
+	}
+	if (!frag_translatable(p))
+		return dnat_public_other(p, pub, true, action);
 	switch (frag_follow(p, &internal)) {
 	case FRAG_FOLLOW:
 		break;
@@ -67,7 +94,7 @@ static __always_inline enum xdpgw_stat dnat_fragment(struct packet *p, int *acti
 		*action = XDP_DROP;
 		return STAT_DROP_FRAG_OVERLAP;
 	default:
-		return STAT_IN_FRAGMENT_EARLY;
+		return pub ? dnat_public_other(p, pub, true, action) : STAT_IN_FRAGMENT_EARLY;
 	}
 	csum_replace4(&p->ip->check, p->ip->daddr, internal);
 	p->ip->daddr = internal;
@@ -107,7 +134,10 @@ static __always_inline bool local_socket(struct xdp_md *ctx, const struct nat_tu
 static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struct packet *p,
 							void *data, void *data_end)
 {
-	struct hdr_cursor c = { .pos = data + p->l4_off + sizeof(struct icmphdr),
+	/* l4_off is at most 14 + 60; the mask tells the verifier so (it loses
+	 * the bound across the public_of lookup before).
+	 */
+	struct hdr_cursor c = { .pos = data + (p->l4_off & 0x7f) + sizeof(struct icmphdr),
 				.end = data_end };
 	struct quoted q = {};
 	struct quote_fields v;
@@ -117,7 +147,7 @@ static __always_inline enum xdpgw_stat dnat_icmp_error(struct xdp_md *ctx, struc
 	ret = parse_quoted(&c, &q, ICMP_T_ECHO);
 	if (ret == PARSE_BAD_L4)
 		return STAT_MALFORMED_L4; /* truncated quote */
-	if (ret != PARSE_OK || q.reply.daddr != cfg_ext_addr)
+	if (ret != PARSE_OK || q.reply.daddr != p->tuple.daddr)
 		return STAT_IN_PASS; /* not about a translated packet */
 	r = bpf_map_lookup_elem(&rev, &q.reply);
 	if (!r)
@@ -184,11 +214,12 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct bpf_fib_lookup fib = {};
+	struct nat_public *pub = NULL;
 	struct packet p = {};
 	bool fast;
 	struct nat_flow *f;
 	struct nat_rev *r;
-	int ret;
+	int ret, made = 0; /* the stat of a flow made by this packet */
 
 	ret = parse_packet(data, data_end, data_end - data, &p);
 	if (p.ip && ret != PARSE_BAD_IP && inbound_refused(&p)) {
@@ -197,36 +228,40 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	}
 	switch (ret) {
 	case PARSE_OK:
+	case PARSE_OTHER_PROTO:
 		break;
 	case PARSE_ICMP_ERROR:
-		if (p.tuple.daddr != cfg_ext_addr)
+		if (p.tuple.daddr != cfg_ext_addr && !public_of(p.tuple.daddr))
 			return STAT_IN_PASS;
 		ret = dnat_icmp_error(ctx, &p, data, data_end);
 		if (ret == STAT_DROP_ICMP_NO_FLOW)
 			*action = XDP_DROP;
 		return ret;
 	case PARSE_NOT_IPV4:
-		return STAT_IN_PASS;
-	case PARSE_OTHER_PROTO: /* GRE, ESP, other ICMP types...: the stack's */
-		if (p.tuple.daddr == cfg_ext_addr && !own_inbound_allowed(ctx, &p)) {
-			*action = XDP_DROP;
-			return STAT_IN_FILTER_DROP;
-		}
-		return STAT_IN_PASS;
+		if (!arp_reply(data, data_end))
+			return STAT_IN_PASS;
+		*action = XDP_TX;
+		return STAT_ARP_REPLY;
 	case PARSE_FRAGMENT:
 		return dnat_fragment(&p, action);
 	default:
 		return parse_stat(ret);
 	}
-	if (p.tuple.daddr != cfg_ext_addr)
-		return STAT_IN_PASS;
-	if (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY) {
-		/* a ping of the gateway itself: the stack answers */
-		if (!own_inbound_allowed(ctx, &p)) {
+	if (p.tuple.daddr != cfg_ext_addr) {
+		pub = public_of(p.tuple.daddr);
+		if (!pub)
+			return STAT_IN_PASS;
+	}
+	/* Other protocols, and pings: the gateway's own (which the filter
+	 * table judges first), or a static host's.
+	 */
+	if (ret == PARSE_OTHER_PROTO ||
+	    (p.tuple.proto == IPPROTO_ICMP && p.icmp_type != ICMP_T_ECHOREPLY)) {
+		if (!pub && !own_inbound_allowed(ctx, &p)) {
 			*action = XDP_DROP;
 			return STAT_IN_FILTER_DROP;
 		}
-		return STAT_IN_PASS;
+		return dnat_public_other(&p, pub, false, action);
 	}
 	/* A first fragment again (or a repeat of it): an overlap. */
 	if (p.first_frag && frag_first_check(&p) == FRAG_OVERLAP) {
@@ -235,14 +270,22 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 	}
 	r = bpf_map_lookup_elem(&rev, &p.tuple);
 	if (!r) {
-		ret = flow_create_inbound(&p, &r);
+		/* A forwarded port or a static address; else NAPT's mapped
+		 * ports, on the external address.
+		 */
+		made = inbound_open(&p, pub, &r);
+		if (!made && pub)
+			return dnat_public_other(&p, pub, false, action);
+		if (!made)
+			made = flow_create_inbound(&p, &r);
 		/* To the gateway itself (the stack's sockets): the filter's. */
-		if (ret == STAT_IN_NO_FLOW && !own_inbound_allowed(ctx, &p))
-			ret = STAT_IN_FILTER_DROP;
-		if (ret != STAT_IN_NEW_FLOW) {
-			if (ret != STAT_IN_NO_FLOW)
+		if (made == STAT_IN_NO_FLOW && !own_inbound_allowed(ctx, &p))
+			made = STAT_IN_FILTER_DROP;
+		if (made != STAT_IN_NEW_FLOW && made != STAT_IN_FORWARD_NEW &&
+		    made != STAT_IN_STATIC_NEW) {
+			if (made != STAT_IN_NO_FLOW)
 				*action = XDP_DROP;
-			return ret;
+			return made;
 		}
 	}
 	f = bpf_map_lookup_elem(&flows, &r->orig);
@@ -250,13 +293,13 @@ static __always_inline enum xdpgw_stat dnat(struct xdp_md *ctx, int *action)
 		*action = XDP_DROP;
 		return STAT_DROP_TCP_OUT_OF_WINDOW;
 	}
-	fast = ret != STAT_IN_NEW_FLOW && f && cfg_int_ifindex && fast_eligible(&p, f) &&
+	fast = !made && f && cfg_int_ifindex && fast_eligible(&p, f) &&
 	       !fast_route(ctx, &p, p.tuple.saddr, r->orig.saddr, cfg_int_ifindex, &fib);
 	dnat_rewrite(&p, r);
 	if (p.first_frag) /* the rest of the datagram follows the first */
 		frag_remember(&p.tuple, p.ip, r->orig.saddr);
 	if (!fast)
-		return ret == STAT_IN_NEW_FLOW ? STAT_IN_NEW_FLOW : STAT_IN_TRANSLATED;
+		return made ?: STAT_IN_TRANSLATED;
 	*action = fast_forward(data, p.ip, &fib);
 	return STAT_FAST_IN;
 }

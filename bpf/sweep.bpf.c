@@ -4,7 +4,8 @@
  * BPF_PROG_RUN (never attached). The daemon's scan finds the expired flows
  * and writes them here; this program deletes each one, forward entry first,
  * unless it saw a packet since the scan read it, and drops its reference
- * on its mapping (the last one frees the mapping and its port, mapping.h).
+ * on its mapping (the last one frees the mapping and its port, mapping.h),
+ * or on its pool address (nat_kinds.h).
  * One syscall deletes a batch, and the re-check sits right next to the
  * delete.
  */
@@ -43,7 +44,8 @@ static long expire_one(__u32 i, void *unused)
 		return 0;
 	bpf_map_delete_elem(&rev, &reply);
 	host_limit_give(c->key.saddr);
-	flow_release_mapping(&c->key, reply.dport); /* the port goes back last */
+	/* the port (or pool address) goes back last */
+	flow_release_kind(&c->key, reply.daddr, reply.dport);
 	flow_event(FLOW_EV_EXPIRED, &c->key, reply.daddr, reply.dport, 0, 0);
 	expired_count++;
 	return 0;

@@ -27,6 +27,11 @@
 #define XDPGW_MAP_PORT_OWNER "port_owner"
 #define XDPGW_MAP_PORT_BITMAP "port_bitmap"
 #define XDPGW_MAP_PEERS "peers"
+#define XDPGW_MAP_PUBLIC_ADDRS "public_addrs"
+#define XDPGW_MAP_FORWARDS "forwards"
+#define XDPGW_MAP_HOST_PUBLIC "host_public"
+#define XDPGW_PUBLIC_MAX 4096 /* entries of public_addrs and of host_public */
+#define XDPGW_FORWARDS_MAX 65536 /* forwarded ports, all addresses */
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144
@@ -344,6 +349,31 @@ enum xdpgw_stat {
 			      * own, a forwarded or a static address that
 			      * the filter table drops (a rule or the default;
 			      * allowed ones keep their outcome) */
+	STAT_IN_FORWARD_NEW, /* ingress: first packet to a forwarded port: a
+			      * flow was created (also translated) */
+	STAT_IN_STATIC_NEW, /* ingress: first TCP/UDP packet to a static
+			     * address: a flow was created (also translated) */
+	STAT_IN_STATIC, /* ingress: to a static address, no TCP/UDP/echo
+			 * flow (other protocols, pings): the destination
+			 * rewritten without a flow */
+	STAT_OUT_STATIC, /* egress: from a static host, no TCP/UDP/echo
+			  * flow (other protocols, echo replies): the source
+			  * rewritten without a flow */
+	STAT_DROP_IN_NOT_SYN, /* ingress: TCP other than a SYN to a forwarded
+			       * port or static address, of no flow */
+	STAT_DROP_IN_RULE, /* ingress: a new forwarded/static flow the
+			    * inbound filter refused */
+	STAT_POOL_FALLBACK, /* a host found no free pool address: its flow
+			     * went through NAPT (an addition, not a
+			     * packet's outcome) */
+	STAT_ARP_REPLY, /* ingress: an ARP request for a public address
+			 * xdpgw owns, answered (XDP_TX) */
+	STAT_RULE_FLOWS_ENDED, /* flows ended by deleting their forward,
+				* static or pool rule (kept by userspace,
+				* not a packet) */
+	STAT_DROP_PUBLIC_NO_FLOW, /* ingress: to a forward or pool address
+				   * (not the external one), of no flow and
+				   * no rule */
 	STAT__MAX,
 };
 
@@ -403,6 +433,16 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_DROP_FRAG_NO_FIRST] = "drop_frag_no_first",
 	[STAT_DROP_FRAG_OVERLAP] = "drop_frag_overlap",
 	[STAT_IN_FILTER_DROP] = "in_filter_drop",
+	[STAT_IN_FORWARD_NEW] = "in_forward_new",
+	[STAT_IN_STATIC_NEW] = "in_static_new",
+	[STAT_IN_STATIC] = "in_static",
+	[STAT_OUT_STATIC] = "out_static",
+	[STAT_DROP_IN_NOT_SYN] = "drop_in_not_syn",
+	[STAT_DROP_IN_RULE] = "drop_in_rule",
+	[STAT_POOL_FALLBACK] = "pool_fallback",
+	[STAT_ARP_REPLY] = "arp_reply",
+	[STAT_RULE_FLOWS_ENDED] = "rule_flows_ended",
+	[STAT_DROP_PUBLIC_NO_FLOW] = "drop_public_no_flow",
 };
 #endif
 
@@ -583,6 +623,66 @@ struct filter_count {
 
 _Static_assert(sizeof(struct filter_rule) == 20, "filter_rule layout");
 
+/*
+ * The translation kinds besides NAPT (docs/design.md, "Forwarding, static
+ * NAT, the pool"). A public address xdpgw translates to has an entry in
+ * public_addrs (key: the address, network order); an address may carry
+ * several kinds' bits, except that a static or pool address is nothing
+ * else. Forwarded ports of any public address are in forwards, a port an
+ * entry (userspace expands a range). host_public binds an internal host to
+ * its static address or the pool address it borrowed.
+ */
+enum public_kind {
+	PUBLIC_EXTERNAL = 1, /* the NAPT address (--external-ip) */
+	PUBLIC_STATIC = 2, /* 1:1 with .internal */
+	PUBLIC_POOL = 4, /* lent to .internal, 0 when free */
+	PUBLIC_FORWARD = 8, /* has forwarded ports */
+};
+
+/* Value of public_addrs. */
+struct nat_public {
+	__u8 kinds; /* enum public_kind bits */
+	__u8 arp; /* 1: not on the external interface: xdpgw answers ARP */
+	__u8 dying; /* 1: being deleted: no new flow, no new borrower */
+	__u8 pad;
+	/* STATIC: the internal host; POOL: its borrower, claimed by a
+	 * compare-and-swap from 0 and given back when its last flow goes.
+	 */
+	XDPGW_ADDR(internal);
+	__u8 mac[6]; /* the external interface's, for the ARP reply */
+	__u8 pad2[2];
+};
+
+/* Key of forwards: a public address and port (network order). */
+struct nat_forward_key {
+	XDPGW_ADDR(addr);
+	XDPGW_PORT(port);
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* Value of forwards: where that port leads. */
+struct nat_forward {
+	XDPGW_ADDR(internal);
+	XDPGW_PORT(port);
+	__u8 dying; /* 1: being deleted: no new flow */
+	__u8 pad;
+};
+
+/* Value of host_public (key: an internal address, network order). */
+struct nat_host_public {
+	XDPGW_ADDR(public);
+	__u8 kind; /* PUBLIC_STATIC or PUBLIC_POOL */
+	__u8 dying; /* STATIC: being deleted */
+	__u8 pad[2];
+	__u32 refs; /* POOL: flows on the borrowed address; 0: being freed */
+	__u32 pad2;
+};
+
+_Static_assert(sizeof(struct nat_public) == 16, "nat_public layout");
+_Static_assert(sizeof(struct nat_forward_key) == 8, "nat_forward_key layout");
+_Static_assert(sizeof(struct nat_forward) == 8, "nat_forward layout");
+_Static_assert(sizeof(struct nat_host_public) == 16, "nat_host_public layout");
 _Static_assert(sizeof(struct nat_tuple) == 16, "nat_tuple is a 16-byte key");
 _Static_assert(sizeof(struct nat_flow) == 80, "nat_flow layout");
 _Static_assert(sizeof(struct nat_rev) == 16, "nat_rev layout");

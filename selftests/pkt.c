@@ -165,6 +165,8 @@ bool pkt_csums_ok(const uint8_t *frame, size_t len)
 		       inet_csum(l4, tot - ihl, pseudo_sum(ip, IPPROTO_UDP, tot - ihl)) == 0;
 	case IPPROTO_ICMP:
 		return inet_csum(l4, tot - ihl, 0) == 0;
+	case 47: /* GRE: no checksum over the addresses, the IP header's is checked */
+		return true;
 	}
 	return false;
 }

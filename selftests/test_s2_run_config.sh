@@ -95,7 +95,7 @@ run_fails "FILE: [proxy]: certificate $XG_TMP/none.pem: No such file or director
 	"internal 10.100.20.0/24\nno-fast-path\n[proxy]\nlisten-tls $LB_IP:443\ntls-cert $XG_TMP/none.pem\ntls-key $XG_TMP/www.key\nbackend $WEB1_IP:80\n"
 run_fails "FILE:6: backend 'nonsense': expected A.B.C.D:PORT" \
 	"internal 10.100.20.0/24\nno-fast-path\n\n[proxy]\nlisten $LB_IP:80\nbackend nonsense\n"
-run_fails "FILE:2: unknown section [web]: [nat] or [proxy]" \
+run_fails "FILE:2: unknown section [web]: [nat], [proxy], [forward], [static], [pool] or [filter]" \
 	"internal 10.100.20.0/24\n[web]\nlisten $LB_IP:80\n"
 run_fails "FILE:1: ports '9-1': not a range LO-HI" "ports 9-1\n"
 run_fails "FILE: [proxy]: at least one --backend" \

@@ -351,7 +351,7 @@ static void test_run_file_errors(void **state)
 		"backend 'nonsense': expected A.B.C.D:PORT");
 	REFUSED("[proxy]\nexternal eth0\n", 2, "unknown option 'external'");
 	REFUSED("external eth0\n[nat]\n[web]\nlisten 203.0.113.1:80\n", 3,
-		"unknown section [web]: [nat] or [proxy]");
+		"unknown section [web]: [nat], [proxy], [forward], [static], [pool] or [filter]");
 #undef REFUSED
 	/* the [proxy] section is checked whole before anything starts */
 	assert_int_equal(run_with("external eth0\ninternal 10.100.20.0/24\n[proxy]\n"

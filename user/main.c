@@ -21,6 +21,9 @@ static const struct verb verbs[] = {
 	{ "watch", cmd_watch, "print flow events as they happen" },
 	{ "proxy", cmd_proxy, "HTTP reverse proxy and load balancer (L7)" },
 	{ "filter", cmd_filter, "the inbound filter table: add, del, list, default" },
+	{ "forward", cmd_forward, "add, delete or list port forwards (DNAT)" },
+	{ "static", cmd_static, "add, delete or list static 1:1 NAT mappings" },
+	{ "pool", cmd_pool, "add, delete or list the addresses of the pool" },
 };
 
 static int exit_status(enum verb_result r)

@@ -153,6 +153,7 @@ int cli_open_map(const struct common_opts *opts, const char *name)
 /* The verbs that work on an instance: their options, together. */
 static const struct verb_opts *const instance_verbs[] = {
 	&opts_down, &opts_flows, &opts_stats, &opts_watch, &opts_status, &opts_filter,
+	&opts_forward, &opts_static, &opts_pool,
 };
 
 /* getopt's tables for every option of instance_verbs, each once; a long

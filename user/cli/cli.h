@@ -34,6 +34,9 @@ enum verb_result cmd_watch(int argc, char **argv);
 enum verb_result cmd_proxy(int argc, char **argv);
 enum verb_result cmd_status(int argc, char **argv);
 enum verb_result cmd_filter(int argc, char **argv);
+enum verb_result cmd_forward(int argc, char **argv);
+enum verb_result cmd_static(int argc, char **argv);
+enum verb_result cmd_pool(int argc, char **argv);
 
 /* Options every verb takes: the interface, the pin root, -v. */
 struct common_opts {

@@ -21,6 +21,7 @@
 #include "run_conf.h"
 #include "stats.h"
 #include "sweep.h"
+#include "nat_rules.h"
 
 
 /*
@@ -217,7 +218,10 @@ static int sweeper_start(struct run *r)
 		.port_owner = instance_map_fd(in, XDPGW_MAP_PORT_OWNER),
 		.port_bitmap = instance_map_fd(in, XDPGW_MAP_PORT_BITMAP),
 		.peers = instance_map_fd(in, XDPGW_MAP_PEERS),
-		.host_flows = instance_map_fd(in, XDPGW_MAP_HOST_FLOWS) });
+		.host_flows = instance_map_fd(in, XDPGW_MAP_HOST_FLOWS),
+		.public_addrs = instance_map_fd(in, XDPGW_MAP_PUBLIC_ADDRS),
+		.forwards = instance_map_fd(in, XDPGW_MAP_FORWARDS),
+		.host_public = instance_map_fd(in, XDPGW_MAP_HOST_PUBLIC) });
 	if (err)
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			r->cfg.ifname, strerror(-err));
@@ -268,6 +272,16 @@ static void run_say(const struct run *r)
 			if_indextoname(set->anti_spoof_ifindex, anti_spoof_if) ?: "?" : "");
 }
 
+/* --external-ip not on the interface: xdpgw answers ARP for it. */
+static void external_arp(const struct run *r)
+{
+	char err[512];
+
+	if (nat_rules_external(r->dir, r->cfg.ifname, err, sizeof(err)))
+		pr_warn("interface '%s': no ARP for the external address: %s\n", r->cfg.ifname,
+			err);
+}
+
 /* The instance, the sweeper, the proxy, the fast path: all or none (a kept
  * instance is left as it was found). 0 or -errno, said.
  */
@@ -278,11 +292,11 @@ static int run_attach(struct run *r)
 	err = instance_start(&r->in, &r->cfg);
 	if (err)
 		return err;
-	err = run_rules_apply(&r->conf.rules, NULL, r->dir, r->cfg.ifname, r->conf.path);
-	if (!err)
-		err = sweeper_start(r);
+	err = sweeper_start(r);
 	if (!err) {
-		err = proxy_begin(r);
+		external_arp(r);
+		err = run_rules_apply(&r->conf.rules, NULL, r->dir, r->cfg.ifname, r->conf.path) ?:
+		      proxy_begin(r);
 		if (!err) {
 			r->in.keep = r->cfg.keep;
 			run_say(r);

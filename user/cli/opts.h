@@ -75,7 +75,7 @@ struct verb_opts {
 };
 
 extern const struct verb_opts opts_run, opts_down, opts_flows, opts_stats, opts_watch,
-	opts_status, opts_proxy, opts_filter;
+	opts_status, opts_proxy, opts_filter, opts_forward, opts_static, opts_pool;
 /* The man page's "Common" options: those of several verbs. */
 extern const struct opt opts_common[];
 

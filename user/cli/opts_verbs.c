@@ -169,5 +169,6 @@ const struct verb_opts opts_status = {
 
 const struct verb_opts *const opts_verbs[] = {
 	&opts_run, &opts_down, &opts_flows, &opts_stats,
-	&opts_watch, &opts_status, &opts_proxy, &opts_filter, NULL
+	&opts_watch, &opts_status, &opts_proxy, &opts_filter,
+	&opts_forward, &opts_static, &opts_pool, NULL
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "filter_rules.h"
+#include "nat_rules.h"
 #include "log.h"
 #include "run_rules.h"
 
@@ -38,7 +39,7 @@ static int check_line(const char *section, const char *line, char *err, size_t e
 	struct filter_rule r;
 
 	if (strcmp(section, "filter"))
-		return 0; /* the NAT kinds' lines: checked where they are applied */
+		return nat_rule_apply(NULL, section, true, line, NULL, err, errlen);
 	switch (filter_default_of(line)) {
 	case -1:
 		return filter_rule_parse_line(line, &r, err, errlen);
@@ -139,10 +140,73 @@ static int apply_filter(const struct run_rules *now, const struct run_rules *bef
 	return err;
 }
 
+/* Whether rr holds the NAT rule r (same section, same words). */
+static bool has_rule(const struct run_rules *rr, const struct run_rule *r)
+{
+	int i;
+
+	for (i = 0; rr && i < rr->n; i++)
+		if (rr->v[i].section == r->section && !strcmp(rr->v[i].line, r->line))
+			return true;
+	return false;
+}
+
+/* Add or delete the NAT rules of from that other lacks (all of them when
+ * other is NULL): deletes first, so that a rule can be replaced. A rule
+ * already there (added by a verb) is not an error at start.
+ */
+static int change_nat(struct nat_rules *n, const struct run_rules *from,
+		      const struct run_rules *other, bool add, const char *origin)
+{
+	char err[512];
+	__u64 ended = 0;
+	int i, ret;
+
+	for (i = 0; i < from->n; i++) {
+		const struct run_rule *r = &from->v[i];
+
+		if (r->section == run_rule_sections[3] || has_rule(other, r))
+			continue; /* [filter]'s, or unchanged */
+		ret = nat_rule_apply(n, r->section, add, r->line, &ended, err, sizeof(err));
+		if (ret && !(add && ret == -EEXIST && !other)) {
+			pr_warn("%s:%d: %s %s: %s\n", origin, r->lineno, r->section, r->line, err);
+			return ret;
+		}
+		pr_info("xdpgw: %s:%d: %s %s %s\n", origin, r->lineno, add ? "added" : "removed",
+			r->section, r->line);
+	}
+	return 0;
+}
+
+static int apply_nat(const struct run_rules *now, const struct run_rules *before,
+		     const char *dir, const char *ifname, const char *origin)
+{
+	struct nat_rules n;
+	char err[512];
+	int lock, ret;
+
+	if (now->n == 0 && (!before || before->n == 0))
+		return 0;
+	lock = cli_writer_lock("rules", ifname);
+	if (lock < 0)
+		return lock;
+	ret = nat_rules_open(&n, dir, ifname, err, sizeof(err));
+	if (ret) {
+		pr_warn("%s: %s\n", ifname, err);
+	} else {
+		ret = (before ? change_nat(&n, before, now, false, origin) : 0) ?:
+		      change_nat(&n, now, before, true, origin);
+		nat_rules_close(&n);
+	}
+	close(lock);
+	return ret;
+}
+
 int run_rules_apply(const struct run_rules *now, const struct run_rules *before, const char *dir,
 		    const char *ifname, const char *origin)
 {
-	return apply_filter(now, before, dir, ifname, origin);
+	return apply_nat(now, before, dir, ifname, origin) ?:
+	       apply_filter(now, before, dir, ifname, origin);
 }
 
 void run_rules_free(struct run_rules *rr)

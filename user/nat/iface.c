@@ -13,25 +13,46 @@
 #include <unistd.h>
 #include "iface.h"
 
+/* The interface's hardware address (SIOCGIFHWADDR). 0 or -errno. */
+static int hwaddr(const char *ifname, struct ifreq *ifr)
+{
+	int fd, ret;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -ENODEV;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr->ifr_name, ifname);
+	ret = ioctl(fd, SIOCGIFHWADDR, ifr) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 int iface_index(const char *ifname)
 {
 	struct ifreq ifr = {};
-	int fd, idx, ret;
+	int idx, ret;
 
 	if (strlen(ifname) >= IFNAMSIZ)
 		return -ENODEV;
 	idx = if_nametoindex(ifname);
 	if (!idx)
 		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strcpy(ifr.ifr_name, ifname);
-	ret = ioctl(fd, SIOCGIFHWADDR, &ifr) ? -errno : 0;
-	close(fd);
+	ret = hwaddr(ifname, &ifr);
 	if (ret)
 		return ret;
 	return ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ? idx : -EPROTONOSUPPORT;
+}
+
+int iface_mac(const char *ifname, __u8 mac[6])
+{
+	struct ifreq ifr = {};
+	int ret = hwaddr(ifname, &ifr);
+
+	if (!ret)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return ret;
 }
 
 int iface_first_ipv4(const char *ifname, __be32 *addr)

@@ -9,6 +9,8 @@
  * it carries no Ethernet header (the programs parse one).
  */
 int iface_index(const char *ifname);
+/* The interface's MAC (for the ARP replies of nat_rules.c). 0 or -errno. */
+int iface_mac(const char *ifname, __u8 mac[6]);
 /* First IPv4 address of the interface; -EADDRNOTAVAIL if it has none. */
 int iface_first_ipv4(const char *ifname, __be32 *addr);
 /* The interface's driver, as `ethtool -i` names it (veth, ixgbe, ...). */

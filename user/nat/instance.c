@@ -29,11 +29,13 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FILTER_CTL, XDPGW_MAP_FILTER_META, XDPGW_MAP_FILTER_RULES,
 	XDPGW_MAP_FILTER_PORT_CLASS, XDPGW_MAP_FILTER_PORT_BITS, XDPGW_MAP_FILTER_DST,
 	XDPGW_MAP_FILTER_SRC, XDPGW_MAP_FILTER_COUNTS,
+	XDPGW_MAP_PUBLIC_ADDRS, XDPGW_MAP_FORWARDS, XDPGW_MAP_HOST_PUBLIC,
 };
 enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
        FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS,
        FD_FILTER_CTL, FD_FILTER_META, FD_FILTER_RULES, FD_FILTER_PORT_CLASS,
-       FD_FILTER_PORT_BITS, FD_FILTER_DST, FD_FILTER_SRC, FD_FILTER_COUNTS };
+       FD_FILTER_PORT_BITS, FD_FILTER_DST, FD_FILTER_SRC, FD_FILTER_COUNTS,
+       FD_PUBLIC_ADDRS, FD_FORWARDS, FD_HOST_PUBLIC };
 
 int instance_unpin(const char *dir)
 {
@@ -129,6 +131,9 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_FILTER_DST] = bpf_map__fd(in->tc->maps.filter_dst);
 	in->fd[FD_FILTER_SRC] = bpf_map__fd(in->tc->maps.filter_src);
 	in->fd[FD_FILTER_COUNTS] = bpf_map__fd(in->tc->maps.filter_counts);
+	in->fd[FD_PUBLIC_ADDRS] = bpf_map__fd(in->tc->maps.public_addrs);
+	in->fd[FD_FORWARDS] = bpf_map__fd(in->tc->maps.forwards);
+	in->fd[FD_HOST_PUBLIC] = bpf_map__fd(in->tc->maps.host_public);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;

@@ -32,6 +32,12 @@ int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd,
 	return sweeper_open_maps(swp, &m);
 }
 
+/* A kinds' map (sweep_maps): 0 counts as absent too, the field unset. */
+static int reuse_kind(struct bpf_map *map, int fd)
+{
+	return fd > 0 ? bpf_map__reuse_fd(map, fd) : 0;
+}
+
 /* Reuse fd as the program's map, unless it is -1 (a private, empty one). */
 static int reuse(struct bpf_map *map, int fd)
 {
@@ -63,6 +69,9 @@ int sweeper_open_maps(struct sweeper **swp, const struct sweep_maps *m)
 	      reuse(sw->skel->maps.port_bitmap, m->port_bitmap) ?:
 	      reuse(sw->skel->maps.peers, m->peers) ?:
 	      reuse(sw->skel->maps.host_flows, m->host_flows) ?:
+	      reuse_kind(sw->skel->maps.public_addrs, m->public_addrs) ?:
+	      reuse_kind(sw->skel->maps.forwards, m->forwards) ?:
+	      reuse_kind(sw->skel->maps.host_public, m->host_public) ?:
 	      sweep__load(sw->skel);
 	if (err)
 		goto fail;

@@ -38,6 +38,10 @@ struct sweep_maps {
 	int flows, rev, events;
 	int mappings, port_owner, port_bitmap, peers; /* released with each flow */
 	int host_flows; /* each deleted flow given back to its host's count */
+	/* The kinds' maps (nat_kinds.h: a pool flow gives its address back);
+	 * 0 or -1: private, empty ones (every flow is then NAPT's).
+	 */
+	int public_addrs, forwards, host_public;
 };
 
 /* sweeper_open, also releasing each deleted flow's mapping (mapping.h). */
