@@ -185,7 +185,7 @@ $(OUTPUT)/asan/xdpgw: $(ASAN_OBJS)
 
 asan: $(OUTPUT)/asan/xdpgw
 
-tests: $(OUTPUT)/xdpgw $(TEST_BINS) $(FUZZ_BINS) $(TEST_SKELS) $(TEST_BPF_OBJS)
+tests: $(OUTPUT)/xdpgw $(OUTPUT)/asan/xdpgw $(TEST_BINS) $(FUZZ_BINS) $(TEST_SKELS) $(TEST_BPF_OBJS)
 
 # New inputs go to $(OUTPUT)/fuzz/corpus; the committed seeds stay as they are.
 fuzz: $(FUZZ_BINS)

@@ -67,6 +67,11 @@ static __always_inline enum xdpgw_stat dnat_public_other(struct packet *p,
 	if (ret)
 		return ret;
 	*action = XDP_DROP;
+	/* Nothing would take it in; still the filter table judges (and
+	 * counts) it, as it would a port that is forwarded.
+	 */
+	if (!later_fragment && !inbound_allowed(p))
+		return STAT_DROP_IN_RULE;
 	return STAT_DROP_PUBLIC_NO_FLOW;
 }
 
