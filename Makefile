@@ -2,7 +2,7 @@
 #
 # make            build bpf objects, skeletons and the xdpgw binary (in $(OUTPUT))
 # make check      install deps, build, run every test (as root)
-# make demo       install deps, build, walk through scenario S3 (as root)
+# make demo       install deps, build, walk through scenarios S3 and S4 (as root)
 # make deps       apt-get the build and test dependencies (Debian 12)
 # make bench      build and run the benchmarks (as root; prints figures)
 # make fuzz       fuzz the HTTP parser for FUZZ_TIME seconds (libFuzzer)
@@ -207,10 +207,12 @@ check: deps
 	$(Q)$(MAKE) tests
 	$(Q)selftests/run.sh $(OUTPUT)
 
-# The demo gives the veth peers a pass program (floors.bpf.o), as the tests do.
+# The demo gives the veth peers a pass program (floors.bpf.o), as the tests do:
+# scenario S3 (NAPT), then S4 (document 003's whole path).
 demo: deps
 	$(Q)$(MAKE) all $(TEST_BPF_OBJS)
 	$(Q)XDPGW=$(OUTPUT)/xdpgw selftests/demo_s3.sh
+	$(Q)XDPGW=$(OUTPUT)/xdpgw selftests/demo_s4.sh
 
 # Install only what is missing, so a second run is quick and offline.
 # $(1): the packages. A policy-rc.d that denies every start keeps a package
