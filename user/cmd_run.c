@@ -21,7 +21,7 @@
 #include "proxy.h"
 #include "route.h"
 #include "stats.h"
-#include "sweep.h"
+#include "expiry.h"
 
 
 static const char run_usage[] =
@@ -523,7 +523,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	struct fast_switch fs;
 	struct daemon d;
 	struct instance in;
-	struct sweeper *sw;
+	struct expiry *ex;
 	int ret, sfd, lock;
 
 	timeouts_default(&cfg.settings);
@@ -584,7 +584,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		close(lock);
 		return EXIT_FAIL;
 	}
-	ret = sweeper_open_maps(&sw, &(struct sweep_maps){
+	ret = expiry_open(&ex, &(struct sweep_maps){
 		.flows = instance_map_fd(&in, XDPGW_MAP_FLOWS),
 		.rev = instance_map_fd(&in, XDPGW_MAP_REV),
 		.events = instance_map_fd(&in, XDPGW_MAP_EVENTS),
@@ -592,7 +592,8 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		.port_owner = instance_map_fd(&in, XDPGW_MAP_PORT_OWNER),
 		.port_bitmap = instance_map_fd(&in, XDPGW_MAP_PORT_BITMAP),
 		.peers = instance_map_fd(&in, XDPGW_MAP_PEERS),
-		.host_flows = instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS) });
+		.host_flows = instance_map_fd(&in, XDPGW_MAP_HOST_FLOWS),
+		.expiry_lane = instance_map_fd(&in, XDPGW_MAP_EXPIRY_LANE) });
 	if (ret) {
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			cfg.ifname, strerror(-ret));
@@ -602,7 +603,7 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 		proxy_fmt_addr(&conf->proxy.listens[0].addr, listen_addr, sizeof(listen_addr));
 		pr_warn("interface '%s': the proxy on %s did not start (%s); detaching\n",
 			cfg.ifname, listen_addr, strerror(-ret));
-		sweeper_close(sw);
+		expiry_close(ex);
 		goto undo;
 	}
 	in.keep = cfg.keep;
@@ -627,17 +628,17 @@ static int run_main(int argc, char **argv, struct run_conf *conf)
 	if (ret) {
 		if (pg)
 			proxy_stop(pg);
-		sweeper_close(sw);
+		expiry_close(ex);
 		goto undo;
 	}
-	d = (struct daemon){ .in = &in, .cfg = &cfg, .sw = sw, .fs = &fs, .pg = pg,
+	d = (struct daemon){ .in = &in, .cfg = &cfg, .ex = ex, .fs = &fs, .pg = pg,
 			     .proxy = &conf->proxy, .lock = lock,
 			     .metrics = conf->have_metrics ? &conf->metrics : NULL,
 			     .reload = reload, .reload_ctx = conf };
 	ret = daemon_serve(&d, sfd);
 	if (pg && proxy_stop(pg) && ret <= 0)
 		ret = -EIO;
-	sweeper_close(sw);
+	expiry_close(ex);
 	if (ret == DAEMON_HANDOVER)
 		in.keep = true; /* as --keep, for the run that follows */
 	if (in.keep)

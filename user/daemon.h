@@ -14,13 +14,13 @@
 #include "fast_switch.h"
 #include "instance.h"
 #include "proxy.h"
-#include "sweep.h"
+#include "expiry.h"
 
 struct daemon {
 	/* What it runs; set by the caller. */
 	const struct instance *in;
 	const struct instance_cfg *cfg;
-	struct sweeper *sw;
+	struct expiry *ex;
 	struct fast_switch *fs;
 	struct proxy_group *pg; /* NULL: no proxy in this daemon */
 	const struct proxy_cfg *proxy; /* its listeners */

@@ -33,9 +33,10 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FAST_DIRS,
 	XDPGW_MAP_HOST_FLOWS,
 	XDPGW_MAP_MAPPINGS, XDPGW_MAP_PORT_OWNER, XDPGW_MAP_PORT_BITMAP, XDPGW_MAP_PEERS,
+	XDPGW_MAP_EXPIRY_LANE,
 };
 enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
-       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS };
+       FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS, FD_EXPIRY_LANE };
 
 int instance_unpin(const char *dir)
 {
@@ -77,6 +78,14 @@ static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows
 	       bpf_map__set_max_entries(rev, max_flows);
 }
 
+/* The expiry lane of obj, before load: any flow may be due soon. */
+static int size_expiry_lane(struct bpf_object *obj, __u32 max_flows)
+{
+	struct bpf_map *lane = bpf_object__find_map_by_name(obj, "expiry_lane");
+
+	return lane ? bpf_map__set_max_entries(lane, max_flows) : -ENOENT;
+}
+
 /* The mapping maps of obj, before load. A mapping has a flow at least and
  * owns a port of the range (per protocol: TCP, UDP, echo), so there are
  * never more than either; peers, used by address-dependent filtering only,
@@ -93,7 +102,8 @@ static int size_mapping_maps(struct bpf_object *obj, const struct xdpgw_config *
 		return -ENOENT;
 	return bpf_map__set_max_entries(m, n) ?:
 	       bpf_map__set_max_entries(p, s->filtering == FILTER_ADDRESS_DEPENDENT ?
-						   s->max_flows : 1);
+						   s->max_flows : 1) ?:
+	       size_expiry_lane(obj, s->max_flows);
 }
 
 int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
@@ -255,6 +265,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_PORT_OWNER] = bpf_map__fd(in->tc->maps.port_owner);
 	in->fd[FD_PORT_BITMAP] = bpf_map__fd(in->tc->maps.port_bitmap);
 	in->fd[FD_PEERS] = bpf_map__fd(in->tc->maps.peers);
+	in->fd[FD_EXPIRY_LANE] = bpf_map__fd(in->tc->maps.expiry_lane);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;

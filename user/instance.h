@@ -33,8 +33,9 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 12 /* flows, rev, stats, settings, events, frags, fast_dirs,
-			    * host_flows, mappings, port_owner, port_bitmap, peers */
+#define INSTANCE_NMAPS 13 /* flows, rev, stats, settings, events, frags, fast_dirs,
+			    * host_flows, mappings, port_owner, port_bitmap, peers,
+			    * expiry_lane */
 
 struct instance {
 	struct nat_tc *tc;
