@@ -64,7 +64,7 @@ int sweeper_open_maps(struct sweeper **swp, const struct sweep_maps *m)
 	      reuse(sw->skel->maps.port_bitmap, m->port_bitmap) ?:
 	      reuse(sw->skel->maps.peers, m->peers) ?:
 	      reuse(sw->skel->maps.host_flows, m->host_flows) ?:
-	      reuse(sw->skel->maps.expiry_lane, m->expiry_lane) ?:
+	      reuse(sw->skel->maps.expiry_lane, m->expiry_lane > 0 ? m->expiry_lane : -1) ?:
 	      sweep__load(sw->skel);
 	if (err)
 		goto fail;

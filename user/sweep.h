@@ -39,7 +39,10 @@ struct sweep_maps {
 	int flows, rev, events;
 	int mappings, port_owner, port_bitmap, peers; /* released with each flow */
 	int host_flows; /* each deleted flow given back to its host's count */
-	int expiry_lane; /* the flows due soon (expiry.h); -1: a private one */
+	/* The flows due soon (expiry.h); -1 or 0 (callers from before it,
+	 * leaving it out): a private one.
+	 */
+	int expiry_lane;
 };
 
 /* sweeper_open, also releasing each deleted flow's mapping (mapping.h). */
