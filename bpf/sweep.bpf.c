@@ -6,7 +6,8 @@
  * unless it saw a packet since the scan read it, and drops its reference
  * on its mapping (the last one frees the mapping and its port, mapping.h).
  * One syscall deletes a batch, and the re-check sits right next to the
- * delete.
+ * delete. xdpgw_expire_lane checks the expiry lane (bpf/expiry.h) the same
+ * way, every second; both remove through flow_remove.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

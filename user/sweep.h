@@ -5,6 +5,9 @@
  * a batch of expired flows per BPF_PROG_RUN, each deleted only if it saw no
  * packet since the scan read it. The forward entry goes before the reverse
  * one, so an external port returns to the pool only once its flow is gone.
+ * The daemon runs it through expiry.h (the lane and a slice a tick);
+ * sweep_flows, the whole table at once, is the design before that, kept
+ * for the tests and the benchmark's comparison.
  */
 #ifndef XDPGW_SWEEP_H
 #define XDPGW_SWEEP_H
