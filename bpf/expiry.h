@@ -17,7 +17,7 @@
 #include "maps.h"
 
 _Static_assert(FLOW_STATE__MAX <= 16 && 16 * 4 <= sizeof(struct xdpgw_config),
-	      "a state masked to 4 bits indexes inside the settings value");
+	       "a state masked to 4 bits indexes inside the settings value");
 
 static __always_inline void expiry_lane_note(const struct nat_tuple *key, __u8 state)
 {
