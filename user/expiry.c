@@ -139,6 +139,7 @@ int expiry_tick(struct expiry *ex, int flows_fd, const struct xdpgw_config *cfg,
 	if (lane_expired < 0)
 		return lane_expired;
 	err = flow_table_walk_part(flows_fd, &ex->walk, slice_size(ex, cfg, lane), slice_one, &s);
+	res->scanned = ex->pass_flows - pass_before;
 	total = sweeper_flush(ex->sw);
 	if (!err && total >= 0) {
 		ex->pass_expired += total;
@@ -146,7 +147,6 @@ int expiry_tick(struct expiry *ex, int flows_fd, const struct xdpgw_config *cfg,
 	}
 	if (!err && total >= 0 && ex->walk.done)
 		total = pass_end(ex, cfg, res);
-	res->scanned = (ex->walk.started ? ex->pass_flows : ex->last_pass_flows) - pass_before;
 	res->expired = (total > 0 ? total : 0) + lane_expired;
 	res->lane = lane;
 	res->census = ex->passes ? &ex->census[ex->done] : NULL;
