@@ -13,6 +13,7 @@
 #include "parse.h"
 #include "maps.h"
 #include "tcp_window.h"
+#include "expiry.h"
 
 static __always_inline __u8 tcp_state_next(__u8 state, __u8 flags, bool outbound)
 {
@@ -109,6 +110,7 @@ static __always_inline int flow_track(struct nat_flow *f, const struct nat_tuple
 		/* the first change, from "none", is the flow's "new" event */
 		flow_event(prev ? FLOW_EV_STATE : FLOW_EV_NEW, key, f->ext_addr, f->ext_port,
 			   next, 0);
+		expiry_lane_note(key, next);
 		return 0;
 	}
 	return 0;

@@ -41,7 +41,7 @@ struct {
 } stats SEC(".maps");
 
 /* Settings for the daemon and `xdpgw flows` (idle timeouts); the programs
- * do not read it. One entry.
+ * read only the timeouts, on a flow's change of state (expiry.h). One entry.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -223,6 +223,22 @@ struct {
 	__uint(max_entries, XDPGW_EVENTS_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } events SEC(".maps");
+
+/* The expiry lane (expiry.h): the flows whose deadline is near, so that
+ * the daemon checks them every second without scanning the table; the
+ * value: no need to look at the flow before this time (CLOCK_MONOTONIC ns;
+ * never past its deadline; 0: at the next check). Not preallocated: an
+ * entry costs memory only while its flow is due soon; userspace sizes it
+ * like flows (a cap, and the bucket array).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct nat_tuple);
+	__type(value, __u64);
+	__uint(max_entries, XDPGW_DEFAULT_MAX_FLOWS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} expiry_lane SEC(".maps");
 
 static __always_inline void flow_event(__u8 type, const struct nat_tuple *orig,
 				       __be32 ext_addr, __be16 ext_port, __u8 state,

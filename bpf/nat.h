@@ -262,6 +262,7 @@ static __always_inline enum xdpgw_stat flow_create_inbound(const struct packet *
 		return err == FLOW_TABLE_FULL ? STAT_DROP_TABLE_FULL : STAT_IN_FILTERED;
 	if (state) /* flow_track sees no change of state to report */
 		flow_event(FLOW_EV_NEW, &out, cfg_ext_addr, in->dport, state, 0);
+	expiry_lane_note(&out, state);
 	*r = bpf_map_lookup_elem(&rev, in);
 	return *r ? STAT_IN_NEW_FLOW : STAT_ERROR;
 }

@@ -32,6 +32,12 @@
 #define XDPGW_MAP_HOST_PUBLIC "host_public"
 #define XDPGW_PUBLIC_MAX 4096 /* entries of public_addrs and of host_public */
 #define XDPGW_FORWARDS_MAX 65536 /* forwarded ports, all addresses */
+#define XDPGW_MAP_EXPIRY_LANE "expiry_lane"
+/* The expiry lane's horizon: a flow whose deadline is at most this far off
+ * is in the lane (checked every second); the daemon's scan of the whole
+ * table takes at most half of it (bpf/expiry.h, user/expiry.h).
+ */
+#define XDPGW_EXPIRY_LANE_S 120
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144

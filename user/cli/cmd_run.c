@@ -20,7 +20,7 @@
 #include "route.h"
 #include "run_conf.h"
 #include "stats.h"
-#include "sweep.h"
+#include "expiry.h"
 #include "nat_rules.h"
 
 
@@ -137,7 +137,7 @@ struct run {
 	char int_ifname[IF_NAMESIZE];
 	int lock;
 	struct instance in;
-	struct sweeper *sw;
+	struct expiry *ex;
 	struct fast_switch fs;
 	struct run_daemon d;
 };
@@ -210,7 +210,7 @@ static int sweeper_start(struct run *r)
 	const struct instance *in = &r->in;
 	int err;
 
-	err = sweeper_open_maps(&r->sw, &(struct sweep_maps){
+	err = expiry_open(&r->ex, &(struct sweep_maps){
 		.flows = instance_map_fd(in, XDPGW_MAP_FLOWS),
 		.rev = instance_map_fd(in, XDPGW_MAP_REV),
 		.events = instance_map_fd(in, XDPGW_MAP_EVENTS),
@@ -221,7 +221,8 @@ static int sweeper_start(struct run *r)
 		.host_flows = instance_map_fd(in, XDPGW_MAP_HOST_FLOWS),
 		.public_addrs = instance_map_fd(in, XDPGW_MAP_PUBLIC_ADDRS),
 		.forwards = instance_map_fd(in, XDPGW_MAP_FORWARDS),
-		.host_public = instance_map_fd(in, XDPGW_MAP_HOST_PUBLIC) });
+		.host_public = instance_map_fd(in, XDPGW_MAP_HOST_PUBLIC),
+		.expiry_lane = instance_map_fd(in, XDPGW_MAP_EXPIRY_LANE) });
 	if (err)
 		pr_warn("interface '%s': loading the sweep program failed (%s); detaching\n",
 			r->cfg.ifname, strerror(-err));
@@ -305,7 +306,7 @@ static int run_attach(struct run *r)
 				proxy_stop(r->d.pg);
 		}
 		if (err)
-			sweeper_close(r->sw);
+			expiry_close(r->ex);
 	}
 	if (err) {
 		r->in.keep = r->in.adopted;
@@ -322,7 +323,7 @@ static enum verb_result run_serve(struct run *r)
 
 	d->in = &r->in;
 	d->cfg = &r->cfg;
-	d->sw = r->sw;
+	d->ex = r->ex;
 	d->fs = &r->fs;
 	d->proxy = &r->conf.proxy;
 	d->lock = r->lock;
@@ -333,7 +334,7 @@ static enum verb_result run_serve(struct run *r)
 	ret = run_daemon_serve(d);
 	if (d->pg && proxy_stop(d->pg) && ret <= 0)
 		ret = -EIO;
-	sweeper_close(r->sw);
+	expiry_close(r->ex);
 	if (ret == DAEMON_HANDOVER)
 		r->in.keep = true; /* as --keep, for the run that follows */
 	if (r->in.keep)

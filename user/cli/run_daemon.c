@@ -20,7 +20,7 @@ static void sweep(struct run_daemon *d)
 	__u64 start = monotonic_ns();
 	int err;
 
-	err = sweep_flows(d->sw, instance_map_fd(d->in, XDPGW_MAP_FLOWS), &d->cfg->settings,
+	err = expiry_tick(d->ex, instance_map_fd(d->in, XDPGW_MAP_FLOWS), &d->cfg->settings,
 			  start, res);
 	d->last_sweep_at_ns = monotonic_ns();
 	d->last_sweep_took_ns = d->last_sweep_at_ns - start;

@@ -16,7 +16,7 @@
 #include "fast_switch.h"
 #include "instance.h"
 #include "proxy.h"
-#include "sweep.h"
+#include "expiry.h"
 
 struct metrics_server;
 
@@ -24,7 +24,7 @@ struct run_daemon {
 	/* What it runs; set by the caller. */
 	const struct instance *in;
 	const struct instance_cfg *cfg;
-	struct sweeper *sw;
+	struct expiry *ex;
 	struct fast_switch *fs;
 	struct proxy_group *pg; /* NULL: no proxy in this daemon */
 	const struct proxy_cfg *proxy; /* its listeners */

@@ -21,9 +21,12 @@ static void answer_status_text(FILE *f, struct run_daemon *d)
 	unsigned int i;
 
 	if (d->sweeps)
-		fprintf(f, "  sweep       last %.3f ms, %.1f s ago: %llu flows scanned, %llu expired\n",
+		fprintf(f,
+			"  sweep       last %.3f ms, %.1f s ago: %llu flows scanned, %llu expired, "
+			"%llu due soon (expiry lane)\n",
 			d->last_sweep_took_ns / 1e6, (now - d->last_sweep_at_ns) / 1e9,
-			(unsigned long long)d->last.scanned, (unsigned long long)d->last.expired);
+			(unsigned long long)d->last.scanned, (unsigned long long)d->last.expired,
+			(unsigned long long)d->last.lane);
 	for (i = 0; d->fs->map_fd >= 0 && i < FAST_DIR__MAX; i++)
 		if (d->fs->d[i].state != FAST_STATE_ON)
 			fprintf(f, "  fast %-3s    %s\n", dir_names[i], d->fs->d[i].why);
@@ -67,10 +70,10 @@ void run_daemon_status(FILE *f, const char *request, void *ctx)
 	if (d->sweeps)
 		fprintf(f,
 			",\"last_ms\":%.3f,\"ago_s\":%.1f,\"scanned\":%llu,\"expired\":%llu,"
-			"\"early_dropped\":%llu",
+			"\"early_dropped\":%llu,\"lane\":%llu",
 			d->last_sweep_took_ns / 1e6, (now - d->last_sweep_at_ns) / 1e9,
 			(unsigned long long)d->last.scanned, (unsigned long long)d->last.expired,
-			(unsigned long long)d->last.early_dropped);
+			(unsigned long long)d->last.early_dropped, (unsigned long long)d->last.lane);
 	fprintf(f, "},\"fast_path\":[");
 	for (i = 0; d->fs->map_fd >= 0 && i < FAST_DIR__MAX; i++) {
 		fprintf(f, "%s{\"direction\":\"%s\",\"from\":", i ? "," : "", dir_names[i]);

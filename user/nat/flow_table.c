@@ -35,30 +35,31 @@ void flow_census_add(struct flow_census *c, const struct nat_tuple *key,
 	}
 }
 
-int flow_table_walk(int flows_fd, flow_fn fn, void *ctx)
+int flow_table_walk_part(int flows_fd, struct flow_walk *w, __u64 max, flow_fn fn, void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct nat_tuple *keys = calloc(WALK_BATCH, sizeof(*keys));
 	struct nat_flow *vals = calloc(WALK_BATCH, sizeof(*vals));
-	bool first = true, last = false;
-	__u32 batch, count, i;
+	__u64 seen = 0;
+	__u32 count, i;
 	int ret = 0;
 
 	if (!keys || !vals) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (!last && !ret) {
+	while (!w->done && seen < max && !ret) {
 		count = WALK_BATCH;
-		if (bpf_map_lookup_batch(flows_fd, first ? NULL : &batch, &batch, keys, vals,
-					 &count, &opts)) {
+		if (bpf_map_lookup_batch(flows_fd, w->started ? &w->batch : NULL, &w->batch, keys,
+					 vals, &count, &opts)) {
 			if (errno != ENOENT) { /* ENOENT: this was the last batch */
 				ret = -errno;
 				break;
 			}
-			last = true;
+			w->done = true;
 		}
-		first = false;
+		w->started = true;
+		seen += count;
 		for (i = 0; i < count && !ret; i++)
 			ret = fn(&keys[i], &vals[i], ctx);
 	}
@@ -66,4 +67,11 @@ out:
 	free(keys);
 	free(vals);
 	return ret;
+}
+
+int flow_table_walk(int flows_fd, flow_fn fn, void *ctx)
+{
+	struct flow_walk w = {};
+
+	return flow_table_walk_part(flows_fd, &w, ~0ull, fn, ctx);
 }

@@ -30,12 +30,13 @@ static const char *const map_names[INSTANCE_NMAPS] = {
 	XDPGW_MAP_FILTER_PORT_CLASS, XDPGW_MAP_FILTER_PORT_BITS, XDPGW_MAP_FILTER_DST,
 	XDPGW_MAP_FILTER_SRC, XDPGW_MAP_FILTER_COUNTS,
 	XDPGW_MAP_PUBLIC_ADDRS, XDPGW_MAP_FORWARDS, XDPGW_MAP_HOST_PUBLIC,
+	XDPGW_MAP_EXPIRY_LANE,
 };
 enum { FD_FLOWS, FD_REV, FD_STATS, FD_SETTINGS, FD_EVENTS, FD_FRAGS, FD_FAST_DIRS,
        FD_HOST_FLOWS, FD_MAPPINGS, FD_PORT_OWNER, FD_PORT_BITMAP, FD_PEERS,
        FD_FILTER_CTL, FD_FILTER_META, FD_FILTER_RULES, FD_FILTER_PORT_CLASS,
        FD_FILTER_PORT_BITS, FD_FILTER_DST, FD_FILTER_SRC, FD_FILTER_COUNTS,
-       FD_PUBLIC_ADDRS, FD_FORWARDS, FD_HOST_PUBLIC };
+       FD_PUBLIC_ADDRS, FD_FORWARDS, FD_HOST_PUBLIC, FD_EXPIRY_LANE };
 
 int instance_unpin(const char *dir)
 {
@@ -134,6 +135,7 @@ static int load_and_attach_xdp(struct instance *in, const struct instance_cfg *c
 	in->fd[FD_PUBLIC_ADDRS] = bpf_map__fd(in->tc->maps.public_addrs);
 	in->fd[FD_FORWARDS] = bpf_map__fd(in->tc->maps.forwards);
 	in->fd[FD_HOST_PUBLIC] = bpf_map__fd(in->tc->maps.host_public);
+	in->fd[FD_EXPIRY_LANE] = bpf_map__fd(in->tc->maps.expiry_lane);
 	err = attach_xdp(&in->xdp_prog, in->xdp->obj, XDPGW_XDP_PROG_NAME, in->ifindex);
 	if (err)
 		return err;
@@ -283,6 +285,11 @@ static int adopt(struct instance *in, const struct instance_cfg *cfg)
 	for (i = 0; i < INSTANCE_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", in->dir, map_names[i]);
 		in->fd[i] = bpf_obj_get(path);
+		/* kept by an xdpgw from before the expiry lane: the daemon's
+		 * scan fills a private one (expiry.h)
+		 */
+		if (in->fd[i] < 0 && i == FD_EXPIRY_LANE && errno == ENOENT)
+			continue;
 		if (in->fd[i] < 0) {
 			pr_warn("cannot open map %s: %s\n", path, strerror(errno));
 			return not_attached(cfg, -errno);

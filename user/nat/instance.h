@@ -32,9 +32,10 @@ struct instance_cfg {
 	const char *dir; /* pin directory of this instance */
 };
 
-#define INSTANCE_NMAPS 23 /* flows, rev, stats, settings, events, frags, fast_dirs,
+#define INSTANCE_NMAPS 24 /* flows, rev, stats, settings, events, frags, fast_dirs,
 			    * host_flows, mappings, port_owner, port_bitmap, peers,
-			    * the 8 filter_* maps, public_addrs, forwards, host_public */
+			    * the 8 filter_* maps, public_addrs, forwards, host_public,
+			    * expiry_lane */
 
 struct instance {
 	struct nat_tc *tc;

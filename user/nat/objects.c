@@ -31,6 +31,14 @@ static int size_maps(struct bpf_map *flows, struct bpf_map *rev, __u32 max_flows
 	       bpf_map__set_max_entries(rev, max_flows);
 }
 
+/* The expiry lane of obj, before load: any flow may be due soon. */
+static int size_expiry_lane(struct bpf_object *obj, __u32 max_flows)
+{
+	struct bpf_map *lane = bpf_object__find_map_by_name(obj, "expiry_lane");
+
+	return lane ? bpf_map__set_max_entries(lane, max_flows) : -ENOENT;
+}
+
 /* The mapping maps of obj, before load. A mapping has a flow at least and
  * owns a port of the range (per protocol: TCP, UDP, echo), so there are
  * never more than either; peers, used by address-dependent filtering only,
@@ -47,7 +55,8 @@ static int size_mapping_maps(struct bpf_object *obj, const struct xdpgw_config *
 		return -ENOENT;
 	return bpf_map__set_max_entries(m, n) ?:
 	       bpf_map__set_max_entries(p, s->filtering == FILTER_ADDRESS_DEPENDENT ?
-						   s->max_flows : 1);
+						   s->max_flows : 1) ?:
+	       size_expiry_lane(obj, s->max_flows);
 }
 
 int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,

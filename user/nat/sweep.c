@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sweep.skel.h"
@@ -27,7 +28,7 @@ int sweeper_open(struct sweeper **swp, int flows_fd, int rev_fd, int events_fd,
 {
 	struct sweep_maps m = { .flows = flows_fd, .rev = rev_fd, .events = events_fd,
 				.mappings = -1, .port_owner = -1, .port_bitmap = -1,
-				.peers = -1, .host_flows = host_flows_fd };
+				.peers = -1, .host_flows = host_flows_fd, .expiry_lane = -1 };
 
 	return sweeper_open_maps(swp, &m);
 }
@@ -72,6 +73,7 @@ int sweeper_open_maps(struct sweeper **swp, const struct sweep_maps *m)
 	      reuse_kind(sw->skel->maps.public_addrs, m->public_addrs) ?:
 	      reuse_kind(sw->skel->maps.forwards, m->forwards) ?:
 	      reuse_kind(sw->skel->maps.host_public, m->host_public) ?:
+	      reuse(sw->skel->maps.expiry_lane, m->expiry_lane > 0 ? m->expiry_lane : -1) ?:
 	      sweep__load(sw->skel);
 	if (err)
 		goto fail;
@@ -95,14 +97,28 @@ void sweeper_close(struct sweeper *sw)
 	free(sw);
 }
 
-int sweeper_flush(struct sweeper *sw)
+/* Run one of the sweep's programs once (they look at no packet); its run
+ * time counts toward the longest batch.
+ */
+static int sweeper_run(struct sweeper *sw, int prog_fd)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
 	__u8 frame[64] = {}; /* the program looks at no packet; test run wants one */
 	LIBBPF_OPTS(bpf_test_run_opts, ropts, .data_in = frame, .data_size_in = sizeof(frame),
 		    .repeat = 1);
+	__u64 start = monotonic_ns();
+
+	if (bpf_prog_test_run_opts(prog_fd, &ropts))
+		return -errno;
+	if (monotonic_ns() - start > sw->longest_batch_ns)
+		sw->longest_batch_ns = monotonic_ns() - start;
+	return 0;
+}
+
+int sweeper_flush(struct sweeper *sw)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
 	__u32 n = sw->queued;
-	__u64 start;
+	int err;
 
 	if (!n)
 		return sw->expired;
@@ -110,13 +126,38 @@ int sweeper_flush(struct sweeper *sw)
 	if (bpf_map_update_batch(sw->cand_fd, sw->index, sw->queue, &n, &bopts))
 		return -errno;
 	sw->skel->bss->candidate_count = n;
-	start = monotonic_ns();
-	if (bpf_prog_test_run_opts(sw->prog_fd, &ropts))
-		return -errno;
-	if (monotonic_ns() - start > sw->longest_batch_ns)
-		sw->longest_batch_ns = monotonic_ns() - start;
+	err = sweeper_run(sw, sw->prog_fd);
+	if (err)
+		return err;
 	sw->expired += sw->skel->bss->expired_count;
 	return sw->expired;
+}
+
+int sweeper_run_lane(struct sweeper *sw, const struct xdpgw_config *cfg, __u64 now_ns,
+		     __u64 *left)
+{
+	__u32 *t = sw->skel->bss->timeout_s;
+	size_t i;
+	int err;
+
+	sw->skel->bss->now_ns = now_ns;
+	for (i = 0; i < sizeof(sw->skel->bss->timeout_s) / sizeof(*t); i++)
+		t[i] = cfg->timeout[i < FLOW_STATE__MAX ? i : 0]; /* flow_deadline_ns's */
+	err = sweeper_run(sw, bpf_program__fd(sw->skel->progs.xdpgw_expire_lane));
+	if (err)
+		return err;
+	*left = sw->skel->bss->lane_left;
+	return sw->skel->bss->expired_count;
+}
+
+void sweeper_count_reset(struct sweeper *sw)
+{
+	sw->expired = 0;
+}
+
+int sweeper_lane_fd(const struct sweeper *sw)
+{
+	return bpf_map__fd(sw->skel->maps.expiry_lane);
 }
 
 int sweeper_expire(struct sweeper *sw, const struct nat_tuple *key, __u64 last_seen_ns)
@@ -149,19 +190,18 @@ static int scan_one(const struct nat_tuple *key, const struct nat_flow *flow, vo
 /* The table nearly full after the expiry: the oldest unreplied flows go,
  * through the same re-check (a packet since, a reply say, keeps one).
  */
-static int sweep_early_drop(struct sweeper *sw, __u64 live, __u32 max_flows,
-			    struct sweep_result *res)
+int sweeper_early_drop(struct sweeper *sw, struct early_drop *ed, __u64 live, __u32 max_flows,
+		       __u64 *dropped)
 {
-	size_t i, n = early_drop_pick(&sw->early, live, max_flows);
+	size_t i, n = early_drop_pick(ed, live, max_flows);
 	__u64 before = sw->expired;
 	int ret = sw->expired;
 
 	for (i = 0; i < n && ret >= 0; i++)
-		ret = sweeper_expire(sw, &sw->early.unreplied[i].key,
-				     sw->early.unreplied[i].last_seen_ns);
+		ret = sweeper_expire(sw, &ed->unreplied[i].key, ed->unreplied[i].last_seen_ns);
 	if (ret >= 0)
 		ret = sweeper_flush(sw);
-	res->early_dropped = ret >= 0 ? sw->expired - before : 0;
+	*dropped = ret >= 0 ? sw->expired - before : 0;
 	return ret;
 }
 
@@ -180,7 +220,8 @@ int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg
 	err = flow_table_walk(flows_fd, scan_one, &s);
 	expired = sweeper_flush(sw);
 	if (!err && expired >= 0)
-		expired = sweep_early_drop(sw, s.scanned - expired, cfg->max_flows, res);
+		expired = sweeper_early_drop(sw, &sw->early, s.scanned - expired, cfg->max_flows,
+					     &res->early_dropped);
 	res->scanned = s.scanned;
 	res->expired = expired > 0 ? expired : 0;
 	res->longest_batch_ns = sw->longest_batch_ns;

@@ -5,6 +5,9 @@
  * a batch of expired flows per BPF_PROG_RUN, each deleted only if it saw no
  * packet since the scan read it. The forward entry goes before the reverse
  * one, so an external port returns to the pool only once its flow is gone.
+ * The daemon runs it through expiry.h (the lane and a slice a tick);
+ * sweep_flows, the whole table at once, is the design before that, kept
+ * for the tests and the benchmark's comparison.
  */
 #ifndef XDPGW_SWEEP_H
 #define XDPGW_SWEEP_H
@@ -21,6 +24,7 @@ struct sweep_result {
 	__u64 longest_batch_ns; /* the longest single BPF_PROG_RUN of deletes */
 	__u64 early_dropped; /* of expired: unreplied flows dropped early (early_drop.h) */
 	const struct flow_census *census; /* the table as the scan saw it (the sweeper's) */
+	__u64 lane; /* flows in the expiry lane after the run (expiry.h) */
 };
 
 /* Load the expire program, working on the given flows and rev maps, and
@@ -42,6 +46,10 @@ struct sweep_maps {
 	 * 0 or -1: private, empty ones (every flow is then NAPT's).
 	 */
 	int public_addrs, forwards, host_public;
+	/* The flows due soon (expiry.h); -1 or 0 (callers from before it,
+	 * leaving it out): a private one.
+	 */
+	int expiry_lane;
 };
 
 /* sweeper_open, also releasing each deleted flow's mapping (mapping.h). */
@@ -55,11 +63,32 @@ void sweeper_close(struct sweeper *sw);
 int sweeper_expire(struct sweeper *sw, const struct nat_tuple *key, __u64 last_seen_ns);
 int sweeper_flush(struct sweeper *sw);
 
+/* The table nearly full (live flows of max_flows): the oldest unreplied
+ * flows ed noted go (early_drop.h), through the same re-check (a packet
+ * since, a reply say, keeps one); *dropped: how many. Returns like
+ * sweeper_flush.
+ */
+struct early_drop;
+int sweeper_early_drop(struct sweeper *sw, struct early_drop *ed, __u64 live, __u32 max_flows,
+		       __u64 *dropped);
+
 /* Scan the table and delete the flows idle past their state's timeout;
  * then, if the table (cfg->max_flows) is still nearly full, the oldest
  * flows that never saw a reply (early_drop.h).
  */
 int sweep_flows(struct sweeper *sw, int flows_fd, const struct xdpgw_config *cfg,
 		__u64 now_ns, struct sweep_result *res);
+
+/* The expiry lane's check (bpf/sweep.bpf.c): removes the lane's flows past
+ * their deadline at now_ns under cfg's timeouts, drops from the lane the ones no
+ * longer due soon. Returns the flows removed (also in *left: the flows left
+ * in the lane), or -errno.
+ */
+int sweeper_run_lane(struct sweeper *sw, const struct xdpgw_config *cfg, __u64 now_ns,
+		     __u64 *left);
+/* Count the flows deleted (sweeper_flush's return) from 0 again. */
+void sweeper_count_reset(struct sweeper *sw);
+/* The lane map the sweeper works on, for the scan to add flows due soon. */
+int sweeper_lane_fd(const struct sweeper *sw);
 
 #endif
