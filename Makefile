@@ -63,12 +63,16 @@ PROXY_LIB := $(OUTPUT)/libxdpgw_proxy.a
 # Unit tests link the library they test: the proxy's when they include one
 # of its headers, the CLI and both when they include cli.h (or call
 # proxy_cfg_build, which cmd_proxy.c holds for now), else the NAT's.
-unit_including = $(patsubst selftests/%.c,%,$(shell grep -lE '$(1)' selftests/test_unit_*.c 2>/dev/null))
+# Tests are named after what they test: test_bpf_* run the programs
+# (BPF_PROG_TEST_RUN), the other test_*.c are cmocka unit tests of user/.
+PROG_SRCS := $(wildcard selftests/test_bpf_*.c)
+UNIT_SRCS := $(filter-out $(PROG_SRCS),$(wildcard selftests/test_*.c))
+unit_including = $(patsubst selftests/%.c,%,$(shell grep -lE '$(1)' $(UNIT_SRCS) 2>/dev/null))
 UNIT_CLI := $(call unit_including,include "cli\.h"|proxy_cfg_build)
 UNIT_PROXY := $(filter-out $(UNIT_CLI),$(call unit_including,include "(proxy|http_parse|tls)[a-z_]*\.h"))
 
-UNIT_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_unit_*.c))
-PROG_TESTS := $(patsubst selftests/%.c,%,$(wildcard selftests/test_prog_*.c))
+UNIT_TESTS := $(patsubst selftests/%.c,%,$(UNIT_SRCS))
+PROG_TESTS := $(patsubst selftests/%.c,%,$(PROG_SRCS))
 TEST_BINS := $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS) $(PROG_TESTS))
 TEST_LIB_SRCS := $(filter-out $(wildcard selftests/test_*.c),$(wildcard selftests/*.c))
 TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRCS))
@@ -88,7 +92,7 @@ TEST_BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(TEST_BPF_PROGS))
 
 # build: compiler, libraries, skeleton generator; test: the namespace tools
 # (ps and sysctl are procps, which a minimal Debian lacks); libclang-rt-14-dev
-# is libFuzzer's runtime; valgrind for test_s2_proxy; man-db and systemd check
+# is libFuzzer's runtime; valgrind for test_proxy_balance; man-db and systemd check
 # what make install puts (test_install); libssl-dev for the proxy's TLS and
 # openssl (the CLI) for the tests' certificates and s_client; dnsmasq-base and
 # udhcpc: DHCP and DNS of scenario S4's home router and client
@@ -144,16 +148,17 @@ $(OUTPUT)/selftests/%.o: selftests/%.c $(SKELS) | $(OUTPUT)/selftests
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
 # this test also loads a test-only program (selftests/bpf/filter_probe.bpf.c)
-$(OUTPUT)/selftests/test_prog_filter_rules.o: $(OUTPUT)/filter_probe.skel.h
+$(OUTPUT)/selftests/test_bpf_filter_rules.o: $(OUTPUT)/filter_probe.skel.h
 
 $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_CLI)): $(CLI_OBJS) $(NAT_LIB) $(PROXY_LIB)
 $(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_PROXY)): $(PROXY_LIB)
 $(patsubst %,$(OUTPUT)/selftests/%,$(filter-out $(UNIT_CLI) $(UNIT_PROXY),$(UNIT_TESTS))): $(NAT_LIB)
-$(OUTPUT)/selftests/test_unit_%: $(OUTPUT)/selftests/test_unit_%.o
+$(patsubst %,$(OUTPUT)/selftests/%,$(UNIT_TESTS)): $(OUTPUT)/selftests/%: $(OUTPUT)/selftests/%.o
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/selftests/test_prog_%: $(OUTPUT)/selftests/test_prog_%.o $(TEST_LIB_OBJS) $(NAT_LIB)
+$(patsubst %,$(OUTPUT)/selftests/%,$(PROG_TESTS)): $(OUTPUT)/selftests/%: $(OUTPUT)/selftests/%.o \
+		$(TEST_LIB_OBJS) $(NAT_LIB)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guided tour of scenario S3 (topology: see test_s3_napt.sh) for `make demo`.
+# Guided tour of scenario S3 (topology: see test_nat_napt.sh) for `make demo`.
 # Every step runs for real and prints its output; the demo exits non-zero if
 # a step that should work does not (or one that should fail works).
 #

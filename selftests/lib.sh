@@ -162,7 +162,7 @@ xg_addr() { ip -n "$1" addr add "$3" dev "$2"; }
 xg_sysctl() { ip netns exec "$1" sysctl -qw "$2"; }
 
 #  web 10.100.20.57/24 --- in0 [gw] eth0 203.0.113.1/24 --- [r1] --- inet
-#  (see test_s3_napt.sh for the picture). r1 has no route back to the
+#  (see test_nat_napt.sh for the picture). r1 has no route back to the
 #  private prefix.
 s3_build() {
 	NS_WEB=web-$XG_ID
@@ -556,7 +556,7 @@ xg_cleanup() {
 
 # ---------------------------------------------------------------- S2
 
-# S2, the reverse proxy (see test_s2_proxy.sh for the picture):
+# S2, the reverse proxy (see test_proxy_balance.sh for the picture):
 #   client 198.51.100.10 --- [eth0 203.0.113.1 | lb | in0 10.100.20.1] --- web1 10.100.20.57
 #                                                                     \-- web2 10.100.20.58
 # in0 is a bridge in lb with a port (p1, p2) per web. client and lb's eth0

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run every test: cmocka unit tests, BPF_PROG_TEST_RUN program tests, then the
-# namespace scenario tests. Usage: selftests/run.sh [OUTPUT_DIR] [FILTER]
+# Run every test: cmocka unit tests, BPF_PROG_TEST_RUN program tests
+# (test_bpf_*), then the namespace tests (test_*.sh).
+# Usage: selftests/run.sh [OUTPUT_DIR] [FILTER]
 # Each test exits 0 (pass), 4 (skipped, e.g. not root) or anything else (fail).
 # The last line is the summary CI reads: "N passed, N failed, N skipped".
 set -u
@@ -37,8 +38,9 @@ if [[ $(id -u) == 0 ]]; then
 	mountpoint -q /run/xdpgw || { mount -t bpf bpf /run/xdpgw && mounted=1; }
 fi
 
-# Built test binaries; their .o and .d files sit beside them.
-for t in "$out"/selftests/test_unit_* "$out"/selftests/test_prog_*; do
+# Built test binaries (cmocka unit tests, then test_bpf_*: the programs);
+# their .o and .d files sit beside them.
+for t in $(ls "$out"/selftests/test_* 2>/dev/null | grep -v '/test_bpf_') "$out"/selftests/test_bpf_*; do
 	[[ -x $t && $(basename "$t") != *.* ]] && run_one "$(basename "$t")" "$t"
 done
 for t in selftests/test_*.sh; do

@@ -4,7 +4,7 @@
  * inbound_allowed(), on its own: an XDP program that parses the frame and
  * drops it when inbound_allowed() says no, passes it otherwise. Loaded
  * with its maps pinned in a test instance's directory, it reads that
- * instance's table (test_prog_filter_rules).
+ * instance's table (test_bpf_filter_rules).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

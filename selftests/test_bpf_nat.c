@@ -620,6 +620,6 @@ int main(void)
 	env_close(&e);
 	test_port_exhaustion();
 	test_table_full();
-	printf("test_prog_nat: %d failed\n", test_failures);
+	printf("test_bpf_nat: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

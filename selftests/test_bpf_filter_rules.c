@@ -569,6 +569,6 @@ int main(void)
 	test_inbound_allowed();
 	ring_buffer__free(events);
 	env_close(&env);
-	printf("test_prog_filter_rules: %d failed\n", test_failures);
+	printf("test_bpf_filter_rules: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

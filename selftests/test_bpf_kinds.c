@@ -492,6 +492,6 @@ int main(void)
 	}
 	nat_rules_close(&rules);
 	env_close(&env);
-	printf("test_prog_kinds: %d failed\n", test_failures);
+	printf("test_bpf_kinds: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

@@ -501,6 +501,6 @@ int main(void)
 	test_frag_scattered(&envs[E_DEFAULT]);
 	for (i = 0; i < E_MAX; i++)
 		env_close(&envs[i]);
-	printf("test_prog_filter: %d failed\n", test_failures);
+	printf("test_bpf_filter: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

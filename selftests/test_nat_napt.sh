@@ -16,7 +16,7 @@
 # Without NAT, inet's replies to 10.100.20.57 die at r1; with NAT, web's
 # flows leave gw as 203.0.113.1:<port> and the replies are translated back.
 #
-# Usage: [NAT_IMPL=xdpgw|nft] [XDPGW=path] ./test_s3_napt.sh
+# Usage: [NAT_IMPL=xdpgw|nft] [XDPGW=path] ./test_nat_napt.sh
 #   NAT_IMPL=nft swaps xdpgw for nft masquerade (validates the harness);
 #   xdpgw-specific checks are then skipped. Exit: 0 pass, 1 fail, 4 skip.
 

@@ -5,7 +5,7 @@
 # watches it: /metrics has the proxy's series (requests by status class,
 # backends up or down, connect and response time histograms) next to the
 # NAT's, and `xdpgw status` names the proxy's listener and its backends'
-# health. Topology: test_s2_run_config.sh's; the metrics on lb's in0.
+# health. Topology: test_cli_run_config.sh's; the metrics on lb's in0.
 
 source "$(dirname "$0")/lib.sh" || exit 1
 set -u

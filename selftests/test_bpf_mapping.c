@@ -540,6 +540,6 @@ int main(void)
 	test_filtering();
 	test_sweep_release();
 	test_fill();
-	printf("test_prog_mapping: %d failed\n", test_failures);
+	printf("test_bpf_mapping: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

@@ -207,6 +207,6 @@ int main(void)
 	play_all(&e, 41001, pickup, sizeof(pickup) / sizeof(pickup[0]));
 	test_window_fields(&e);
 	env_close(&e);
-	printf("test_prog_tcp_window: %d failed\n", test_failures);
+	printf("test_bpf_tcp_window: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

@@ -13,7 +13,7 @@
 #
 #  plain:  web --- in0 [gw] eth0 --- [r1] --- inet
 #  bridge: web, web2 --- [sw: br0] --- in0 [gw] eth0 --- [r1] --- inet
-#          (./test_s3_veth_peers.sh bridge, or test_s3_veth_peers_bridge.sh)
+#          (./test_nat_veth_peers.sh bridge, or test_nat_veth_peers_bridge.sh)
 set -u
 source "$(dirname "$0")/lib.sh"
 

@@ -585,6 +585,6 @@ int main(void)
 	test_error_no_flow(&e);
 	env_close(&e);
 	test_icmp_prohibited(if_nametoindex("ext0"), if_nametoindex("int0"));
-	printf("test_prog_fast: %d failed\n", test_failures);
+	printf("test_bpf_fast_path: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# S2 (the picture is in test_s2_proxy.sh): the proxy against number
+# S2 (the picture is in test_proxy_balance.sh): the proxy against number
 # overflows, request bodies that turn bad, absolute-form targets, fields
 # named with '_', lower-case methods, and clients that try to take the only
 # backend down. Each case asserts what the webs received: their request log

@@ -261,7 +261,7 @@ done
 check_eq "no smuggling vector reached a web" "" "$(awk -v f="$from" 'NR > f' "$XG_TMP/web.log")"
 # A chunked body whose head was fine: a body that fits the buffer is checked
 # before any backend is chosen, so no web gets its head, its bad bytes or the
-# request hidden behind them (test_s2_proxy_smuggling.sh has more).
+# request hidden behind them (test_proxy_smuggling.sh has more).
 from=$(web_lines)
 check_eq "invalid chunk size: 400 and closed" "statuses=400 closed=yes" \
 	"$(hc raw "$LB_IP" 80 'POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\nGET /smuggled-2 HTTP/1.1\r\nHost: a\r\n\r\n')"

@@ -3,7 +3,7 @@
 #
 # S2 with TLS: `xdpgw proxy` terminates HTTPS on lb (203.0.113.1:443) beside
 # plain HTTP (:80), in front of web1 and web2 (tools/http_backend.py, which
-# log every request and echo its headers). The picture is test_s2_proxy.sh's.
+# log every request and echo its headers). The picture is test_proxy_balance.sh's.
 #
 # The test makes its own CA with the openssl CLI and two certificates signed
 # by it (www.example.com and alt.example.com, ECDSA P-256). Clients in the

@@ -134,6 +134,6 @@ int main(void)
 	test_limit(&e);
 	test_sweep_gives_back(&e);
 	env_close(&e);
-	printf("test_prog_host_limit: %d failed\n", test_failures);
+	printf("test_bpf_host_limit: %d failed\n", test_failures);
 	return test_failures ? 1 : 0;
 }

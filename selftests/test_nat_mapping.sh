@@ -19,7 +19,7 @@
 #    lets in. A last datagram from server 1's own endpoint, always let in,
 #    marks the end.
 #
-# Usage: [NAT_IMPL=xdpgw|nft] [XDPGW=path] ./test_s3_mapping.sh
+# Usage: [NAT_IMPL=xdpgw|nft] [XDPGW=path] ./test_nat_mapping.sh
 #   NAT_IMPL=nft runs the same cases against nft masquerade (conntrack):
 #   its mapping passes case 1; its filtering is address-and-port-dependent,
 #   the only mode it has. Exit: 0 pass, 1 fail, 4 skip.
