@@ -373,9 +373,9 @@ s3_servers() {
 		>"$XG_TMP/tcp.log" 2>&1
 	xg_bg "$NS_INET" python3 -u "$XG_TOOLS/udp_echo.py" server "$XG_UDP_PORT" --log "$XG_TMP/udp.peers" \
 		>"$XG_TMP/udp.log" 2>&1
-	wait_for 10 xg_listening "$NS_INET" tcp "$XG_HTTP_PORT" &&
-		wait_for 10 xg_listening "$NS_INET" tcp "$XG_TCP_PORT" &&
-		wait_for 10 xg_listening "$NS_INET" udp "$XG_UDP_PORT" ||
+	wait_for 30 xg_listening "$NS_INET" tcp "$XG_HTTP_PORT" &&
+		wait_for 30 xg_listening "$NS_INET" tcp "$XG_TCP_PORT" &&
+		wait_for 30 xg_listening "$NS_INET" udp "$XG_UDP_PORT" ||
 		xg_fatal "servers in $NS_INET did not start (logs in $XG_TMP)"
 }
 
@@ -452,9 +452,9 @@ xg_nat_start() {
 	xg_bg "$NS_GW" "$XDPGW" run --external eth0 --internal 10.100.20.0/24 "${XG_XDPGW_ARGS[@]}" \
 		>"$XG_TMP/xdpgw.log" 2>&1
 	XG_NAT_PID=$XG_LASTPID
-	wait_for 10 xg_xdpgw_ready_or_dead
+	wait_for 30 xg_xdpgw_ready_or_dead
 	if ! xg_alive "$XG_NAT_PID" || ! xg_xdpgw_ready; then
-		xg_log "xdpgw not ready within 10 s; its output:"
+		xg_log "xdpgw not ready within 30 s; its output:"
 		sed 's/^/    /' "$XG_TMP/xdpgw.log"
 		return 1
 	fi

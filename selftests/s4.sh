@@ -109,9 +109,9 @@ s4_xdpgw_run() {
 	xg_bg "$ns" "$XDPGW" run "$@" >"$log" 2>&1
 	pid=$XG_LASTPID
 	S4_NAT_PIDS+=("$ns $pid")
-	wait_for 10 s4_ready_or_dead "$pid" "$log"
+	wait_for 30 s4_ready_or_dead "$pid" "$log"
 	if ! xg_alive "$pid" || ! grep -q translating "$log"; then
-		xg_log "xdpgw in $ns not ready within 10 s; its output:"
+		xg_log "xdpgw in $ns not ready within 30 s; its output:"
 		sed 's/^/    /' "$log"
 		return 1
 	fi

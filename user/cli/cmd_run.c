@@ -296,7 +296,8 @@ static int run_attach(struct run *r)
 	err = sweeper_start(r);
 	if (!err) {
 		external_arp(r);
-		err = run_rules_apply(&r->conf.rules, NULL, r->dir, r->cfg.ifname, r->conf.path) ?:
+		err = run_rules_apply(&r->conf.rules, NULL, r->in.adopted, r->dir, r->cfg.ifname,
+				      r->conf.path) ?:
 		      proxy_begin(r);
 		if (!err) {
 			r->in.keep = r->cfg.keep;

@@ -266,7 +266,7 @@ void run_conf_reload(struct run_conf *conf, struct proxy_group *pg, const char *
 			nc.have_proxy ? "added" : "removed");
 	else if (pg)
 		proxy_reload(pg, &nc.proxy);
-	if (run_rules_apply(&nc.rules, &conf->rules, dir, ifname, conf->path))
+	if (run_rules_apply(&nc.rules, &conf->rules, false, dir, ifname, conf->path))
 		pr_warn("reload: %s: the rules above were not applied\n", conf->path);
 	run_rules_free(&conf->rules);
 	conf->rules = nc.rules;

@@ -152,11 +152,12 @@ static bool has_rule(const struct run_rules *rr, const struct run_rule *r)
 }
 
 /* Add or delete the NAT rules of from that other lacks (all of them when
- * other is NULL): deletes first, so that a rule can be replaced. A rule
- * already there (added by a verb) is not an error at start.
+ * other is NULL): deletes first, so that a rule can be replaced. kept: the
+ * instance was kept by an earlier run, whose rules are still there: one the
+ * instance has already (or one overlapping it) is left as it is, told.
  */
 static int change_nat(struct nat_rules *n, const struct run_rules *from,
-		      const struct run_rules *other, bool add, const char *origin)
+		      const struct run_rules *other, bool add, bool kept, const char *origin)
 {
 	char err[512];
 	__u64 ended = 0;
@@ -168,7 +169,12 @@ static int change_nat(struct nat_rules *n, const struct run_rules *from,
 		if (r->section == run_rule_sections[3] || has_rule(other, r))
 			continue; /* [filter]'s, or unchanged */
 		ret = nat_rule_apply(n, r->section, add, r->line, &ended, err, sizeof(err));
-		if (ret && !(add && ret == -EEXIST && !other)) {
+		if (ret == -EEXIST && add && kept) {
+			pr_info("xdpgw: %s:%d: %s %s: kept from the last run (%s)\n", origin,
+				r->lineno, r->section, r->line, err);
+			continue;
+		}
+		if (ret) {
 			pr_warn("%s:%d: %s %s: %s\n", origin, r->lineno, r->section, r->line, err);
 			return ret;
 		}
@@ -178,7 +184,7 @@ static int change_nat(struct nat_rules *n, const struct run_rules *from,
 	return 0;
 }
 
-static int apply_nat(const struct run_rules *now, const struct run_rules *before,
+static int apply_nat(const struct run_rules *now, const struct run_rules *before, bool kept,
 		     const char *dir, const char *ifname, const char *origin)
 {
 	struct nat_rules n;
@@ -194,18 +200,18 @@ static int apply_nat(const struct run_rules *now, const struct run_rules *before
 	if (ret) {
 		pr_warn("%s: %s\n", ifname, err);
 	} else {
-		ret = (before ? change_nat(&n, before, now, false, origin) : 0) ?:
-		      change_nat(&n, now, before, true, origin);
+		ret = (before ? change_nat(&n, before, now, false, false, origin) : 0) ?:
+		      change_nat(&n, now, before, true, kept, origin);
 		nat_rules_close(&n);
 	}
 	close(lock);
 	return ret;
 }
 
-int run_rules_apply(const struct run_rules *now, const struct run_rules *before, const char *dir,
-		    const char *ifname, const char *origin)
+int run_rules_apply(const struct run_rules *now, const struct run_rules *before, bool kept,
+		    const char *dir, const char *ifname, const char *origin)
 {
-	return apply_nat(now, before, dir, ifname, origin) ?:
+	return apply_nat(now, before, kept, dir, ifname, origin) ?:
 	       apply_filter(now, before, dir, ifname, origin);
 }
 

@@ -34,11 +34,13 @@ int run_rules_line(struct run_rules *rr, const char *section, int lineno, const 
 		   char *err, size_t errlen);
 
 /* Apply now (the file just read) to the instance pinned in dir on ifname,
- * as a change from before (the file applied last; NULL at start). Errors
- * name origin:LINE. 0 or -errno, said; rules applied before an error stay.
+ * as a change from before (the file applied last; NULL at start). kept:
+ * the instance comes from an earlier `run --keep`, which applied its rules
+ * already. Errors name origin:LINE. 0 or -errno, said; rules applied before
+ * an error stay.
  */
-int run_rules_apply(const struct run_rules *now, const struct run_rules *before, const char *dir,
-		    const char *ifname, const char *origin);
+int run_rules_apply(const struct run_rules *now, const struct run_rules *before, bool kept,
+		    const char *dir, const char *ifname, const char *origin);
 
 void run_rules_free(struct run_rules *rr);
 
