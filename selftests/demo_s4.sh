@@ -104,7 +104,9 @@ at_works "$NS_CL1" getent ahostsv4 "$S4_HOST"
 works grep -E "query\[A\] $S4_HOST|config $S4_HOST" "$XG_TMP/dnsmasq.log"
 
 say "Phase 3, the TCP handshake: the SYN on each link (tcpdump), while cl1 connects."
-caps=("$NS_RT1 lan0 cl1->rt1" "$NS_RT1 eth0 rt1->rt2" "$NS_FW1 eth0 rt2->fw1" "$NS_FW1 in0 fw1->lb1")
+# captured where no xdpgw runs (XDP acts before tcpdump sees a frame): on
+# the link's other end
+caps=("$NS_CL1 eth0 cl1->rt1" "$NS_RT2 eth0 rt1->rt2" "$NS_RT2 eth1 rt2->fw1" "$NS_LB1 eth0 fw1->lb1")
 pids=()
 for c in "${caps[@]}"; do
 	read -r ns ifc name <<<"$c"
