@@ -198,9 +198,5 @@ int nat_forward_del(struct nat_rules *n, const struct forward_rule *r, __u64 *en
 		forward_ports_release(n, r, count);
 	if (!forwards_left(n, r->pub))
 		nat_public_del(n, r->pub, PUBLIC_FORWARD);
-	if (ended)
-		*ended = done > 0 ? done : 0;
-	return done < 0 ? err_printf(err, len, done, "ending the forward's flows: %s",
-				     strerror(-done))
-			: 0;
+	return nat_rule_flows_ended(done, ended, "the forward's", err, len);
 }

@@ -234,6 +234,15 @@ long nat_flows_end(struct nat_rules *n, __be32 addr, __u8 proto, __u16 lo, __u16
 	return ended;
 }
 
+int nat_rule_flows_ended(long done, __u64 *ended, const char *whose, char *err, size_t len)
+{
+	if (ended)
+		*ended = done > 0 ? done : 0;
+	if (done < 0)
+		return err_printf(err, len, done, "ending %s flows: %s", whose, strerror(-done));
+	return 0;
+}
+
 int nat_static_add(struct nat_rules *n, const struct static_rule *r, char *err, size_t len)
 {
 	struct nat_host_public hp = { .public = r->pub, .kind = PUBLIC_STATIC };
@@ -289,11 +298,7 @@ int nat_static_del(struct nat_rules *n, const struct static_rule *r, __u64 *ende
 	done = nat_flows_end(n, r->pub, 0, 0, 0);
 	bpf_map_delete_elem(n->host_public, &r->internal);
 	bpf_map_delete_elem(n->public_addrs, &r->pub);
-	if (ended)
-		*ended = done > 0 ? done : 0;
-	return done < 0 ? err_printf(err, len, done, "ending the static mapping's flows: %s",
-				     strerror(-done))
-			: 0;
+	return nat_rule_flows_ended(done, ended, "the static mapping's", err, len);
 }
 
 int nat_pool_add(struct nat_rules *n, const struct pool_rule *r, char *err, size_t len)

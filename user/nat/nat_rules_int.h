@@ -37,5 +37,8 @@ int nat_public_add(struct nat_rules *n, __be32 addr, __u8 kind, __be32 internal,
 		   char *err, size_t len);
 /* Drop kind from addr's entry; the entry goes with its last kind. */
 void nat_public_del(struct nat_rules *n, __be32 addr, __u8 kind);
+/* How a delete ends: done, what nat_flows_end returned, goes to *ended (when
+ * not NULL; 0 on failure); 0, or done with "ending WHOSE flows: ..." in err. */
+int nat_rule_flows_ended(long done, __u64 *ended, const char *whose, char *err, size_t len);
 
 #endif
