@@ -39,6 +39,63 @@ static enum http_hdr_id field_id(const char *name, size_t len)
 	return HDR_OTHER;
 }
 
+/*
+ * Walk a comma-separated list (RFC 9110 5.6.1): calls fn for each element
+ * with its whitespace cut. Empty elements are skipped, as the RFC says a
+ * recipient must. Returns fn's first non-zero result, else 0.
+ */
+typedef int (*list_fn)(const char *e, size_t len, void *ctx);
+
+static int list_walk(const char *v, size_t len, list_fn fn, void *ctx)
+{
+	size_t i = 0, s, e;
+	int err;
+
+	while (i <= len) {
+		s = i;
+		while (i < len && v[i] != ',')
+			i++;
+		e = i;
+		while (s < e && (v[s] == ' ' || v[s] == '\t'))
+			s++;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e > s) {
+			err = fn(v + s, e - s, ctx);
+			if (err)
+				return err;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static bool all_tchar(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is((uint8_t)s[i], C_TCHAR))
+			return false;
+	return len > 0;
+}
+
+struct has_ctx {
+	const char *token;
+};
+
+static int has_elem(const char *e, size_t len, void *ctx)
+{
+	return http_eq_ci(e, len, ((struct has_ctx *)ctx)->token);
+}
+
+bool http_list_has(const char *val, size_t len, const char *token)
+{
+	struct has_ctx c = {token};
+
+	return list_walk(val, len, has_elem, &c) == 1;
+}
+
 /* Content-Length = 1*DIGIT; a list of identical values counts as one
  * (RFC 9112 6.3 item 5), a differing one is an error. Leading zeros are
  * digits like any; a value over HTTP_MAX_LENGTH is refused before v * 10
@@ -78,7 +135,7 @@ static int te_elem(const char *e, size_t len, void *ctx)
 {
 	struct te_ctx *t = ctx;
 
-	if (!http_all_tchar(e, len))
+	if (!all_tchar(e, len))
 		return -400; /* parameters or junk */
 	if (t->h->chunked)
 		return http_eq_ci(e, len, "chunked") || !t->req ? -400 : -501;
@@ -95,7 +152,7 @@ static int conn_elem(const char *e, size_t len, void *ctx)
 {
 	struct http_head *h = ctx;
 
-	if (!http_all_tchar(e, len))
+	if (!all_tchar(e, len))
 		return -400;
 	if (http_eq_ci(e, len, "close"))
 		h->conn |= HTTP_CONN_CLOSE;
@@ -121,7 +178,7 @@ int http_field_done(struct http_parser *p, const char *buf, struct http_header *
 	case HDR_CONTENT_LENGTH:
 		if (!f->value_len)
 			return bad;
-		err = http_list_walk(v, f->value_len, length_elem, h);
+		err = list_walk(v, f->value_len, length_elem, h);
 		if (!err && !h->has_length)
 			err = -400; /* only commas */
 		break;
@@ -134,7 +191,7 @@ int http_field_done(struct http_parser *p, const char *buf, struct http_header *
 		if (!f->value_len)
 			return bad;
 		/* a second field line carrying chunked again is caught in te_elem */
-		err = http_list_walk(v, f->value_len, te_elem, &t);
+		err = list_walk(v, f->value_len, te_elem, &t);
 		if (!err && !h->chunked && !h->te_other)
 			err = -400; /* only commas */
 		break;
@@ -150,7 +207,7 @@ int http_field_done(struct http_parser *p, const char *buf, struct http_header *
 				return -400;
 		break;
 	case HDR_CONNECTION:
-		err = http_list_walk(v, f->value_len, conn_elem, h);
+		err = list_walk(v, f->value_len, conn_elem, h);
 		break;
 	case HDR_EXPECT:
 		if (!req || h->version == 10)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What the files of the HTTP parser share, and nothing else includes:
- * http_token.c (character classes, tokens and comma lists), http_field.c
- * (what a field line means), http_head.c (the start line and the head's
+ * http_chars.c (character classes), http_field.c (what a field line means,
+ * comma-separated lists), http_head.c (the start line and the head's
  * state machine), http_chunked.c (the chunked body) and http_message.c (body
  * framing and keep-alive from a parsed head).
  */
@@ -17,7 +17,7 @@
 #include "http_parse.h"
 
 /* Character classes (RFC 9110 5.6.2 tchar, 5.5 field-vchar, RFC 3986 for the
- * target and Host), filled once before main by http_token.c. */
+ * target and Host), filled once before main by http_chars.c. */
 #define C_TCHAR	 0x01
 #define C_VCHAR	 0x02 /* VCHAR and obs-text: may appear in a field value */
 #define C_TARGET 0x04 /* visible ASCII: may appear in a request-target */
@@ -41,17 +41,6 @@ static inline bool http_eq_ci(const char *s, size_t len, const char *lit)
 {
 	return strlen(lit) == len && !strncasecmp(s, lit, len);
 }
-
-/* Every byte of s[0, len) is a tchar, and there is at least one. */
-bool http_all_tchar(const char *s, size_t len);
-
-/*
- * Walk a comma-separated list (RFC 9110 5.6.1): calls fn for each element
- * with its whitespace cut. Empty elements are skipped, as the RFC says a
- * recipient must. Returns fn's first non-zero result, else 0.
- */
-typedef int (*http_list_fn)(const char *e, size_t len, void *ctx);
-int http_list_walk(const char *v, size_t len, http_list_fn fn, void *ctx);
 
 /* The meaning of a complete field line f of the head in p: sets f->id and
  * the head's framing, Host and Connection facts; an error is -status. */
