@@ -7,6 +7,7 @@
 # make bench      build and run the benchmarks (as root; prints figures)
 # make fuzz       fuzz the HTTP parser for FUZZ_TIME seconds (libFuzzer)
 # make asan       xdpgw built with ASan+UBSan, in $(OUTPUT)/asan
+# make shape      list functions over 80 lines in user/ (fails on one not exempt)
 # make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 # make install    the binary, xdpgw(8), the systemd unit and an example config
 #                 (PREFIX=/usr/local, DESTDIR=; make uninstall removes them)
@@ -79,7 +80,9 @@ TEST_LIB_OBJS := $(patsubst selftests/%.c,$(OUTPUT)/selftests/%.o,$(TEST_LIB_SRC
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/*.c))
 # programs the benchmark scripts use (packet generator, ...): built, not run
 BENCH_TOOLS := $(patsubst selftests/bench/tools/%.c,$(OUTPUT)/bench/%,$(wildcard selftests/bench/tools/*.c))
-# libFuzzer targets: selftests/fuzz/fuzz_X.c fuzzes user/X.c
+# libFuzzer targets: selftests/fuzz/fuzz_X.c fuzzes the sources FUZZ_SRCS_X
+# lists, by default X.c in whichever folder of user/ it lives
+FUZZ_SRCS_http_parse := $(wildcard user/proxy/http_*.c)
 FUZZ_BINS := $(patsubst selftests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_TIME ?= 60
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -172,9 +175,12 @@ $(OUTPUT)/bench/%: selftests/bench/tools/%.c $(NAT_LIB) $(TEST_LIB_OBJS) $(TEST_
 	$(Q)$(CC) $(CPPFLAGS) $(USER_INC) -Iselftests $(CFLAGS) -Wno-missing-field-initializers $< \
 		$(TEST_LIB_OBJS) $(NAT_LIB) $(LDLIBS) -o $@
 
-# selftests/fuzz/fuzz_X.c fuzzes X.c, in whichever folder of user/ it lives
+# selftests/fuzz/fuzz_X.c links $(FUZZ_SRCS_X), or X.c from a folder of user/;
+# any header of those folders may be one they include
+fuzz_srcs = $(or $(FUZZ_SRCS_$(1)),$(wildcard $(addsuffix /$(1).c,$(USER_DIRS))))
 .SECONDEXPANSION:
-$(OUTPUT)/fuzz/fuzz_%: selftests/fuzz/fuzz_%.c $$(wildcard $$(addsuffix /$$*.[ch],$(USER_DIRS))) | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/fuzz_%: selftests/fuzz/fuzz_%.c $$(call fuzz_srcs,$$*) \
+		$$(wildcard $$(addsuffix /*.h,$$(sort $$(dir $$(call fuzz_srcs,$$*))))) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(USER_INC) $(filter %.c,$^) -o $@
 
@@ -211,6 +217,13 @@ bench: deps-bench
 check: deps
 	$(Q)$(MAKE) tests
 	$(Q)selftests/run.sh $(OUTPUT)
+
+# No function over 80 lines in user/ but the byte-level parsers (the
+# exemption list names them); bpf/ is left out: its long functions are
+# shaped by the verifier.
+.PHONY: shape
+shape:
+	$(Q)selftests/tools/long_functions.sh -x selftests/tools/long_functions.exempt user
 
 # The demo gives the veth peers a pass program (floors.bpf.o), as the tests do:
 # scenario S3 (NAPT), then S4 (document 003's whole path).

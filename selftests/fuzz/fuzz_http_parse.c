@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libFuzzer target for user/proxy/http_parse.c (built with -fsanitize=fuzzer,
- * address,undefined by `make fuzz`).
+ * libFuzzer target for the HTTP parser, user/proxy/http_*.c (built with
+ * -fsanitize=fuzzer,address,undefined by `make fuzz`).
  *
  * The first input byte picks limits and a split point; the rest is fed to
  * the request parser whole and again in two pieces, which must agree (the

@@ -146,3 +146,13 @@ void log_setup_libs(void)
 	libbpf_set_print(libbpf_print);
 	libxdp_set_print(libxdp_print);
 }
+
+int err_printf(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}

@@ -28,6 +28,11 @@ const char *log_tail(const char *msg, int max_lines);
 void pr_log(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Write a message into err[0, len) and return ret: how a function that
+ * fails with a message reports it (return err_printf(err, len, -EINVAL, ...)). */
+int err_printf(char *err, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #define pr_warn(...) pr_log(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) pr_log(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) pr_log(LOG_DEBUG, __VA_ARGS__)

@@ -3,24 +3,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "strparse.h"
 #include "filter_rules.h"
+#include "log.h"
 
 #define MAX_WORDS 16
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 int filter_action_parse(const char *s, __u8 *action)
 {
@@ -84,22 +74,23 @@ int filter_rule_parse(int argc, char *const *argv, struct filter_rule *r, char *
 	r->port_hi = 65535;
 	r->slot = FILTER_SLOT_NEW;
 	if (argc < 1 || filter_action_parse(argv[0], &r->action))
-		return fail(err, errlen, -EINVAL, "a rule starts with allow or drop, not '%s'",
-			    argc < 1 ? "" : argv[0]);
+		return err_printf(err, errlen, -EINVAL,
+				  "a rule starts with allow or drop, not '%s'",
+				  argc < 1 ? "" : argv[0]);
 	if (argc < 2)
-		return fail(err, errlen, -EINVAL,
-			    "'%s' needs a protocol: tcp, udp, icmp or any", argv[0]);
+		return err_printf(err, errlen, -EINVAL,
+				  "'%s' needs a protocol: tcp, udp, icmp or any", argv[0]);
 	if (proto_parse(argv[1], &r->proto))
-		return fail(err, errlen, -EINVAL,
-			    "unknown protocol '%s' (tcp, udp, icmp or any)", argv[1]);
+		return err_printf(err, errlen, -EINVAL,
+				  "unknown protocol '%s' (tcp, udp, icmp or any)", argv[1]);
 	if (i < argc && argv[i][0] >= '0' && argv[i][0] <= '9') {
 		if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
-			return fail(err, errlen, -EINVAL, "a port needs tcp or udp, not %s",
-				    argv[1]);
+			return err_printf(err, errlen, -EINVAL, "a port needs tcp or udp, not %s",
+					  argv[1]);
 		if (parse_port_range(argv[i], &r->port_lo, &r->port_hi))
-			return fail(err, errlen, -EINVAL,
-				    "bad port '%s' (PORT or LOW-HIGH, 1-65535, LOW <= HIGH)",
-				    argv[i]);
+			return err_printf(err, errlen, -EINVAL,
+					  "bad port '%s' (PORT or LOW-HIGH, 1-65535, LOW <= HIGH)",
+					  argv[i]);
 		port = true;
 		i++;
 	}
@@ -107,22 +98,23 @@ int filter_rule_parse(int argc, char *const *argv, struct filter_rule *r, char *
 		bool is_to = !strcmp(argv[i], "to");
 
 		if (!is_to && strcmp(argv[i], "from"))
-			return fail(err, errlen, -EINVAL, "unexpected '%s' (%s)", argv[i],
-				    port || to || from ? "to ADDR or from PREFIX" :
-							 "PORT[-PORT], to ADDR or from PREFIX");
+			return err_printf(err, errlen, -EINVAL, "unexpected '%s' (%s)", argv[i],
+					  port || to || from
+						  ? "to ADDR or from PREFIX"
+						  : "PORT[-PORT], to ADDR or from PREFIX");
 		if (is_to ? to : from)
-			return fail(err, errlen, -EINVAL, "'%s' given twice", argv[i]);
+			return err_printf(err, errlen, -EINVAL, "'%s' given twice", argv[i]);
 		if (i + 1 >= argc)
-			return fail(err, errlen, -EINVAL, "'%s' needs %s", argv[i],
-				    is_to ? "an address" : "a prefix (A.B.C.D/LEN)");
+			return err_printf(err, errlen, -EINVAL, "'%s' needs %s", argv[i],
+					  is_to ? "an address" : "a prefix (A.B.C.D/LEN)");
 		if (is_to && (parse_ipv4_addr(argv[i + 1], &r->to_addr) || !r->to_addr))
-			return fail(err, errlen, -EINVAL, "bad address '%s' after to",
-				    argv[i + 1]);
+			return err_printf(err, errlen, -EINVAL, "bad address '%s' after to",
+					  argv[i + 1]);
 		if (!is_to && from_parse(argv[i + 1], &r->from_net, &r->from_len))
-			return fail(err, errlen, -EINVAL,
-				    "bad prefix '%s' after from (A.B.C.D/LEN with the host "
-				    "bits zero, or an address)",
-				    argv[i + 1]);
+			return err_printf(err, errlen, -EINVAL,
+					  "bad prefix '%s' after from (A.B.C.D/LEN with the host "
+					  "bits zero, or an address)",
+					  argv[i + 1]);
 		to |= is_to;
 		from |= !is_to;
 	}
@@ -135,11 +127,11 @@ int filter_rule_parse_line(const char *line, struct filter_rule *r, char *err, s
 	int n = 0;
 
 	if (strlen(line) >= sizeof(buf))
-		return fail(err, errlen, -EINVAL, "rule too long");
+		return err_printf(err, errlen, -EINVAL, "rule too long");
 	strcpy(buf, line);
 	for (w = strtok_r(buf, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n == MAX_WORDS)
-			return fail(err, errlen, -EINVAL, "too many words in '%s'", line);
+			return err_printf(err, errlen, -EINVAL, "too many words in '%s'", line);
 		words[n++] = w;
 	}
 	return filter_rule_parse(n, words, r, err, errlen);
@@ -188,15 +180,15 @@ int filter_table_add(struct filter_table *t, const struct filter_rule *r, __u32 
 
 	filter_rule_format(r, text, sizeof(text));
 	if (have)
-		return fail(err, errlen, -EEXIST, "'%s' is rule %u already", text, have);
+		return err_printf(err, errlen, -EEXIST, "'%s' is rule %u already", text, have);
 	if (t->n >= XDPGW_FILTER_RULES_MAX)
-		return fail(err, errlen, -ENOSPC, "the table is full (%u rules)",
-			    XDPGW_FILTER_RULES_MAX);
+		return err_printf(err, errlen, -ENOSPC, "the table is full (%u rules)",
+				  XDPGW_FILTER_RULES_MAX);
 	if (pos == 0)
 		pos = t->n + 1;
 	if (pos > t->n + 1)
-		return fail(err, errlen, -ERANGE, "no position %u: the table has %u rules", pos,
-			    t->n);
+		return err_printf(err, errlen, -ERANGE, "no position %u: the table has %u rules",
+				  pos, t->n);
 	memmove(&t->rules[pos], &t->rules[pos - 1], (t->n - (pos - 1)) * sizeof(t->rules[0]));
 	t->rules[pos - 1] = *r;
 	t->rules[pos - 1].slot = FILTER_SLOT_NEW;
@@ -207,7 +199,8 @@ int filter_table_add(struct filter_table *t, const struct filter_rule *r, __u32 
 int filter_table_del(struct filter_table *t, __u32 num, char *err, size_t errlen)
 {
 	if (num < 1 || num > t->n)
-		return fail(err, errlen, -ERANGE, "no rule %u: the table has %u rules", num, t->n);
+		return err_printf(err, errlen, -ERANGE, "no rule %u: the table has %u rules", num,
+				  t->n);
 	memmove(&t->rules[num - 1], &t->rules[num], (t->n - num) * sizeof(t->rules[0]));
 	t->n--;
 	return 0;

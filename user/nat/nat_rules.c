@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Forward, static and pool rules on the pinned maps (nat_rules.h). The
+ * Static and pool rules on the pinned maps (nat_rules.h), the instance's
+ * maps and public addresses they share with forwards (nat_forward.c). The
  * programs read the maps lock-free; the order of the writes keeps what
  * they see consistent:
  *  - add: forwarded ports are claimed in port_owner (out of NAPT's pool)
@@ -14,7 +15,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,37 +24,15 @@
 #include "iface.h"
 #include "nat_arp.h"
 #include "nat_rules.h"
+#include "nat_rules_int.h"
 #include "stats.h"
 #include "sweep.h"
+#include "log.h"
 
-/* The pad byte of a port_owner word that a forward claimed (a NAPT
- * mapping's is 0): a delete gives back only its own ports.
- */
-#define FORWARD_OWNER_MARK 0xfe
 /* Rounds of ending a deleted rule's flows (a packet between the scan and
  * the delete keeps a flow for the next round).
  */
 #define END_ROUNDS 8
-
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-static const char *ntoa(__be32 addr, char *buf)
-{
-	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
-}
-
-static const char *proto_name(__u8 proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "icmp";
-}
 
 static int open_map(const char *dir, const char *name, char *err, size_t len)
 {
@@ -64,7 +42,8 @@ static int open_map(const char *dir, const char *name, char *err, size_t len)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return fail(err, len, -errno, "cannot open map %s: %s", path, strerror(errno));
+		return err_printf(err, len, -errno, "cannot open map %s: %s", path,
+				  strerror(errno));
 	return fd;
 }
 
@@ -102,7 +81,8 @@ int nat_rules_open(struct nat_rules *n, const char *dir, const char *ifname, cha
 	ret = bpf_map_lookup_elem(fd, &zero, &cfg) ? -errno : 0;
 	close(fd);
 	if (ret) {
-		fail(err, len, ret, "reading map %s/%s: %s", dir, XDPGW_MAP_SETTINGS, strerror(-ret));
+		err_printf(err, len, ret, "reading map %s/%s: %s", dir, XDPGW_MAP_SETTINGS,
+			   strerror(-ret));
 		goto fail;
 	}
 	n->ext_addr = cfg.ext_addr;
@@ -112,7 +92,8 @@ int nat_rules_open(struct nat_rules *n, const char *dir, const char *ifname, cha
 		return 0; /* tests: no interface, no ARP sent */
 	ret = iface_mac(ifname, n->mac);
 	if (ret) {
-		fail(err, len, ret, "interface '%s': no MAC address (%s)", ifname, strerror(-ret));
+		err_printf(err, len, ret, "interface '%s': no MAC address (%s)", ifname,
+			   strerror(-ret));
 		goto fail;
 	}
 	n->ifindex = iface_index(ifname);
@@ -142,12 +123,8 @@ static __u8 arp_wanted(const struct nat_rules *n, __be32 addr)
 	return !n->ifindex || !iface_has_ipv4(n->ifindex, addr);
 }
 
-/* Add kind to addr's public_addrs entry, making it; refused when addr is
- * already something the kind cannot share with (static and pool are
- * alone). *made tells whether the entry is new.
- */
-static int public_add(struct nat_rules *n, __be32 addr, __u8 kind, __be32 internal, bool *made,
-		      char *err, size_t len)
+int nat_public_add(struct nat_rules *n, __be32 addr, __u8 kind, __be32 internal, bool *made,
+		   char *err, size_t len)
 {
 	struct nat_public v = {};
 	char a[INET_ADDRSTRLEN];
@@ -155,14 +132,14 @@ static int public_add(struct nat_rules *n, __be32 addr, __u8 kind, __be32 intern
 	*made = false;
 	if (!bpf_map_lookup_elem(n->public_addrs, &addr, &v)) {
 		if ((v.kinds | kind) & (PUBLIC_STATIC | PUBLIC_POOL) || v.dying)
-			return fail(err, len, -EEXIST, "%s is in use already (%s%s%s)", ntoa(addr, a),
-				    v.kinds & PUBLIC_STATIC ? "static" : "",
-				    v.kinds & PUBLIC_POOL ? "pool" : "",
-				    v.kinds & PUBLIC_FORWARD ? " forward" : "");
+			return err_printf(err, len, -EEXIST, "%s is in use already (%s%s%s)",
+					  ntoa(addr, a), v.kinds & PUBLIC_STATIC ? "static" : "",
+					  v.kinds & PUBLIC_POOL ? "pool" : "",
+					  v.kinds & PUBLIC_FORWARD ? " forward" : "");
 		v.kinds |= kind;
 		if (bpf_map_update_elem(n->public_addrs, &addr, &v, BPF_EXIST))
-			return fail(err, len, -errno, "map " XDPGW_MAP_PUBLIC_ADDRS ": %s",
-				    strerror(errno));
+			return err_printf(err, len, -errno, "map " XDPGW_MAP_PUBLIC_ADDRS ": %s",
+					  strerror(errno));
 		return 0;
 	}
 	v.kinds = kind;
@@ -170,8 +147,8 @@ static int public_add(struct nat_rules *n, __be32 addr, __u8 kind, __be32 intern
 	v.internal = internal;
 	memcpy(v.mac, n->mac, sizeof(v.mac));
 	if (bpf_map_update_elem(n->public_addrs, &addr, &v, BPF_NOEXIST))
-		return fail(err, len, errno == E2BIG ? -ENOSPC : -errno,
-			    "map " XDPGW_MAP_PUBLIC_ADDRS ": %s", strerror(errno));
+		return err_printf(err, len, errno == E2BIG ? -ENOSPC : -errno,
+				  "map " XDPGW_MAP_PUBLIC_ADDRS ": %s", strerror(errno));
 	*made = true;
 	if (v.arp && n->ifindex)
 		arp_announce(n->ifindex, n->mac, addr); /* gratuitous ARP */
@@ -189,8 +166,7 @@ static void public_dying(struct nat_rules *n, __be32 addr)
 	}
 }
 
-/* Drop kind from addr's entry; the entry goes with its last kind. */
-static void public_del(struct nat_rules *n, __be32 addr, __u8 kind)
+void nat_public_del(struct nat_rules *n, __be32 addr, __u8 kind)
 {
 	struct nat_public v;
 
@@ -258,188 +234,13 @@ long nat_flows_end(struct nat_rules *n, __be32 addr, __u8 proto, __u16 lo, __u16
 	return ended;
 }
 
-static struct nat_forward_key fwd_key(const struct forward_rule *r, __u32 i)
+int nat_rule_flows_ended(long done, __u64 *ended, const char *whose, char *err, size_t len)
 {
-	struct nat_forward_key k = { .addr = r->pub, .port = htons(r->pub_lo + i),
-				     .proto = r->proto };
-
-	return k;
-}
-
-static __u32 port_owner_slot(__u8 proto, __u16 port)
-{
-	return xdpgw_port_slot(proto, port);
-}
-
-/* Take back the ports of a forward on NAPT's address, 0..count-1 of r. */
-static void forward_ports_release(struct nat_rules *n, const struct forward_rule *r, __u32 count)
-{
-	struct nat_endpoint ep;
-	__u32 i, slot, word;
-	__u64 owner, bits;
-
-	for (i = 0; i < count; i++) {
-		slot = port_owner_slot(r->proto, r->pub_lo + i);
-		if (bpf_map_lookup_elem(n->port_owner, &slot, &owner))
-			continue;
-		memcpy(&ep, &owner, sizeof(ep));
-		if (ep.pad != FORWARD_OWNER_MARK)
-			continue;
-		word = slot / 64;
-		if (!bpf_map_lookup_elem(n->port_bitmap, &word, &bits)) {
-			bits &= ~(1ull << (slot % 64));
-			bpf_map_update_elem(n->port_bitmap, &word, &bits, BPF_EXIST);
-		}
-		owner = 0;
-		bpf_map_update_elem(n->port_owner, &slot, &owner, BPF_EXIST);
-	}
-}
-
-/*
- * Claim the ports of a forward on NAPT's address, out of its pool: refused
- * when a live NAPT mapping owns one (named). Userspace cannot compare and
- * swap a map value: a mapping made in the instant between the check and
- * the write of the same port would be overwritten (documented).
- */
-static int forward_ports_claim(struct nat_rules *n, const struct forward_rule *r, char *err,
-			       size_t len)
-{
-	__u32 i, count = r->pub_hi - r->pub_lo + 1, slot, word;
-	struct nat_endpoint ep;
-	char a[INET_ADDRSTRLEN];
-	__u64 owner, bits;
-
-	for (i = 0; i < count; i++) {
-		slot = port_owner_slot(r->proto, r->pub_lo + i);
-		if (bpf_map_lookup_elem(n->port_owner, &slot, &owner))
-			return fail(err, len, -errno, "map " XDPGW_MAP_PORT_OWNER ": %s",
-				    strerror(errno));
-		if (!owner)
-			continue;
-		memcpy(&ep, &owner, sizeof(ep));
-		return fail(err, len, -EBUSY, "forward %s %s:%u: the port is in use by a live NAPT "
-			    "flow of %s:%u", proto_name(r->proto), ntoa(r->pub, a), r->pub_lo + i,
-			    ntoa(ep.addr, (char[INET_ADDRSTRLEN]){}), ntohs(ep.port));
-	}
-	for (i = 0; i < count; i++) {
-		ep = (struct nat_endpoint){ .addr = r->internal, .port = htons(r->int_lo + i),
-					    .proto = r->proto, .pad = FORWARD_OWNER_MARK };
-		slot = port_owner_slot(r->proto, r->pub_lo + i);
-		memcpy(&owner, &ep, sizeof(owner));
-		word = slot / 64;
-		if (bpf_map_update_elem(n->port_owner, &slot, &owner, BPF_EXIST)) {
-			forward_ports_release(n, r, i);
-			return fail(err, len, -errno, "map " XDPGW_MAP_PORT_OWNER ": %s",
-				    strerror(errno));
-		}
-		if (!bpf_map_lookup_elem(n->port_bitmap, &word, &bits)) {
-			bits |= 1ull << (slot % 64);
-			bpf_map_update_elem(n->port_bitmap, &word, &bits, BPF_EXIST);
-		}
-	}
-	return 0;
-}
-
-int nat_forward_add(struct nat_rules *n, const struct forward_rule *r, char *err, size_t len)
-{
-	__u32 i, count = r->pub_hi - r->pub_lo + 1;
-	struct nat_forward_key k;
-	struct nat_forward v = {};
-	char a[INET_ADDRSTRLEN];
-	bool made;
-	int ret;
-
-	ret = forward_rule_check(n, r, err, len);
-	if (ret)
-		return ret;
-	for (i = 0; i < count; i++) {
-		k = fwd_key(r, i);
-		if (!bpf_map_lookup_elem(n->forwards, &k, &v))
-			return fail(err, len, -EEXIST, "forward %s %s:%u-%u overlaps the forward of "
-				    "port %u", proto_name(r->proto), ntoa(r->pub, a), r->pub_lo,
-				    r->pub_hi, r->pub_lo + i);
-	}
-	ret = public_add(n, r->pub, PUBLIC_FORWARD, 0, &made, err, len);
-	if (ret)
-		return ret;
-	if (r->pub == n->ext_addr) {
-		ret = forward_ports_claim(n, r, err, len);
-		if (ret)
-			goto undo_public;
-	}
-	for (i = 0; i < count; i++) {
-		k = fwd_key(r, i);
-		v = (struct nat_forward){ .internal = r->internal, .port = htons(r->int_lo + i) };
-		if (bpf_map_update_elem(n->forwards, &k, &v, BPF_NOEXIST)) {
-			ret = fail(err, len, errno == E2BIG ? -ENOSPC : -errno,
-				   "map " XDPGW_MAP_FORWARDS ": %s", strerror(errno));
-			while (i--) {
-				k = fwd_key(r, i);
-				bpf_map_delete_elem(n->forwards, &k);
-			}
-			if (r->pub == n->ext_addr)
-				forward_ports_release(n, r, count);
-			goto undo_public;
-		}
-	}
-	return 0;
-undo_public:
-	if (made)
-		bpf_map_delete_elem(n->public_addrs, &r->pub);
-	return ret;
-}
-
-/* Has addr any forwarded port left? */
-static bool forwards_left(struct nat_rules *n, __be32 addr)
-{
-	struct nat_forward_key k, next;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(n->forwards, prev, &next)) {
-		if (next.addr == addr)
-			return true;
-		k = next;
-		prev = &k;
-	}
-	return false;
-}
-
-int nat_forward_del(struct nat_rules *n, const struct forward_rule *r, __u64 *ended, char *err,
-		    size_t len)
-{
-	__u32 i, count = r->pub_hi - r->pub_lo + 1;
-	struct nat_forward_key k;
-	struct nat_forward v;
-	char a[INET_ADDRSTRLEN];
-	long done;
-
-	for (i = 0; i < count; i++) {
-		k = fwd_key(r, i);
-		if (bpf_map_lookup_elem(n->forwards, &k, &v) || v.internal != r->internal ||
-		    ntohs(v.port) != r->int_lo + i)
-			return fail(err, len, -ENOENT, "forward %s %s:%u: no such forward",
-				    proto_name(r->proto), ntoa(r->pub, a), r->pub_lo + i);
-	}
-	for (i = 0; i < count; i++) {
-		k = fwd_key(r, i);
-		if (!bpf_map_lookup_elem(n->forwards, &k, &v)) {
-			v.dying = 1;
-			bpf_map_update_elem(n->forwards, &k, &v, BPF_EXIST);
-		}
-	}
-	done = nat_flows_end(n, r->pub, r->proto, r->pub_lo, r->pub_hi);
-	for (i = 0; i < count; i++) {
-		k = fwd_key(r, i);
-		bpf_map_delete_elem(n->forwards, &k);
-	}
-	if (r->pub == n->ext_addr)
-		forward_ports_release(n, r, count);
-	if (!forwards_left(n, r->pub))
-		public_del(n, r->pub, PUBLIC_FORWARD);
 	if (ended)
 		*ended = done > 0 ? done : 0;
-	return done < 0 ? fail(err, len, done, "ending the forward's flows: %s",
-			       strerror(-done)) : 0;
+	if (done < 0)
+		return err_printf(err, len, done, "ending %s flows: %s", whose, strerror(-done));
+	return 0;
 }
 
 int nat_static_add(struct nat_rules *n, const struct static_rule *r, char *err, size_t len)
@@ -454,9 +255,9 @@ int nat_static_add(struct nat_rules *n, const struct static_rule *r, char *err, 
 		return ret;
 	if (!bpf_map_lookup_elem(n->host_public, &r->internal, &hp) &&
 	    hp.kind == PUBLIC_STATIC)
-		return fail(err, len, -EEXIST, "static: %s has a static address already",
-			    ntoa(r->internal, a));
-	ret = public_add(n, r->pub, PUBLIC_STATIC, r->internal, &made, err, len);
+		return err_printf(err, len, -EEXIST, "static: %s has a static address already",
+				  ntoa(r->internal, a));
+	ret = nat_public_add(n, r->pub, PUBLIC_STATIC, r->internal, &made, err, len);
 	if (ret)
 		return ret;
 	hp = (struct nat_host_public){ .public = r->pub, .kind = PUBLIC_STATIC };
@@ -464,10 +265,13 @@ int nat_static_add(struct nat_rules *n, const struct static_rule *r, char *err, 
 	 * release needs the binding): refused until then.
 	 */
 	if (bpf_map_update_elem(n->host_public, &r->internal, &hp, BPF_NOEXIST)) {
-		ret = errno == EEXIST ?
-			fail(err, len, -EBUSY, "static: %s has a pool address in use; add it "
-			     "when its flows have ended", ntoa(r->internal, a)) :
-			fail(err, len, -errno, "map " XDPGW_MAP_HOST_PUBLIC ": %s", strerror(errno));
+		ret = errno == EEXIST
+			      ? err_printf(err, len, -EBUSY,
+					   "static: %s has a pool address in use; add it "
+					   "when its flows have ended",
+					   ntoa(r->internal, a))
+			      : err_printf(err, len, -errno, "map " XDPGW_MAP_HOST_PUBLIC ": %s",
+					   strerror(errno));
 		bpf_map_delete_elem(n->public_addrs, &r->pub);
 		return ret;
 	}
@@ -484,8 +288,8 @@ int nat_static_del(struct nat_rules *n, const struct static_rule *r, __u64 *ende
 
 	if (bpf_map_lookup_elem(n->public_addrs, &r->pub, &v) || !(v.kinds & PUBLIC_STATIC) ||
 	    v.internal != r->internal)
-		return fail(err, len, -ENOENT, "static %s %s: no such mapping", ntoa(r->pub, a),
-			    ntoa(r->internal, b));
+		return err_printf(err, len, -ENOENT, "static %s %s: no such mapping",
+				  ntoa(r->pub, a), ntoa(r->internal, b));
 	public_dying(n, r->pub);
 	if (!bpf_map_lookup_elem(n->host_public, &r->internal, &hp)) {
 		hp.dying = 1;
@@ -494,10 +298,7 @@ int nat_static_del(struct nat_rules *n, const struct static_rule *r, __u64 *ende
 	done = nat_flows_end(n, r->pub, 0, 0, 0);
 	bpf_map_delete_elem(n->host_public, &r->internal);
 	bpf_map_delete_elem(n->public_addrs, &r->pub);
-	if (ended)
-		*ended = done > 0 ? done : 0;
-	return done < 0 ? fail(err, len, done, "ending the static mapping's flows: %s",
-			       strerror(-done)) : 0;
+	return nat_rule_flows_ended(done, ended, "the static mapping's", err, len);
 }
 
 int nat_pool_add(struct nat_rules *n, const struct pool_rule *r, char *err, size_t len)
@@ -512,7 +313,7 @@ int nat_pool_add(struct nat_rules *n, const struct pool_rule *r, char *err, size
 		return ret;
 	for (h = r->lo; h <= r->hi && h >= r->lo; h++) {
 		addr = htonl(h);
-		ret = public_add(n, addr, PUBLIC_POOL, 0, &made, err, len);
+		ret = nat_public_add(n, addr, PUBLIC_POOL, 0, &made, err, len);
 		if (ret) {
 			while (h-- > r->lo) {
 				addr = htonl(h);
@@ -537,16 +338,16 @@ int nat_pool_del(struct nat_rules *n, const struct pool_rule *r, __u64 *ended, c
 	for (h = r->lo; h <= r->hi && h >= r->lo; h++) {
 		addr = htonl(h);
 		if (bpf_map_lookup_elem(n->public_addrs, &addr, &v) || !(v.kinds & PUBLIC_POOL))
-			return fail(err, len, -ENOENT, "pool: %s is not in the pool",
-				    ntoa(addr, a));
+			return err_printf(err, len, -ENOENT, "pool: %s is not in the pool",
+					  ntoa(addr, a));
 	}
 	for (h = r->lo; h <= r->hi && h >= r->lo; h++) {
 		addr = htonl(h);
 		public_dying(n, addr);
 		done = nat_flows_end(n, addr, 0, 0, 0);
 		if (done < 0)
-			return fail(err, len, done, "ending the flows of %s: %s", ntoa(addr, a),
-				    strerror(-done));
+			return err_printf(err, len, done, "ending the flows of %s: %s",
+					  ntoa(addr, a), strerror(-done));
 		total += done;
 		/* Its last flow unbound the borrower; one that kept a flow
 		 * through every round loses the binding here.
@@ -611,8 +412,9 @@ int nat_rules_external(const char *dir, const char *ifname, char *err, size_t le
 	ret = nat_rules_open(&n, dir, ifname, err, len);
 	if (ret)
 		return ret;
-	ret = n.ifindex > 0 && !iface_has_ipv4(n.ifindex, n.ext_addr) ?
-		      public_add(&n, n.ext_addr, PUBLIC_EXTERNAL, 0, &made, err, len) : 0;
+	ret = n.ifindex > 0 && !iface_has_ipv4(n.ifindex, n.ext_addr)
+		      ? nat_public_add(&n, n.ext_addr, PUBLIC_EXTERNAL, 0, &made, err, len)
+		      : 0;
 	nat_rules_close(&n);
 	return ret;
 }

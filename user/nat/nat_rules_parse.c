@@ -6,23 +6,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nat_rules.h"
+#include "log.h"
 
 #define MAX_WORDS 4
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* Split text into at most MAX_WORDS words (an arrow dropped) in buf. */
 static int split(const char *text, char *buf, size_t size, char *words[MAX_WORDS + 1])
@@ -96,25 +86,33 @@ int forward_rule_parse(const char *text, struct forward_rule *r, char *err, size
 
 	memset(r, 0, sizeof(*r));
 	if (n != 3)
-		return fail(err, len, "forward '%s': want PROTO PUBLIC:PORT[-PORT] "
-			    "INTERNAL:PORT[-PORT]", text);
+		return err_printf(err, len, -EINVAL,
+				  "forward '%s': want PROTO PUBLIC:PORT[-PORT] "
+				  "INTERNAL:PORT[-PORT]",
+				  text);
 	if (!strcmp(w[0], "tcp"))
 		r->proto = IPPROTO_TCP;
 	else if (!strcmp(w[0], "udp"))
 		r->proto = IPPROTO_UDP;
 	else
-		return fail(err, len, "forward '%s': protocol '%s' is not tcp or udp", text, w[0]);
+		return err_printf(err, len, -EINVAL,
+				  "forward '%s': protocol '%s' is not tcp or udp", text, w[0]);
 	snprintf(pub, sizeof(pub), "%s", w[1]);
 	snprintf(internal, sizeof(internal), "%s", w[2]);
 	if (!parse_endpoint(w[1], &r->pub, &r->pub_lo, &r->pub_hi))
-		return fail(err, len, "forward '%s': '%s' is not ADDRESS:PORT[-PORT] (ports 1-65535, "
-			    "low first)", text, pub);
+		return err_printf(err, len, -EINVAL,
+				  "forward '%s': '%s' is not ADDRESS:PORT[-PORT] (ports 1-65535, "
+				  "low first)",
+				  text, pub);
 	if (!parse_endpoint(w[2], &r->internal, &r->int_lo, &r->int_hi))
-		return fail(err, len, "forward '%s': '%s' is not ADDRESS:PORT[-PORT] (ports 1-65535, "
-			    "low first)", text, internal);
+		return err_printf(err, len, -EINVAL,
+				  "forward '%s': '%s' is not ADDRESS:PORT[-PORT] (ports 1-65535, "
+				  "low first)",
+				  text, internal);
 	if (r->pub_hi - r->pub_lo != r->int_hi - r->int_lo)
-		return fail(err, len, "forward '%s': the port ranges %u-%u and %u-%u differ in size",
-			    text, r->pub_lo, r->pub_hi, r->int_lo, r->int_hi);
+		return err_printf(err, len, -EINVAL,
+				  "forward '%s': the port ranges %u-%u and %u-%u differ in size",
+				  text, r->pub_lo, r->pub_hi, r->int_lo, r->int_hi);
 	return 0;
 }
 
@@ -125,11 +123,14 @@ int static_rule_parse(const char *text, struct static_rule *r, char *err, size_t
 
 	memset(r, 0, sizeof(*r));
 	if (n != 2)
-		return fail(err, len, "static '%s': want PUBLIC_ADDRESS INTERNAL_ADDRESS", text);
+		return err_printf(err, len, -EINVAL,
+				  "static '%s': want PUBLIC_ADDRESS INTERNAL_ADDRESS", text);
 	if (!parse_addr(w[0], &r->pub))
-		return fail(err, len, "static '%s': '%s' is not an IPv4 address", text, w[0]);
+		return err_printf(err, len, -EINVAL, "static '%s': '%s' is not an IPv4 address",
+				  text, w[0]);
 	if (!parse_addr(w[1], &r->internal))
-		return fail(err, len, "static '%s': '%s' is not an IPv4 address", text, w[1]);
+		return err_printf(err, len, -EINVAL, "static '%s': '%s' is not an IPv4 address",
+				  text, w[1]);
 	return 0;
 }
 
@@ -141,18 +142,21 @@ int pool_rule_parse(const char *text, struct pool_rule *r, char *err, size_t len
 
 	memset(r, 0, sizeof(*r));
 	if (n != 1)
-		return fail(err, len, "pool '%s': want ADDRESS[-ADDRESS]", text);
+		return err_printf(err, len, -EINVAL, "pool '%s': want ADDRESS[-ADDRESS]", text);
 	dash = strchr(w[0], '-');
 	if (dash)
 		*dash = '\0';
 	if (!parse_addr(w[0], &lo) || (dash && !parse_addr(dash + 1, &hi)))
-		return fail(err, len, "pool '%s': not ADDRESS[-ADDRESS] of IPv4 addresses", text);
+		return err_printf(err, len, -EINVAL,
+				  "pool '%s': not ADDRESS[-ADDRESS] of IPv4 addresses", text);
 	r->lo = ntohl(lo);
 	r->hi = dash ? ntohl(hi) : r->lo;
 	if (r->hi < r->lo)
-		return fail(err, len, "pool '%s': the range ends before it starts", text);
+		return err_printf(err, len, -EINVAL, "pool '%s': the range ends before it starts",
+				  text);
 	if (r->hi - r->lo >= NAT_POOL_MAX)
-		return fail(err, len, "pool '%s': more than %d addresses", text, NAT_POOL_MAX);
+		return err_printf(err, len, -EINVAL, "pool '%s': more than %d addresses", text,
+				  NAT_POOL_MAX);
 	return 0;
 }
 
@@ -174,10 +178,12 @@ static int check_public(const struct nat_rules *n, const char *what, __be32 addr
 	__u32 h = ntohl(addr);
 
 	if (internal(n, addr))
-		return fail(err, len, "%s: public address %s is inside the internal prefix", what,
-			    ntoa(addr, a));
+		return err_printf(err, len, -EINVAL,
+				  "%s: public address %s is inside the internal prefix", what,
+				  ntoa(addr, a));
 	if (!h || h >= 0xe0000000u || (h >> 24) == 127)
-		return fail(err, len, "%s: %s cannot be a public address", what, ntoa(addr, a));
+		return err_printf(err, len, -EINVAL, "%s: %s cannot be a public address", what,
+				  ntoa(addr, a));
 	return 0;
 }
 
@@ -188,9 +194,10 @@ static int check_internal(const struct nat_rules *n, const char *what, __be32 ad
 
 	if (internal(n, addr))
 		return 0;
-	return fail(err, len, "%s: internal address %s is outside every internal prefix (%s/%d)",
-		    what, ntoa(addr, a), ntoa(n->internal_net, net),
-		    __builtin_popcount(n->internal_mask));
+	return err_printf(err, len, -EINVAL,
+			  "%s: internal address %s is outside every internal prefix (%s/%d)", what,
+			  ntoa(addr, a), ntoa(n->internal_net, net),
+			  __builtin_popcount(n->internal_mask));
 }
 
 int forward_rule_check(const struct nat_rules *n, const struct forward_rule *r, char *err,
@@ -206,7 +213,8 @@ int static_rule_check(const struct nat_rules *n, const struct static_rule *r, ch
 	char a[INET_ADDRSTRLEN];
 
 	if (r->pub == n->ext_addr)
-		return fail(err, len, "static: %s is the interface's NAPT address", ntoa(r->pub, a));
+		return err_printf(err, len, -EINVAL, "static: %s is the interface's NAPT address",
+				  ntoa(r->pub, a));
 	return check_public(n, "static", r->pub, err, len) ?:
 	       check_internal(n, "static", r->internal, err, len);
 }
@@ -218,8 +226,8 @@ int pool_rule_check(const struct nat_rules *n, const struct pool_rule *r, char *
 	int ret;
 
 	if (ntohl(n->ext_addr) >= r->lo && ntohl(n->ext_addr) <= r->hi)
-		return fail(err, len, "pool: %s is the interface's NAPT address",
-			    ntoa(n->ext_addr, a));
+		return err_printf(err, len, -EINVAL, "pool: %s is the interface's NAPT address",
+				  ntoa(n->ext_addr, a));
 	for (h = r->lo; h <= r->hi && h >= r->lo; h++) {
 		ret = check_public(n, "pool", htonl(h), err, len);
 		if (ret)

@@ -13,7 +13,7 @@
  *   balance.c   which backend takes a request; passive health
  *   io.c        socket I/O, plain or TLS, in three outcomes
  *   timer.c     the timer wheel
- *   body.c, mem.c, stats.c, http_parse.c, tls_*.c: buffers and framing,
+ *   body.c, mem.c, stats.c, http_*.c, tls_*.c: buffers and framing,
  *   buffer memory, counters, the HTTP parser, TLS.
  *
  * Each worker thread has its own epoll instance, its own listening sockets
