@@ -19,7 +19,8 @@
 # backend. Prints r/s, p50 and p99 and xdpgw/nginx ratios.
 #
 # Usage: selftests/bench/tls.sh [SECONDS]   (as root; CONNS="16" clients,
-# ROWS="ec-hs ec-ka rsa-hs rsa-ka", PERF_RECORD=DIR: perf profiles of the proxies)
+# ROWS="ec-hs ec-ka rsa-hs rsa-ka", ROUNDS=3 runs per row and proxy, taking
+# turns, medians printed; PERF_RECORD=DIR: perf profiles of the proxies)
 # Needs nginx, wrk and openssl (Debian packages). Exit 4 when it cannot run.
 
 source "$(dirname "$0")/../lib.sh" || exit 1
@@ -28,6 +29,7 @@ set -u
 SECS=${1:-5}
 CONNS=${CONNS:-16}
 ROWS=${ROWS:-ec-hs ec-ka rsa-hs rsa-ka}
+ROUNDS=${ROUNDS:-3}
 
 xg_require_root
 xg_require_tools nginx wrk ip curl openssl
@@ -118,8 +120,31 @@ wrk_run() {
 			err == "" ? "-" : err }' "$XG_TMP/wrk.out"
 }
 
+# median of the numbers on stdin
+median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# medians: wrk_run's lines on stdin; each column's median, the errors joined
+medians() {
+	local f out=$XG_TMP/rounds
+	grep . >"$out"
+	for f in 1 2 3 4 5; do awk -v f=$f '{ print $f }' "$out" | median; done | tr '\n' ' '
+	awk '{ $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, "") } $0 != "-" { e = e $0 }
+		END { print e == "" ? "-" : e }' "$out"
+}
+# the same client settings for both: what an OpenSSL client (wrk's library)
+# negotiates with each, protocol, cipher and key exchange
+negotiated() {
+	ip netns exec "$NS_CLIENT" openssl s_client -connect "$LB_IP:$1" -servername bench.test \
+		</dev/null 2>/dev/null | awk '/^New, / { p = $2 " " $5 } /^Server Temp Key:/ { k = $4; sub(/,$/, "", k) }
+		END { print p " " k }'
+}
+for port in 443 444; do
+	n=$(negotiated $((port + 8000))) x=$(negotiated $port)
+	[ "$n" = "$x" ] || xg_fatal "nginx (:$((port + 8000))) negotiates '$n', xdpgw (:$port) '$x'"
+	[ $port = 443 ] && NEGOTIATED=$x
+done
+
 xg_log "# xdpgw proxy vs nginx $(nginx -v 2>&1 | sed 's/.*\///') terminating TLS, one worker each;" \
-	"wrk ${SECS} s per run, $CONNS clients; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	"wrk ${SECS} s per run, $CONNS clients, median of $ROUNDS runs; $NEGOTIATED; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-6s | %6s %6s %7s %5s %5s | %6s %6s %7s %5s %5s | %5s %5s %5s\n' row \
 	"nginx" "p50" "p99" "us/r" "sys/r" "xdpgw" "p50" "p99" "us/r" "sys/r" "r/s x" "p99 x" "us x"
 errors=
@@ -127,8 +152,15 @@ for row in $ROWS; do
 	key=${row%-*} kind=${row#*-}
 	xp=$([ $key = ec ] && echo 443 || echo 444)
 	hdr=$([ $kind = hs ] && echo "Connection: close")
-	read -r n_rps n_p50 n_p99 n_us n_sc n_err <<<"$(wrk_run $((xp + 8000)) "$CONNS" "nginx-$key-$kind" "$hdr")"
-	read -r x_rps x_p50 x_p99 x_us x_sc x_err <<<"$(wrk_run "$xp" "$CONNS" "xdpgw-$key-$kind" "$hdr")"
+	# the two proxies take turns, so that a burst of load elsewhere on the
+	# machine does not fall on one of them only
+	n_out= x_out=
+	for ((r = 0; r < ROUNDS; r++)); do
+		n_out+="$(wrk_run $((xp + 8000)) "$CONNS" "nginx-$row.$r" "$hdr")"$'\n'
+		x_out+="$(wrk_run "$xp" "$CONNS" "xdpgw-$row.$r" "$hdr")"$'\n'
+	done
+	read -r n_rps n_p50 n_p99 n_us n_sc n_err <<<"$(medians <<<"$n_out")"
+	read -r x_rps x_p50 x_p99 x_us x_sc x_err <<<"$(medians <<<"$x_out")"
 	awk -v row="$key-$kind" -v n="$n_rps $n_p50 $n_p99 $n_us $n_sc" -v x="$x_rps $x_p50 $x_p99 $x_us $x_sc" '
 		function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
 		BEGIN {
