@@ -13,7 +13,9 @@
 # 2048 one (xdpgw: one proxy per key type, as its pairs are chosen by name,
 # not by key type). Rows, for each key type:
 #   hs    full handshakes per second: wrk with "Connection: close", so each
-#         request opens a new connection (wrk does not resume sessions)
+#         request opens a new connection, and with tools/preload/no_resume.c
+#         preloaded: wrk would resume its last session otherwise (a mix of
+#         full and resumed handshakes that depends on the server's tickets)
 #   ka    keep-alive requests per second over TLS
 # Both proxies: access log off, TLS 1.3 as wrk negotiates, keep-alive to the
 # backend. Prints r/s, p50 and p99 and xdpgw/nginx ratios.
@@ -32,7 +34,7 @@ ROWS=${ROWS:-ec-hs ec-ka rsa-hs rsa-ka}
 ROUNDS=${ROUNDS:-3}
 
 xg_require_root
-xg_require_tools nginx wrk ip curl openssl
+xg_require_tools nginx wrk ip curl openssl cc
 [ -x "$XDPGW" ] || xg_skip_test "no xdpgw binary at $XDPGW (make)"
 xg_init
 s2_build
@@ -46,6 +48,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 		-addext subjectAltName=DNS:bench.test -keyout "$P/rsa.key" -out "$P/rsa.pem" 2>/dev/null ||
 	xg_fatal "openssl could not make the certificates"
 chmod 644 "$P"/*
+# wrk resumes TLS sessions (see the shim): the handshake rows run it with
+# this preloaded, so that every connection is a full handshake to both
+cc -O2 -shared -fPIC -o "$XG_TMP/no_resume.so" "$(dirname "$0")/tools/preload/no_resume.c" -ldl ||
+	xg_fatal "could not build the no_resume shim for wrk"
 source "$(dirname "$0")/tools/nginx.sh" || exit 1
 nginx_backend
 nginx_front "	ssl_protocols TLSv1.2 TLSv1.3;
@@ -96,15 +102,15 @@ wrk_run() {
 		fi
 	fi
 	t0=$(cpu_ticks "$pid")
-	ip netns exec "$NS_CLIENT" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency ${4:+-H "$4"} \
-		"https://$LB_IP:$1/" >"$XG_TMP/wrk.out" 2>&1
+	ip netns exec "$NS_CLIENT" env ${4:+LD_PRELOAD=$XG_TMP/no_resume.so} wrk -t"$threads" -c"$2" \
+		-d"${SECS}s" --latency ${4:+-H "$4"} "https://$LB_IP:$1/" >"$XG_TMP/wrk.out" 2>&1
 	t1=$(cpu_ticks "$pid")
 	for p in $perf_pid $rec_pid; do
 		kill -INT "$p"
 		wait "$p"
 	done
 	[ -n "$perf_pid" ] && sc=$(awk -F, '/raw_syscalls:sys_enter/ { print $1 + 0 }' "$XG_TMP/perf.out")
-	awk -v cpu="$(((t1 - t0) * 1000000 / $(getconf CLK_TCK)))" -v sc="${sc:-0}" '
+	awk -v cpu="$(((t1 - t0) * 1000000 / $(getconf CLK_TCK)))" -v sc="${sc:-0}" -v hs="${4:+1}" '
 		function ms(v) {
 			if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
 			if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
@@ -116,7 +122,11 @@ wrk_run() {
 		$1 == "50%" { p50 = ms($2) }
 		$1 == "99%" { p99 = ms($2) }
 		/Non-2xx|Socket errors/ { err = err $0 ";" }
-		END { printf "%.0f %.3f %.3f %.0f %.1f %s\n", rps, p50, p99, n ? cpu / n : 0, n ? sc / n : 0,
+		/^no_resume:/ { shim = 1; if ($4 != 0) err = err $0 ";" }
+		END {
+			if (hs && !shim)
+				err = err "the no_resume shim did not report;"
+			printf "%.0f %.3f %.3f %.0f %.1f %s\n", rps, p50, p99, n ? cpu / n : 0, n ? sc / n : 0,
 			err == "" ? "-" : err }' "$XG_TMP/wrk.out"
 }
 
