@@ -610,6 +610,16 @@ static SSL_SESSION *connect_with(struct tls_server *s, SSL_CTX *cctx, SSL_SESSIO
 	return out;
 }
 
+static bool same_ticket(const SSL_SESSION *a, const SSL_SESSION *b)
+{
+	const unsigned char *ta, *tb;
+	size_t la, lb;
+
+	SSL_SESSION_get0_ticket(a, &ta, &la);
+	SSL_SESSION_get0_ticket(b, &tb, &lb);
+	return la == lb && !memcmp(ta, tb, la);
+}
+
 static void test_resumption(void **state)
 {
 	struct tls_server *s = server_of("a c b");
@@ -628,6 +638,9 @@ static void test_resumption(void **state)
 		assert_false(resumed);
 		next = connect_with(s, ctxs[k], sess, "shop.example.com", &resumed);
 		assert_true(resumed);
+		/* TLS 1.3 clients use a ticket once: a resumption brings a new one */
+		if (ctxs[k] == c13)
+			assert_false(same_ticket(sess, next));
 		SSL_SESSION_free(next);
 
 		/* a reload keeps the ticket keys */

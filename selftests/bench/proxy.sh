@@ -41,44 +41,9 @@ xg_require_tools nginx wrk ip curl
 xg_init
 s2_build
 
-mkdir -p "$XG_TMP"/{web,front}/{logs,tmp} "$XG_TMP/web/files"
-head -c 1048576 /dev/urandom >"$XG_TMP/web/files/1m.bin"
-# nginx's workers (www-data) must reach the file through the private tmp dir
-chmod 755 "$XG_TMP" "$XG_TMP/web" "$XG_TMP/web/files"
-chmod 644 "$XG_TMP/web/files/1m.bin"
-cat >"$XG_TMP/web/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-pid $XG_TMP/web/nginx.pid;
-error_log $XG_TMP/web/logs/error.log;
-events { worker_connections 30000; }
-http {
-	access_log off;
-	client_body_temp_path $XG_TMP/web/tmp;
-	keepalive_requests 1000000;
-	server {
-		listen $WEB1_IP:80 backlog=4096;
-		location / { return 200 "hello\n"; }
-		location /files/ { root $XG_TMP/web; }
-		location /upload { client_max_body_size 1m; return 200 "stored\n"; }
-	}
-}
-EOF
-cat >"$XG_TMP/front/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $XG_TMP/front/nginx.pid;
-error_log $XG_TMP/front/logs/error.log;
-events { worker_connections 30000; }
-http {
-	access_log off;
-	client_body_temp_path $XG_TMP/front/tmp;
-	proxy_temp_path $XG_TMP/front/tmp;
-	keepalive_requests 1000000;
-	upstream web { server $WEB1_IP:80; keepalive 256; }
-	proxy_http_version 1.1;
-	proxy_set_header Connection "";
-	proxy_set_header Host \$host;
+source "$(dirname "$0")/tools/nginx.sh" || exit 1
+nginx_backend
+nginx_front "	proxy_set_header Host \$host;
 	proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
 	proxy_set_header X-Real-IP \$remote_addr;
 	client_max_body_size 1m;
@@ -89,18 +54,10 @@ http {
 	server {
 		listen $LB_IP:8081 backlog=4096;
 		location / { proxy_pass http://web; proxy_request_buffering off; }
-	}
-}
-EOF
-
-xg_bg "$NS_WEB1" nginx -p "$XG_TMP/web" -c "$XG_TMP/web/nginx.conf" >"$XG_TMP/web/out" 2>&1
-wait_for 10 xg_listening "$NS_WEB1" tcp 80 || xg_fatal "backend nginx did not start: $(cat "$XG_TMP/web/out")"
-xg_bg "$NS_LB" nginx -p "$XG_TMP/front" -c "$XG_TMP/front/nginx.conf" >"$XG_TMP/front/out" 2>&1
-NGINX_PID=$XG_LASTPID
+	}" 8080
 xg_bg "$NS_LB" "$XDPGW" proxy --listen "$LB_IP:80" --backend "$WEB1_IP:80" --workers 1 \
 	--access-log off ${XDPGW_ARGS:-} >"$XG_TMP/xdpgw.out" 2>&1
 XDPGW_PID=$XG_LASTPID
-wait_for 10 xg_listening "$NS_LB" tcp 8080 || xg_fatal "front nginx did not start: $(cat "$XG_TMP/front/out")"
 wait_for 10 xg_listening "$NS_LB" tcp 80 || xg_fatal "xdpgw proxy did not start: $(cat "$XG_TMP/xdpgw.out")"
 
 for port in 8080 8081 80; do
@@ -149,7 +106,6 @@ wrk_run() {
 			n ? sc / n : 0, err == "" ? "-" : err }' "$XG_TMP/wrk.out"
 }
 
-NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -n 1)
 xg_log "# xdpgw proxy vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker each, defaults; wrk ${SECS} s per run; $(nproc) CPUs"
 printf '%-15s %-12s | %8s %7s %7s %5s %5s | %6s %6s %6s | %6s %6s %6s\n' load proxy "r/s" "p50 ms" \
 	"p99 ms" "up/1k" "sys/r" "r/s x" "p99 x" "sys x" "r/s xs" "p99 xs" "sys xs"

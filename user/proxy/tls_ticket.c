@@ -126,7 +126,9 @@ static int key_lookup(struct tls_tickets *tk, const unsigned char *name, struct 
 }
 
 /* OpenSSL's ticket callback: 1 sealed/opened, 2 opened and to be renewed
- * (an older key), 0 unknown key (a full handshake), -1 error. */
+ * (an older key, or TLS 1.3), 0 unknown key (a full handshake), -1 error.
+ * TLS 1.3 clients use a ticket once (RFC 8446 C.4): without a new one on
+ * each resumption, their next connection is a full handshake again. */
 static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
 		     EVP_MAC_CTX *hctx, int enc)
 {
@@ -152,7 +154,7 @@ static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CI
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (!ret)
 		return -1;
-	return enc || age == 0 ? 1 : 2;
+	return enc || (age == 0 && SSL_version(ssl) < TLS1_3_VERSION) ? 1 : 2;
 }
 
 int tickets_install(SSL_CTX *ctx, struct tls_tickets *tk, uint32_t rotate_s)
