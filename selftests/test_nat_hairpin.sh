@@ -40,7 +40,7 @@ udp_to() {
 web_http_saw() { grep -q "^$GW_INT_IP [0-9]* $1\$" "$XG_TMP/web-http.peers"; }
 web_udp_saw() { grep -q "^$GW_INT_IP [0-9]* $1\$" "$XG_TMP/web-udp.peers"; }
 stat_beyond() { [ "$(xg_stat "$1")" -ge "$2" ]; }
-flows_show() { xg_xdpgw flows --external eth0 | grep -q "$WEB2_IP.*$WEB_IP:$1.*$GW_INT_IP"; }
+flows_show() { xg_xdpgw flows --external eth0 | grep -Eq "$WEB2_IP:[0-9]+ +$GW_INT_IP:[0-9]+ +$WEB_IP:$1 "; }
 
 hairpin_round() { # MODE
 	local m=$1 body
@@ -67,7 +67,7 @@ hairpin_round() { # MODE
 	check "$m: hairpin_new, _to_server, _to_client counted" eval \
 		'stat_beyond hairpin_new 4 && stat_beyond hairpin_to_server 4 &&
 		 stat_beyond hairpin_to_client 4'
-	check "$m: xdpgw flows lists the hairpin flows (web2 -> web, as gw's inside address)" \
+	check "$m: xdpgw flows lists the hairpin flows: web2, as gw's inside address, to web" \
 		eval "flows_show $XG_HTTP_PORT && flows_show $UDP_PORT"
 	xg_nat_stop
 	check_eq "$m: xdpgw exits 0" 0 "$XG_NAT_RC"
