@@ -24,6 +24,7 @@
 #include "frag.h"
 #include "filter.h"
 #include "nat_kinds.h"
+#include "hairpin.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -31,6 +32,8 @@
 
 #define IP_CSUM_OFF (ETH_HLEN + offsetof(struct iphdr, check))
 #define IP_SADDR_OFF (ETH_HLEN + offsetof(struct iphdr, saddr))
+#define IP_DADDR_OFF (ETH_HLEN + offsetof(struct iphdr, daddr))
+#define IP_TTL_OFF (ETH_HLEN + offsetof(struct iphdr, ttl))
 
 /* Enough linear data for Ethernet, IPv4 with options and the L4 ports. */
 #define PULL_LEN (ETH_HLEN + 60 + sizeof(struct tcphdr))
@@ -322,6 +325,102 @@ int xdpgw_egress(struct __sk_buff *skb)
 	int action;
 
 	stat_inc(snat(skb, &action));
+	return action;
+}
+
+/*
+ * A hairpin leg's rewrite (hairpin.h): both addresses and both ports, the
+ * TTL down by one (the gateway routes it), every checksum over them.
+ * Not inlined: tc's stack is full.
+ */
+static __noinline int hairpin_rewrite(struct __sk_buff *skb, const struct hairpin_rw *rw)
+{
+	__u64 mangled = rw->udp ? BPF_F_MARK_MANGLED_0 : 0;
+	__u16 old_word = bpf_htons((__u16)rw->ttl << 8 | rw->proto);
+	__u16 new_word = bpf_htons((__u16)(rw->ttl - 1) << 8 | rw->proto);
+	__u8 ttl = rw->ttl - 1;
+
+	if (bpf_l4_csum_replace(skb, rw->csum_off, rw->saddr, rw->new_saddr,
+				BPF_F_PSEUDO_HDR | mangled | 4) ||
+	    bpf_l4_csum_replace(skb, rw->csum_off, rw->daddr, rw->new_daddr,
+				BPF_F_PSEUDO_HDR | mangled | 4) ||
+	    bpf_l4_csum_replace(skb, rw->csum_off, rw->sport, rw->new_sport, mangled | 2) ||
+	    bpf_l4_csum_replace(skb, rw->csum_off, rw->dport, rw->new_dport, mangled | 2) ||
+	    bpf_l3_csum_replace(skb, IP_CSUM_OFF, rw->saddr, rw->new_saddr, 4) ||
+	    bpf_l3_csum_replace(skb, IP_CSUM_OFF, rw->daddr, rw->new_daddr, 4) ||
+	    bpf_l3_csum_replace(skb, IP_CSUM_OFF, old_word, new_word, 2) ||
+	    bpf_skb_store_bytes(skb, IP_TTL_OFF, &ttl, 1, 0) ||
+	    bpf_skb_store_bytes(skb, IP_SADDR_OFF, &rw->new_saddr, 4, 0) ||
+	    bpf_skb_store_bytes(skb, IP_DADDR_OFF, &rw->new_daddr, 4, 0) ||
+	    bpf_skb_store_bytes(skb, rw->ports_off, &rw->new_sport, 2, 0) ||
+	    bpf_skb_store_bytes(skb, rw->ports_off + 2, &rw->new_dport, 2, 0))
+		return -1;
+	return 0;
+}
+
+/* Returns the stat of a hairpin leg's outcome, 0 for any other packet
+ * (left to the stack untouched); *action says what to do.
+ */
+static __always_inline int hairpin(struct __sk_buff *skb, int *action)
+{
+	struct hairpin_rw rw = {};
+	struct nat_tuple key;
+	struct packet p = {};
+	struct nat_flow *f;
+	bool out = false;
+	int ret;
+
+	*action = TC_ACT_OK;
+	if (!cfg_hairpin_addr)
+		return 0;
+	pull_headers(skb, PULL_LEN);
+	if (parse_packet(ctx_ptr(skb, data), ctx_ptr(skb, data_end), skb->len, &p) != PARSE_OK ||
+	    (p.tuple.proto != IPPROTO_TCP && p.tuple.proto != IPPROTO_UDP) ||
+	    !from_internal(p.tuple.saddr) || p.ip->ttl <= 1) /* the stack says time exceeded */
+		return 0;
+	ret = hairpin_match(&p, &key, &rw, &out);
+	if (ret >= 0 && ret != STAT_HAIRPIN_NEW) {
+		if (ret)
+			*action = TC_ACT_SHOT;
+		return ret;
+	}
+	f = bpf_map_lookup_elem(&flows, &key);
+	if (!f) /* gone with the sweep this instant */
+		return 0;
+	if (out) {
+		rw.new_saddr = f->ext_addr;
+		rw.new_sport = f->ext_port;
+	}
+	if (flow_track(f, &key, &p, out)) {
+		*action = TC_ACT_SHOT;
+		return STAT_DROP_TCP_OUT_OF_WINDOW;
+	}
+	rw.csum_off = p.csum_off;
+	rw.ports_off = p.id_off;
+	rw.udp = p.tuple.proto == IPPROTO_UDP;
+	rw.ttl = p.ip->ttl;
+	rw.proto = p.tuple.proto;
+	if (hairpin_rewrite(skb, &rw)) {
+		*action = TC_ACT_SHOT;
+		return STAT_ERROR;
+	}
+	*action = bpf_redirect_neigh(skb->ifindex, NULL, 0, 0);
+	if (ret == STAT_HAIRPIN_NEW)
+		return ret;
+	return out ? STAT_HAIRPIN_TO_SERVER : STAT_HAIRPIN_TO_CLIENT;
+}
+
+/* tc ingress on the internal interface: hairpin only (hairpin.h). Counts
+ * the packets it takes; the rest go on to the stack uncounted here.
+ */
+SEC("tc")
+int xdpgw_hairpin(struct __sk_buff *skb)
+{
+	int action;
+	int stat = hairpin(skb, &action);
+
+	if (stat)
+		stat_inc(stat);
 	return action;
 }
 

@@ -37,6 +37,11 @@ static __always_inline int flow_remove(const struct nat_tuple *key, struct nat_f
 {
 	/* Read the reply tuple before the delete frees the value. */
 	struct nat_tuple reply = nat_reply_tuple(key, f->ext_addr, f->ext_port);
+	/* A hairpin flow's rev value is the client's view, not its key
+	 * (hairpin.h); it holds nothing but its entries and its host's count.
+	 */
+	struct nat_rev *r = bpf_map_lookup_elem(&rev, &reply);
+	bool hairpin = r && r->orig.daddr != key->daddr;
 
 	if (bpf_map_delete_elem(&flows, key))
 		return 0;
@@ -44,7 +49,8 @@ static __always_inline int flow_remove(const struct nat_tuple *key, struct nat_f
 	bpf_map_delete_elem(&expiry_lane, key);
 	host_limit_give(key->saddr);
 	/* the port (or pool address) goes back last */
-	flow_release_kind(key, reply.daddr, reply.dport);
+	if (!hairpin)
+		flow_release_kind(key, reply.daddr, reply.dport);
 	flow_event(FLOW_EV_EXPIRED, key, reply.daddr, reply.dport, 0, 0);
 	return 1;
 }

@@ -380,6 +380,15 @@ enum xdpgw_stat {
 	STAT_DROP_PUBLIC_NO_FLOW, /* ingress: to a forward or pool address
 				   * (not the external one), of no flow and
 				   * no rule */
+	STAT_HAIRPIN_NEW, /* internal tc ingress: first packet from inside to
+			   * a forwarded port or static address of this
+			   * gateway: a hairpin flow made, sent to the server */
+	STAT_HAIRPIN_TO_SERVER, /* internal tc ingress: a hairpin client's
+				 * packet, sent to the server from the
+				 * gateway's inside address */
+	STAT_HAIRPIN_TO_CLIENT, /* internal tc ingress: a server's answer to
+				 * the inside address, sent to the hairpin
+				 * client from the public address */
 	STAT__MAX,
 };
 
@@ -449,6 +458,9 @@ static const char *const xdpgw_stat_names[STAT__MAX] __attribute__((unused)) = {
 	[STAT_ARP_REPLY] = "arp_reply",
 	[STAT_RULE_FLOWS_ENDED] = "rule_flows_ended",
 	[STAT_DROP_PUBLIC_NO_FLOW] = "drop_public_no_flow",
+	[STAT_HAIRPIN_NEW] = "hairpin_new",
+	[STAT_HAIRPIN_TO_SERVER] = "hairpin_to_server",
+	[STAT_HAIRPIN_TO_CLIENT] = "hairpin_to_client",
 };
 #endif
 

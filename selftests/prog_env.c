@@ -113,6 +113,15 @@ int env_open_filter(struct env *e, __u8 route_inbound, __u32 anti_spoof_ifindex)
 	return env_open_cfg(e, "1024-65535", &cfg);
 }
 
+int env_open_hairpin(struct env *e, const char *addr)
+{
+	struct instance_cfg cfg = { .settings.max_flows = 1024, .hairpin_ifindex = 1 };
+
+	if (parse_ipv4_addr(addr, &cfg.hairpin_addr))
+		return -EINVAL;
+	return env_open_cfg(e, "1024-65535", &cfg);
+}
+
 int env_start(struct env *e, const char *ports, __u32 max_flows, __u32 max_flows_per_host)
 {
 	int err;

@@ -65,6 +65,10 @@ int env_open_full(struct env *e, const char *ports, __u32 max_flows, int ext_ifi
  * filtering settings (struct xdpgw_config's fields of the same names).
  */
 int env_open_filter(struct env *e, __u8 route_inbound, __u32 anti_spoof_ifindex);
+/* Ports 1024-65535, 1024 flows, no fast path, hairpin on with the
+ * gateway's inside address addr (as xdpgw run finds it on in0).
+ */
+int env_open_hairpin(struct env *e, const char *addr);
 void env_close(struct env *e);
 /* Set one direction's fast path switch (map fast_dirs). 0 or -errno. */
 int env_fast_dir(struct env *e, enum fast_dir dir, enum fast_state state);

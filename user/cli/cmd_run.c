@@ -103,6 +103,30 @@ static int find_anti_spoof_if(struct instance_cfg *cfg)
 	return 0;
 }
 
+/*
+ * Hairpin needs the internal interface (the fast path's, the anti-spoofing
+ * one's, else the one the internal prefix is routed to) and the gateway's
+ * address on it within the internal prefix. Without them hairpin is off,
+ * said once; never a reason not to run.
+ */
+static void find_hairpin_if(struct instance_cfg *cfg)
+{
+	const struct xdpgw_config *s = &cfg->settings;
+	int ifindex = s->internal_ifindex ? (int)s->internal_ifindex :
+		      s->anti_spoof_ifindex ? (int)s->anti_spoof_ifindex :
+					      route_prefix_oif(s->internal_net, s->internal_mask);
+	char net[INET_ADDRSTRLEN];
+
+	if (ifindex > 0 && ifindex != cfg->ifindex &&
+	    !iface_ipv4_in(ifindex, s->internal_net, s->internal_mask, &cfg->hairpin_addr)) {
+		cfg->hairpin_ifindex = ifindex;
+		return;
+	}
+	inet_ntop(AF_INET, &s->internal_net, net, sizeof(net));
+	pr_info("hairpin off: no interface of the internal prefix %s/%d with an address in it\n",
+		net, __builtin_popcount(s->internal_mask));
+}
+
 /* Switch the fast path's directions on where the egress takes redirected
  * frames (fast_switch.h); the map is written even for a kept instance.
  */
@@ -177,6 +201,7 @@ static enum verb_result run_setup(struct run *r, int argc, char **argv)
 	if (cli_instance_dir(&r->common, r->dir, sizeof(r->dir)) ||
 	    find_internal_if(cfg, r->int_ifname) || find_anti_spoof_if(cfg))
 		return VERB_CONFIG;
+	find_hairpin_if(cfg);
 	cfg->dir = r->dir;
 	return VERB_OK;
 }

@@ -74,6 +74,32 @@ int iface_first_ipv4(const char *ifname, __be32 *addr)
 	return ret;
 }
 
+int iface_ipv4_in(int ifindex, __be32 net, __be32 mask, __be32 *addr)
+{
+	char ifname[IF_NAMESIZE];
+	struct ifaddrs *ifa, *i;
+	int ret = -EADDRNOTAVAIL;
+	__be32 a;
+
+	if (!if_indextoname(ifindex, ifname))
+		return -errno;
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, ifname))
+			continue;
+		a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+		if ((a & mask) == net) {
+			*addr = a;
+			ret = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return ret;
+}
+
 int iface_driver(const char *ifname, char *out, size_t len)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };

@@ -13,6 +13,10 @@ int iface_index(const char *ifname);
 int iface_mac(const char *ifname, __u8 mac[6]);
 /* First IPv4 address of the interface; -EADDRNOTAVAIL if it has none. */
 int iface_first_ipv4(const char *ifname, __be32 *addr);
+/* The interface's first IPv4 address within net/mask (network order);
+ * -EADDRNOTAVAIL if it has none there.
+ */
+int iface_ipv4_in(int ifindex, __be32 net, __be32 mask, __be32 *addr);
 /* The interface's driver, as `ethtool -i` names it (veth, ixgbe, ...). */
 int iface_driver(const char *ifname, char *out, size_t len);
 

@@ -177,6 +177,53 @@ static int attach_tc(struct instance *in, const struct instance_cfg *cfg)
 	return 0;
 }
 
+/* Hairpin's tc ingress program on the internal interface (bpf/hairpin.h). */
+static int attach_hairpin(struct instance *in, const struct instance_cfg *cfg)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = cfg->hairpin_ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPGW_TC_HANDLE,
+		    .priority = XDPGW_TC_PRIORITY,
+		    .prog_fd = bpf_program__fd(in->tc->progs.xdpgw_hairpin));
+	char ifname[IF_NAMESIZE] = "?";
+	int err;
+
+	if (!cfg->hairpin_ifindex)
+		return 0;
+	if_indextoname(cfg->hairpin_ifindex, ifname);
+	in->hairpin_ifindex = cfg->hairpin_ifindex;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_warn("creating the clsact qdisc on %s failed: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	in->hairpin_hook_created = !err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		pr_warn("attaching the tc ingress filter (hairpin) to %s failed: %s\n", ifname,
+			strerror(-err));
+		return err;
+	}
+	in->hairpin_attached = true;
+	return 0;
+}
+
+/* Take the hairpin program off ifindex; the clsact qdisc too if ours. */
+static void detach_hairpin(int ifindex, bool destroy_hook)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPGW_TC_HANDLE,
+		    .priority = XDPGW_TC_PRIORITY);
+
+	log_quiet_libs(true); /* absent from a kept instance's interface: fine */
+	bpf_tc_detach(&hook, &opts);
+	log_quiet_libs(false);
+	if (destroy_hook) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+}
+
 static int write_settings(const struct instance *in, const struct xdpgw_config *s)
 {
 	__u32 zero = 0;
@@ -355,6 +402,8 @@ int instance_start(struct instance *in, const struct instance_cfg *cfg)
 	err = load_and_attach_xdp(in, cfg);
 	if (!err)
 		err = attach_tc(in, cfg);
+	if (!err)
+		err = attach_hairpin(in, cfg);
 	if (!err) {
 		settings.owns_clsact = in->tc_hook_created;
 		err = write_settings(in, &settings);
@@ -413,6 +462,8 @@ void instance_stop(struct instance *in)
 	}
 	if (!in->keep && (in->tc_attached || in->tc_hook_created))
 		detach_tc(in->ifindex, in->tc_hook_created);
+	if (!in->keep && (in->hairpin_attached || in->hairpin_hook_created))
+		detach_hairpin(in->hairpin_ifindex, in->hairpin_hook_created);
 	if (!in->keep && in->int_attached)
 		detach_xdp(in->int_prog, in->int_ifindex);
 	if (!in->keep && in->xdp_attached)
@@ -508,6 +559,11 @@ int instance_remove(const char *dir, int ifindex)
 		detach_tc(ifindex, s.owns_clsact);
 		removed++;
 	}
+	/* hairpin's program, on the internal interface (cmd_run's choice) */
+	if (s.internal_ifindex)
+		detach_hairpin(s.internal_ifindex, false);
+	if (s.anti_spoof_ifindex && s.anti_spoof_ifindex != s.internal_ifindex)
+		detach_hairpin(s.anti_spoof_ifindex, false);
 	if (instance_unpin(dir) == 0)
 		removed++;
 	return removed ? 0 : -ENOENT;

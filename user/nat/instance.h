@@ -30,6 +30,11 @@ struct instance_cfg {
 	struct xdpgw_config settings;
 	bool keep; /* --keep */
 	const char *dir; /* pin directory of this instance */
+	/* Hairpin (bpf/hairpin.h): the internal interface its tc ingress
+	 * program goes on and the gateway's address there; 0: no hairpin.
+	 */
+	int hairpin_ifindex;
+	__be32 hairpin_addr;
 };
 
 #define INSTANCE_NMAPS 24 /* flows, rev, stats, settings, events, frags, fast_dirs,
@@ -50,6 +55,9 @@ struct instance {
 	bool tc_attached;
 	bool xdp_attached;
 	bool int_attached;
+	bool hairpin_hook_created; /* a clsact qdisc made on hairpin_ifindex */
+	bool hairpin_attached;
+	int hairpin_ifindex;
 	bool adopted; /* found attached and pinned, left by `run --keep` */
 	bool keep; /* on stop, leave programs attached and maps pinned */
 	int fd[INSTANCE_NMAPS]; /* by instance_map_fd's names; owned if adopted */

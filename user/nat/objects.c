@@ -88,6 +88,7 @@ int nat_objects_open(struct nat_tc **tcp, struct nat_xdp **xdpp,
 	xdp->rodata->cfg_filtering = cfg->settings.filtering;
 	xdp->rodata->cfg_route_inbound = cfg->settings.route_inbound;
 	tc->rodata->cfg_anti_spoof_ifindex = cfg->settings.anti_spoof_ifindex;
+	tc->rodata->cfg_hairpin_addr = cfg->hairpin_ifindex ? cfg->hairpin_addr : 0;
 	err = size_maps(tc->maps.flows, tc->maps.rev, cfg->settings.max_flows) ?:
 	      size_maps(xdp->maps.flows, xdp->maps.rev, cfg->settings.max_flows) ?:
 	      bpf_map__set_max_entries(tc->maps.host_flows, host_flows_entries(&cfg->settings)) ?:
