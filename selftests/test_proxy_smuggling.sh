@@ -176,6 +176,31 @@ check_eq "... marks $slow down (max-fails 1): 4 GETs go to $other" \
 	"$([ "$other" = web1 ] && echo "4 0" || echo "0 4")" "$(both_used 4 after-get)"
 xg_stop "$P83"
 
+xg_log "## early responses: the rest of a body still goes, both connections stay usable"
+s2_proxy_start 85 "$XG_TMP/p85.log" --backend "$WEB1_IP:80"
+P85=$XG_LASTPID
+# early_posts N BYTES : 20 keep-alive clients POST N bodies of BYTES in all
+# to /early, which answers 413 at once and reads the body afterwards (as
+# nginx does); both more than the proxy holds before it connects (64 KB),
+# 1 MB more than the sockets take before the answer comes
+early_posts() {
+	local n=$1 bytes=$2 from body_from out ups
+	from=$(web_lines)
+	body_from=$(wc -l <"$BODY_LOG")
+	out=$(hc load "$LB_IP" 85 --clients 20 --requests $((n / 20)) --path /early --post-bytes "$bytes")
+	check_eq "$n keep-alive POSTs of $bytes bytes answered early: a 413 each, on the 20 connections" \
+		"fail=$n conns=20 statuses=413:$n errors=-" \
+		"$(tr ' ' '\n' <<<"$out" | grep -E '^(fail|conns|statuses|errors)=' | xargs)"
+	check_eq "... web1 got each whole body" "$n" "$(awk -v f="$body_from" -v l="len=$bytes" \
+		'NR > f && $2 == "/early" && $3 == "complete" && $4 == l' "$BODY_LOG" | wc -l)"
+	ups=$(awk -v f="$from" 'NR > f && $5 == "/early" { print $3 }' "$XG_TMP/web.log" | sort -u | wc -l)
+	xg_log "    upstream connections web1 saw: $ups"
+	check "... over the pool's few connections, not one each (<= 40)" test "$ups" -le 40
+}
+early_posts 500 102400
+early_posts 100 1000000
+xg_stop "$P85"
+
 xg_log "## memory: idle keep-alive clients hold no buffer"
 s2_proxy_start 84 "$XG_TMP/p84.log" --backend "$WEB1_IP:80"
 P84=$XG_LASTPID

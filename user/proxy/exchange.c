@@ -362,6 +362,8 @@ void exchange_timeout(struct client *c)
  * another course (a reply, a retry), and the step ends there. */
 enum phase { PH_STILL, PH_MOVED, PH_OVER };
 
+static bool response_sent(const struct client *c);
+
 /* Request head and body to the upstream, in one call while both wait. */
 static enum phase request_out(struct client *c)
 {
@@ -393,6 +395,11 @@ static enum phase request_out(struct client *c)
 	case IO_BLOCKED:
 		return PH_STILL;
 	default:
+		if (response_sent(c)) {
+			/* the rest of a body after an early response */
+			exchange_finish(c, false);
+			return PH_OVER;
+		}
 		exchange_upstream_failed(c, u->sk.err);
 		return PH_OVER;
 	}
@@ -412,9 +419,9 @@ static enum phase request_in(struct client *c)
 	case IO_BLOCKED:
 		return PH_STILL;
 	default:
-		/* the client left in the middle of its body */
-		c->status = 499;
-		abort_exchange(c, 0);
+		/* the client left in the middle of its body (if it was
+		 * answered already, its status stays) */
+		abort_exchange(c, 499);
 		return PH_OVER;
 	}
 }
@@ -562,6 +569,21 @@ static bool response_sent(const struct client *c)
 	       c->resp.start == c->resp.ready;
 }
 
+/*
+ * The backend answered before the request body was all sent (a 413, a 401):
+ * the rest of a body of known length, up to EARLY_BODY_MAX, is relayed all
+ * the same when the upstream stays open, so that both connections stay
+ * usable (the backend drops it, as nginx does). A longer or chunked rest,
+ * or an upstream that closes: both connections end, as they would.
+ */
+#define EARLY_BODY_MAX (1u << 20)
+
+bool exchange_body_rest_goes_on(const struct client *c)
+{
+	return c->up->keep && !c->up->sk.rdhup && c->reqf.mode == HTTP_BODY_LENGTH &&
+	       c->reqf.left + (c->in.end - c->in.start) <= EARLY_BODY_MAX;
+}
+
 bool exchange_step(struct client *c)
 {
 	static enum phase (*const phases[])(struct client *c) = {
@@ -583,6 +605,12 @@ bool exchange_step(struct client *c)
 		/* bytes after the response: the upstream is confused; never reuse */
 		if (c->resp.end != c->resp.ready)
 			c->up->keep = false;
+		if (!req_complete(c) && exchange_body_rest_goes_on(c)) {
+			/* an early response: the rest of the body still goes */
+			if (progress)
+				client_arm(c, c->ev.w->cfg->read_timeout);
+			return progress;
+		}
 		exchange_finish(c, true);
 		return true;
 	}

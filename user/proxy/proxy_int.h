@@ -371,6 +371,9 @@ void exchange_reset(struct client *c);
 void exchange_finish(struct client *c, bool reuse_upstream);
 /* The whole request went to the upstream: head, body, nothing held back. */
 bool req_complete(const struct client *c);
+/* After an early response (before the request body was all sent), the
+ * rest of the body still goes to the upstream, which stays usable. */
+bool exchange_body_rest_goes_on(const struct client *c);
 /* The counters and, if on, the access-log line of the exchange. */
 void access_log(struct client *c);
 /* The exchange ends with the connection: logged with the status it has,
