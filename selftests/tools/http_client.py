@@ -177,7 +177,8 @@ async def hold(args):
 
     async def again(r, w):
         try:
-            await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
+            async with parallel:
+                await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
         except Exception as e:
             st.fail += 1
             st.errors[type(e).__name__] += 1
