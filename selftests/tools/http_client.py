@@ -156,9 +156,11 @@ async def hold(args):
     parallel = asyncio.Semaphore(args.parallel or args.clients)
 
     async def open_one():
-        r, w = await asyncio.wait_for(asyncio.open_connection(args.host, args.port), 10)
-        st.conns += 1
+        # connected only when its turn comes: a connection waiting for its
+        # first request would meet the server's header timeout
         async with parallel:
+            r, w = await asyncio.wait_for(asyncio.open_connection(args.host, args.port), 10)
+            st.conns += 1
             await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
         return r, w
     res = await asyncio.gather(*(open_one() for _ in range(args.clients)), return_exceptions=True)
