@@ -20,7 +20,8 @@
 # request (perf), and xdpgw's ratios to nginx and to nginx streaming
 # (req/s: higher is better; latency, system calls: lower is better). Then
 # IDLE keep-alive clients, each after one request, held open against each
-# proxy: the proxy's RSS per idle connection (and after they closed).
+# proxy: the proxy's RSS per idle connection (and after they closed), each
+# figure once the RSS is steady.
 #
 # Usage: selftests/bench/proxy.sh [SECONDS]   (as root; CONNS="1 16 50 256",
 # BIG_CONNS="16", IDLE=10000)
@@ -33,7 +34,7 @@ SECS=${1:-5}
 CONNS=${CONNS:-1 16 50 256}
 BIG_CONNS=${BIG_CONNS:-16}
 IDLE=${IDLE:-10000}
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 
 xg_require_root
 xg_require_tools nginx wrk ip curl
@@ -144,21 +145,40 @@ xg_log " proxy's system calls per request, from perf's raw_syscalls:sys_enter)"
 
 # RSS of PID in kB
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# rss_steady PID : true once PID's RSS has not changed for 1.5 s (polled by
+# wait_for; RSS_LAST= first). xdpgw unmaps the buffers a burst of requests
+# left in its cache within two 1 s trims: what idle connections cost is
+# what stays.
+rss_steady() {
+	local now r
+	now=$(xg_now_ms) r=$(rss_kb "$1")
+	if [ "$r" != "$RSS_LAST" ]; then
+		RSS_LAST=$r RSS_SINCE=$now
+		return 1
+	fi
+	[ $((now - RSS_SINCE)) -ge 1500 ]
+}
+# rss_settled PID : PID's RSS once steady (at most 10 s).
+rss_settled() {
+	RSS_LAST=
+	wait_for 10 rss_steady "$1"
+	rss_kb "$1"
+}
 # idle_cost PORT PID : "RSS_BEFORE_KB RSS_HELD_KB RSS_AFTER_KB OK_CONNS" with IDLE
 # keep-alive clients held open after one request each, then closed.
 idle_cost() {
 	local before held after ready=$XG_TMP/idle.ready stop=$XG_TMP/idle.stop pid
 	rm -f "$ready" "$stop"
-	before=$(rss_kb "$2")
+	before=$(rss_settled "$2")
 	xg_bg "$NS_CLIENT" python3 "$XG_TOOLS/http_client.py" hold "$LB_IP" "$1" --clients "$IDLE" \
 		--hold 120 --ready-file "$ready" --stop-file "$stop" >"$XG_TMP/idle.out" 2>&1
 	pid=$XG_LASTPID
 	wait_for 120 test -s "$ready"
-	held=$(rss_kb "$2")
+	held=$(rss_settled "$2")
 	touch "$stop"
 	wait_for 60 xg_dead "$pid"
 	wait_for 5 sh -c "[ \$(ip netns exec $NS_LB ss -Htn state established sport = :$1 | wc -l) -eq 0 ]"
-	after=$(rss_kb "$2")
+	after=$(rss_settled "$2")
 	echo "$before $held $after $(sed -n 's/^ok=\([0-9]*\).*/\1/p' "$ready")"
 }
 xg_log ""

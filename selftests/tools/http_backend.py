@@ -14,6 +14,9 @@ length|chunked exts=N trailers=NAME,...|-". Paths:
   /chunked?n=N    the same, chunked
   /close?n=N      the same, no length: ends when the connection closes
   /slow?ms=N      answers after N ms
+  /early[?code=N] answers N (default 413) before reading the request body,
+                  then reads and drops the body (as nginx does), so the
+                  connection stays usable
   /upload[?bps=N] (POST/PUT) reads the body (Content-Length or chunked) as it
                   comes, at most N bytes/s if given, and answers "len=N sha256=HEX"
   /healthz        200, or 503 while the file NAME.down exists beside LOG
@@ -155,6 +158,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if bps:  # a slow reader: the proxy must hold back, not buffer
                     time.sleep(max(0, start + total / bps - time.monotonic()))
             self.reply(200, f"len={total} sha256={h.hexdigest()}\n".encode())
+            return
+        if url.path == "/early":
+            self.reply(int(q.get("code", "413")), b"early\n")
+            self.wfile.flush()
+            for _ in self.read_body():
+                pass
             return
         # drain any body of the other paths
         for _ in self.read_body():

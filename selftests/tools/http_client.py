@@ -3,10 +3,10 @@
 """HTTP/1.1 client for the proxy selftests (asyncio, no dependencies).
 
   http_client.py load HOST PORT [--clients C] [--requests R | --seconds S]
-                 [--path P] [--new-conn] [--stop-file F]
+                 [--path P] [--new-conn] [--stop-file F] [--post-bytes N]
       C clients, each on one keep-alive connection (or a new connection per
       request with --new-conn), R requests each or for S seconds, or until F
-      exists. Prints one line:
+      exists; with --post-bytes, POSTs of N bytes. Prints one line:
       "ok=N fail=N conns=N statuses=200:N,... backends=web1:N,... errors=..."
   http_client.py raw HOST PORT DATA [--timeout T] [--data-file F] [--half-close]
                  [--dump]
@@ -18,9 +18,10 @@
   http_client.py slowloris HOST PORT [--interval I] [--limit S]
       Sends a request head one byte every I seconds, never finishing it.
       Prints "closed_after=SECONDS response=STATUS|none".
-  http_client.py hold HOST PORT --clients C --hold S
-      Opens C keep-alive connections, makes one request on each, keeps them
-      open S seconds, then one more request on each. Prints like load.
+  http_client.py hold HOST PORT --clients C --hold S [--parallel P]
+      Opens C keep-alive connections, makes one request on each (at most P
+      at once, if given), keeps them open S seconds, then one more request
+      on each. Prints like load.
 """
 import argparse
 import asyncio
@@ -84,13 +85,16 @@ class Stats:
                 f"backends={fmt(self.backends)} errors={fmt(self.errors)}")
 
 
-def request(host, path, close=False):
+def request(host, path, close=False, post_bytes=0):
     conn = "Connection: close\r\n" if close else ""
+    if post_bytes:
+        return (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{conn}Content-Length: {post_bytes}\r\n\r\n"
+                .encode() + b"x" * post_bytes)
     return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{conn}\r\n".encode()
 
 
-async def one(reader, writer, host, path, st, close=False):
-    writer.write(request(host, path, close))
+async def one(reader, writer, host, path, st, close=False, post_bytes=0):
+    writer.write(request(host, path, close, post_bytes))
     await writer.drain()
     status, hdrs, _ = await read_response(reader)
     st.statuses[status] += 1
@@ -120,7 +124,7 @@ async def client(args, st, start):
                     asyncio.open_connection(args.host, args.port), 10)
                 st.conns += 1
             hdrs = await asyncio.wait_for(
-                one(reader, writer, args.host, args.path, st, args.new_conn), 10)
+                one(reader, writer, args.host, args.path, st, args.new_conn, args.post_bytes), 10)
             if args.new_conn or hdrs.get("connection", "").lower() == "close":
                 writer.close()
                 writer = None
@@ -149,11 +153,15 @@ async def load(args):
 async def hold(args):
     st = Stats()
     conns = []
+    parallel = asyncio.Semaphore(args.parallel or args.clients)
 
     async def open_one():
-        r, w = await asyncio.wait_for(asyncio.open_connection(args.host, args.port), 10)
-        st.conns += 1
-        await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
+        # connected only when its turn comes: a connection waiting for its
+        # first request would meet the server's header timeout
+        async with parallel:
+            r, w = await asyncio.wait_for(asyncio.open_connection(args.host, args.port), 10)
+            st.conns += 1
+            await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
         return r, w
     res = await asyncio.gather(*(open_one() for _ in range(args.clients)), return_exceptions=True)
     for r in res:
@@ -171,7 +179,8 @@ async def hold(args):
 
     async def again(r, w):
         try:
-            await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
+            async with parallel:
+                await asyncio.wait_for(one(r, w, args.host, args.path, st), 10)
         except Exception as e:
             st.fail += 1
             st.errors[type(e).__name__] += 1
@@ -282,6 +291,8 @@ def main():
         s.add_argument("--ready-file")
         s.add_argument("--limit", type=float, default=30)
         s.add_argument("--hold", type=float, default=1)
+        s.add_argument("--post-bytes", type=int, default=0)
+        s.add_argument("--parallel", type=int, default=0)
     args = p.parse_args()
     if args.cmd == "slowloris" and not args.interval:
         args.interval = 0.2

@@ -68,8 +68,10 @@ void in_free(struct client *c)
 
 void xmem_free(struct client *c)
 {
-	blk_give(&c->ev.w->xmem_cache, c->xmem, c->head.cap + c->resp.cap + c->out.cap);
+	blk_give(&c->ev.w->xmem_cache, c->xmem,
+		 sizeof(struct xlog) + c->head.cap + c->resp.cap + c->out.cap);
 	c->xmem = NULL;
+	c->log = NULL;
 	memset(&c->head, 0, sizeof(c->head));
 	memset(&c->resp, 0, sizeof(c->resp));
 	memset(&c->out, 0, sizeof(c->out));
@@ -80,15 +82,19 @@ bool xmem_alloc(struct client *c)
 	const struct proxy_cfg *cfg = c->ev.w->cfg;
 	uint32_t hcap = cfg->max_header + 1024, rcap = cfg->buffer_size,
 		 ocap = cfg->buffer_size + 1024;
+	char *p;
 
 	if (c->xmem)
 		return true;
-	c->xmem = blk_take(&c->ev.w->xmem_cache, hcap + rcap + ocap);
+	c->xmem = blk_take(&c->ev.w->xmem_cache, sizeof(struct xlog) + hcap + rcap + ocap);
 	if (!c->xmem)
 		return false;
-	c->head = (struct buf){.p = c->xmem, .cap = hcap};
-	c->resp = (struct buf){.p = c->xmem + hcap, .cap = rcap};
-	c->out = (struct buf){.p = c->xmem + hcap + rcap, .cap = ocap};
+	c->log = (struct xlog *)c->xmem;
+	memset(c->log, 0, sizeof(*c->log));
+	p = c->xmem + sizeof(struct xlog);
+	c->head = (struct buf){.p = p, .cap = hcap};
+	c->resp = (struct buf){.p = p + hcap, .cap = rcap};
+	c->out = (struct buf){.p = p + hcap + rcap, .cap = ocap};
 	return true;
 }
 

@@ -30,6 +30,11 @@ static void log_sni(const struct client *c, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+static const char *log_said(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
 void access_log(struct client *c)
 {
 	char line[700], tls[100] = "", sni[72];
@@ -44,9 +49,9 @@ void access_log(struct client *c)
 	}
 	n = snprintf(line, sizeof(line),
 		     "client=%s:%u method=%s path=%s status=%u bytes=%llu upstream=%s ms=%.3f%s\n",
-		     c->peer_ip, c->peer_port, c->log_method[0] ? c->log_method : "-",
-		     c->log_path[0] ? c->log_path : "-", c->status, (unsigned long long)c->bytes,
-		     c->log_up[0] ? c->log_up : "-", (mono_us() - c->t_start_us) / 1000.0, tls);
+		     c->peer_ip, c->peer_port, log_said(c->log ? c->log->method : ""),
+		     log_said(c->log ? c->log->path : ""), c->status, (unsigned long long)c->bytes,
+		     log_said(c->log ? c->log->up : ""), (mono_us() - c->t_start_us) / 1000.0, tls);
 	if (n > (int)sizeof(line) - 1)
 		n = sizeof(line) - 1;
 	/* one write per line: lines of several workers never interleave */
@@ -91,7 +96,6 @@ void exchange_reset(struct client *c)
 	c->attempts = c->stale_retries = 0;
 	c->status = 0;
 	c->bytes = 0;
-	c->log_method[0] = c->log_path[0] = c->log_up[0] = '\0';
 	memset(&c->reqf, 0, sizeof(c->reqf));
 	memset(&c->respf, 0, sizeof(c->respf));
 	memset(&c->rf, 0, sizeof(c->rf));
@@ -158,14 +162,15 @@ void exchange_start(struct client *c)
 	c->keepalive = http_keep_alive(h);
 	c->expect = h->expect_continue;
 	c->close_after = !c->keepalive;
-	copy_for_log(c->log_method, sizeof(c->log_method), c->in.p + h->method_off, h->method_len);
-	copy_for_log(c->log_path, sizeof(c->log_path), c->in.p + h->target_off, h->target_len);
 	/* a chunked body is de-chunked where it lies: only its data stays */
 	framer_init(&c->reqf, http_request_body(h), h->content_length, h->chunked);
 	if (!xmem_alloc(c)) {
 		reply(c, 503, true);
 		return;
 	}
+	copy_for_log(c->log->method, sizeof(c->log->method), c->in.p + h->method_off,
+		     h->method_len);
+	copy_for_log(c->log->path, sizeof(c->log->path), c->in.p + h->target_off, h->target_len);
 	c->in.start = c->in.ready = h->head_len;
 	if (!c->reqf.done) {
 		c->state = CL_BODY;
@@ -258,7 +263,7 @@ static struct upstream *choose_upstream(struct client *c)
 	for (;;) {
 		be = balance_pick(&w->bal, w->now, c->failed_be);
 		if (!be) {
-			pr_debug("no usable backend for %s %s\n", c->log_method, c->log_path);
+			pr_debug("no usable backend for %s %s\n", c->log->method, c->log->path);
 			reply(c, 502, false);
 			return NULL;
 		}
@@ -288,7 +293,7 @@ static void dispatch(struct client *c)
 	c->up = u;
 	u->c = c;
 	backend_busy(u->be, w->now, w->cfg->pool_timeout);
-	snprintf(c->log_up, sizeof(c->log_up), "%s", u->be->name);
+	snprintf(c->log->up, sizeof(c->log->up), "%s", u->be->name);
 	c->head.start = 0;
 	/* nothing of the body went (else no retry): its framing starts again */
 	c->rf = (struct reframer){.on = c->rf.on};
@@ -348,7 +353,7 @@ void exchange_timeout(struct client *c)
 		if (be)
 			be_trouble(w, be, counted, "no response in %u ms", w->cfg->read_timeout);
 		else
-			pr_warn("backend %s: no response in %u ms\n", c->log_up,
+			pr_warn("backend %s: no response in %u ms\n", c->log->up,
 				w->cfg->read_timeout);
 		reply(c, 504, false);
 	} else {
@@ -361,6 +366,8 @@ void exchange_timeout(struct client *c)
 /* What a phase of an exchange step did; OVER: the exchange ended or took
  * another course (a reply, a retry), and the step ends there. */
 enum phase { PH_STILL, PH_MOVED, PH_OVER };
+
+static bool response_sent(const struct client *c);
 
 /* Request head and body to the upstream, in one call while both wait. */
 static enum phase request_out(struct client *c)
@@ -393,6 +400,11 @@ static enum phase request_out(struct client *c)
 	case IO_BLOCKED:
 		return PH_STILL;
 	default:
+		if (response_sent(c)) {
+			/* the rest of a body after an early response */
+			exchange_finish(c, false);
+			return PH_OVER;
+		}
 		exchange_upstream_failed(c, u->sk.err);
 		return PH_OVER;
 	}
@@ -412,9 +424,9 @@ static enum phase request_in(struct client *c)
 	case IO_BLOCKED:
 		return PH_STILL;
 	default:
-		/* the client left in the middle of its body */
-		c->status = 499;
-		abort_exchange(c, 0);
+		/* the client left in the middle of its body (if it was
+		 * answered already, its status stays) */
+		abort_exchange(c, 499);
 		return PH_OVER;
 	}
 }
@@ -562,6 +574,21 @@ static bool response_sent(const struct client *c)
 	       c->resp.start == c->resp.ready;
 }
 
+/*
+ * The backend answered before the request body was all sent (a 413, a 401):
+ * the rest of a body of known length, up to EARLY_BODY_MAX, is relayed all
+ * the same when the upstream stays open, so that both connections stay
+ * usable (the backend drops it, as nginx does). A longer or chunked rest,
+ * or an upstream that closes: both connections end, as they would.
+ */
+#define EARLY_BODY_MAX (1u << 20)
+
+bool exchange_body_rest_goes_on(const struct client *c)
+{
+	return c->up->keep && !c->up->sk.rdhup && c->reqf.mode == HTTP_BODY_LENGTH &&
+	       c->reqf.left + (c->in.end - c->in.start) <= EARLY_BODY_MAX;
+}
+
 bool exchange_step(struct client *c)
 {
 	static enum phase (*const phases[])(struct client *c) = {
@@ -583,6 +610,12 @@ bool exchange_step(struct client *c)
 		/* bytes after the response: the upstream is confused; never reuse */
 		if (c->resp.end != c->resp.ready)
 			c->up->keep = false;
+		if (!req_complete(c) && exchange_body_rest_goes_on(c)) {
+			/* an early response: the rest of the body still goes */
+			if (progress)
+				client_arm(c, c->ev.w->cfg->read_timeout);
+			return progress;
+		}
 		exchange_finish(c, true);
 		return true;
 	}

@@ -226,6 +226,14 @@ struct upstream {
 	uint64_t t_connect_us; /* when connect() was called */
 };
 
+/* What the access log says of an exchange, kept at the start of xmem so
+ * that an idle connection does not carry it. */
+struct xlog {
+	char method[HTTP_MAX_METHOD + 1];
+	char path[256];
+	char up[24];
+};
+
 struct client {
 	struct evsrc ev;
 	enum client_state state;
@@ -241,7 +249,7 @@ struct client {
 	struct client *all_next, **all_pprev;
 
 	struct buf in;
-	char *xmem; /* head, resp and out of an exchange, one allocation */
+	char *xmem; /* log, head, resp and out of an exchange, one allocation */
 	struct buf head, resp, out;
 	/* the request's head, then the response's: it lives at the end of
 	 * in's buffer, and both exist only while the connection is not idle */
@@ -262,9 +270,7 @@ struct client {
 	uint64_t t_start_us;
 	uint16_t status;
 	uint64_t bytes;
-	char log_method[HTTP_MAX_METHOD + 1];
-	char log_path[256];
-	char log_up[24];
+	struct xlog *log; /* in xmem: NULL while idle */
 };
 
 struct probe {
@@ -371,6 +377,9 @@ void exchange_reset(struct client *c);
 void exchange_finish(struct client *c, bool reuse_upstream);
 /* The whole request went to the upstream: head, body, nothing held back. */
 bool req_complete(const struct client *c);
+/* After an early response (before the request body was all sent), the
+ * rest of the body still goes to the upstream, which stays usable. */
+bool exchange_body_rest_goes_on(const struct client *c);
 /* The counters and, if on, the access-log line of the exchange. */
 void access_log(struct client *c);
 /* The exchange ends with the connection: logged with the status it has,

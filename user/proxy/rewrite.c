@@ -240,7 +240,9 @@ bool build_response_head(struct client *c)
 		else if (!h->te_other && !buf_puts(b, "Transfer-Encoding: chunked\r\n"))
 			return false;
 	}
-	if (mode == HTTP_BODY_CLOSE || !req_complete(c) || c->ev.w->draining)
+	c->up->keep = mode != HTTP_BODY_CLOSE && http_keep_alive(h);
+	if (mode == HTTP_BODY_CLOSE || c->ev.w->draining ||
+	    (!req_complete(c) && !exchange_body_rest_goes_on(c)))
 		c->close_after = true;
 	if (c->close_after     ? !buf_puts(b, "Connection: close\r\n")
 	    : c->version == 10 ? !buf_puts(b, "Connection: keep-alive\r\n")
@@ -249,7 +251,6 @@ bool build_response_head(struct client *c)
 	if (!buf_put(b, "\r\n", 2))
 		return false;
 	framer_init(&c->respf, mode, h->content_length, dechunk);
-	c->up->keep = mode != HTTP_BODY_CLOSE && http_keep_alive(h);
 	return true;
 }
 
