@@ -52,6 +52,35 @@ static __always_inline __u8 flow_state_next(__u8 state, const struct packet *p, 
 	return outbound && !state ? FLOW_UDP_UNREPLIED : FLOW_UDP_ASSURED;
 }
 
+/*
+ * Counters and last seen, with no locked instruction on the flow's line
+ * (shared by every CPU that sees the flow):
+ * - the counters are plain adds. One direction of a flow reaches one CPU
+ *   at a time (an RSS queue, a veth sender's NAPI), and each direction has
+ *   words of its own, so an increment is lost only when two CPUs take
+ *   packets of the same flow and direction at the same instant;
+ * - last_seen_ns is read and stored only when the coarse clock (a tick
+ *   behind at most) has moved XDPGW_LAST_SEEN_GRAIN_NS past it: at most
+ *   one store per flow per grain, whatever the packet rate. Deadlines add
+ *   the grain (user/nat/timeouts.c, bpf/sweep.bpf.c).
+ */
+static __always_inline void flow_account(struct nat_flow *f, const struct packet *p,
+					 bool outbound)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	if (outbound) {
+		f->packets_out++;
+		f->bytes_out += p->ip_len;
+	} else {
+		f->packets_in++;
+		f->bytes_in += p->ip_len;
+	}
+	/* signed: a store from another CPU may be a tick ahead of this clock */
+	if ((__s64)(now - f->last_seen_ns) >= (__s64)XDPGW_LAST_SEEN_GRAIN_NS)
+		f->last_seen_ns = now;
+}
+
 /* Tries of the state's compare-and-swap before giving up on a change that
  * keeps racing (the other CPU's change then stands).
  */
@@ -82,17 +111,7 @@ static __always_inline int flow_track(struct nat_flow *f, const struct nat_tuple
 		}
 	}
 
-	if (outbound) {
-		__sync_fetch_and_add(&f->packets_out, 1);
-		__sync_fetch_and_add(&f->bytes_out, p->ip_len);
-	} else {
-		__sync_fetch_and_add(&f->packets_in, 1);
-		__sync_fetch_and_add(&f->bytes_in, p->ip_len);
-	}
-	/* The sweep works in seconds: the coarse clock (CLOCK_MONOTONIC_COARSE,
-	 * a tick behind at most) is enough and cheaper per packet.
-	 */
-	f->last_seen_ns = bpf_ktime_get_coarse_ns();
+	flow_account(f, p, outbound);
 
 	/* A FIN out (tc, one CPU) and a FIN in (XDP, the other) can meet:
 	 * a plain read-modify-write would lose one of them.

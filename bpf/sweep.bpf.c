@@ -100,7 +100,7 @@ __u32 lane_looked; /* out: flows looked up */
 
 static __always_inline __u64 flow_deadline(const struct nat_flow *f)
 {
-	return f->last_seen_ns + (__u64)timeout_s[f->state & (TIMEOUT_SLOTS - 1)] * NSEC_PER_SEC;
+	return f->last_seen_ns + XDPGW_LAST_SEEN_GRAIN_NS + (__u64)timeout_s[f->state & (TIMEOUT_SLOTS - 1)] * NSEC_PER_SEC;
 }
 
 static long lane_check(struct bpf_map *map, struct nat_tuple *key, __u64 *look_at, void *ctx)

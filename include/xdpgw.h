@@ -38,6 +38,13 @@
  * table takes at most half of it (bpf/expiry.h, user/expiry.h).
  */
 #define XDPGW_EXPIRY_LANE_S 120
+
+/* A flow's last_seen_ns is stored at most once per this much time (plain
+ * store, bpf/flow_state.h), so it may be this much behind the flow's last
+ * packet: every idle deadline adds it, and a flow used within its timeout
+ * is never removed.
+ */
+#define XDPGW_LAST_SEEN_GRAIN_NS 50000000ull
 #define XDPGW_EVENTS_BYTES (256 * 1024) /* ring buffer size, a power of 2 */
 
 #define XDPGW_DEFAULT_MAX_FLOWS 262144
@@ -91,7 +98,9 @@ struct tcp_dir {
 #define TCP_WSCALE_UNKNOWN 15 /* a wscale nibble: picked up mid-stream */
 
 /* Value of the flows map: how the outbound direction is rewritten, and what
- * was seen of the flow. Counters are updated with atomic adds.
+ * was seen of the flow. Counters are plain adds (no locked instruction),
+ * last_seen_ns is stored at most once per XDPGW_LAST_SEEN_GRAIN_NS
+ * (bpf/flow_state.h says how precise that is).
  */
 struct nat_flow {
 	XDPGW_ADDR(ext_addr); /* source address written on the way out */

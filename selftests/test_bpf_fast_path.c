@@ -451,6 +451,84 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* CLOCK_MONOTONIC_COARSE, the clock of bpf_ktime_get_coarse_ns(). */
+static __u64 coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Runs prog on the frame n times; true when each run gave want. */
+static bool run_n(struct env *e, enum hook prog, const struct pkt_spec *s, int n, int want)
+{
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	size_t len;
+	bool ok = true;
+
+	while (n--)
+		ok = ASSERT_EQ(run(e, prog, in, pkt_build(s, in), out, &len), want, "verdict") && ok;
+	return ok;
+}
+
+/*
+ * Accounting on the fast path (bpf/flow_state.h): counters add each
+ * packet's IP length per direction; last_seen_ns is stored only once the
+ * clock is XDPGW_LAST_SEEN_GRAIN_NS past it, then it is the packet's time.
+ */
+static void test_accounting(struct env *e)
+{
+	struct pkt_spec host = from_host((struct pkt_spec)OUT_PKT(WEB1, 5360, INET, 53,
+								   IPPROTO_UDP, .payload_len = 37));
+	struct pkt_spec reply = from_r1((struct pkt_spec)OUT_PKT(INET, 53, EXT, 0, IPPROTO_UDP,
+								  .payload_len = 120));
+	struct nat_tuple k = { .sport = htons(5360), .dport = htons(53), .proto = IPPROTO_UDP };
+	uint8_t out[PKT_MAX];
+	struct nat_flow f;
+	__u64 t0, t1, old;
+	size_t len;
+	bool ok;
+
+	inet_pton(AF_INET, WEB1, &k.saddr);
+	inet_pton(AF_INET, INET, &k.daddr);
+	test_name = "accounting: counters per direction, last seen held within its grain";
+	reply.dport = slow_first(e, &host, out, &len);
+	ok = ASSERT_TRUE(reply.dport, "flow made") &&
+	     ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &k, &f), 0, "flow in the map");
+	/* half a grain ago: a store would write a later time (a tick moves
+	 * the coarse clock, so "now" could equal a last seen of now)
+	 */
+	t0 = coarse_ns();
+	old = t0 - XDPGW_LAST_SEEN_GRAIN_NS / 2;
+	f.packets_out = f.bytes_out = f.packets_in = f.bytes_in = 0;
+	f.last_seen_ns = old;
+	ok = ok && ASSERT_EQ(bpf_map_update_elem(e->flows_fd, &k, &f, BPF_EXIST), 0, "reset");
+	ok = ok && run_n(e, XDP_INT, &host, 3, XDP_REDIRECT) && run_n(e, XDP, &reply, 2, XDP_REDIRECT);
+	t1 = coarse_ns();
+	ok = ok && ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &k, &f), 0, "flow in the map");
+	/* IP lengths: 20 + 8 + 37 out, 20 + 8 + 120 in */
+	ok = ok && ASSERT_EQ(f.packets_out, 3, "packets out") &&
+	     ASSERT_EQ(f.bytes_out, 3 * 65, "bytes out") &&
+	     ASSERT_EQ(f.packets_in, 2, "packets in") && ASSERT_EQ(f.bytes_in, 2 * 148, "bytes in");
+	if (t1 - old < XDPGW_LAST_SEEN_GRAIN_NS) /* else the store was due */
+		ok = ok && ASSERT_EQ(f.last_seen_ns, old, "last seen not stored within the grain");
+	report(ok);
+
+	test_name = "accounting: last seen stored once the grain has passed";
+	old = t0 - 2 * XDPGW_LAST_SEEN_GRAIN_NS;
+	f.last_seen_ns = old;
+	ok = ASSERT_EQ(bpf_map_update_elem(e->flows_fd, &k, &f, BPF_EXIST), 0, "age the flow");
+	t0 = coarse_ns();
+	ok = ok && run_n(e, XDP, &reply, 1, XDP_REDIRECT);
+	t1 = coarse_ns();
+	ok = ok && ASSERT_EQ(bpf_map_lookup_elem(e->flows_fd, &k, &f), 0, "flow in the map");
+	ok = ok && ASSERT_TRUE(f.last_seen_ns >= t0 && f.last_seen_ns <= t1,
+			       "last seen is the packet's time") &&
+	     ASSERT_EQ(f.packets_in, 3, "packets in");
+	report(ok);
+}
+
 /* A socket of the gateway's own on port (host order), bound to any address. */
 static int own_socket(int type, uint16_t port)
 {
@@ -576,6 +654,7 @@ int main(void)
 		return 1;
 	}
 	test_udp(&e);
+	test_accounting(&e);
 	test_switch(&e);
 	test_tcp(&e);
 	test_echo(&e);

@@ -379,7 +379,9 @@ static void test_sweep_release(void)
 	p.daddr = INET2;
 	ok = ok && ASSERT_EQ(send_out(&e, &p), 40000, "flow 2, the same mapping");
 	ok = ok && mapping_is(&e, WEB1, 40000, IPPROTO_UDP, 40000, 2);
-	ok = ok && ASSERT_EQ(sweep_all(&e, sw, f.last_seen_ns + 1000000000ull), 1,
+	/* its deadline: last seen, the 1 s timeout and the last-seen grain */
+	ok = ok && ASSERT_EQ(sweep_all(&e, sw, f.last_seen_ns + 1000000000ull +
+						   XDPGW_LAST_SEEN_GRAIN_NS), 1,
 			     "the sweep expires flow 1");
 	ok = ok && mapping_is(&e, WEB1, 40000, IPPROTO_UDP, 40000, 1);
 	ok = ok && ASSERT_EQ(bpf_map_lookup_elem(map_fd(&e, "port_bitmap"), &word, &bits), 0,

@@ -150,9 +150,11 @@ static void test_used_flow_kept(void **state)
 		assert_true(present(e.m.flows, &lane));
 		assert_true(present(e.m.flows, &scan));
 	}
-	/* unused since T0 + 4.1 s: gone at T0 + 5.1 s, not a moment before */
-	assert_int_equal(tick(&e, T0 + 5 * SEC + SEC / 10 - 1), 0);
-	assert_int_equal(tick(&e, T0 + 5 * SEC + SEC / 10), 2);
+	/* unused since T0 + 4.1 s: gone at T0 + 5.1 s and the last-seen
+	 * grain, not a moment before
+	 */
+	assert_int_equal(tick(&e, T0 + 5 * SEC + SEC / 10 + XDPGW_LAST_SEEN_GRAIN_NS - 1), 0);
+	assert_int_equal(tick(&e, T0 + 5 * SEC + SEC / 10 + XDPGW_LAST_SEEN_GRAIN_NS), 2);
 	assert_false(present(e.m.flows, &lane));
 	assert_false(present(e.m.flows, &scan));
 	env_free(&e);

@@ -12,12 +12,15 @@
  * header (Ethernet, IPv4 with its checksum, UDP with checksum 0, "none")
  * and the payload's marker, never relying on the page's old content.
  *
- * Flows: gen_addrs source addresses times gen_ports source ports, walked
- * port first. Flow (a, p) is
- *   gen_saddr + a : gen_sport + p  ->  gen_daddr : gen_dport + a
- * Each source address has its own destination port: a NAPT has at most
- * 64k external ports per remote address and port, so many flows to one
- * remote endpoint would exhaust it and measure refusals, not forwarding.
+ * Flows: gen_addrs source addresses times gen_ports source ports (the
+ * internal endpoints) times gen_peers destination ports (the remote
+ * endpoints each talks to), walked port first, then peer, then address.
+ * Flow (a, p, r) is
+ *   gen_saddr + a : gen_sport + p  ->  gen_daddr : gen_dport + a * gen_peers + r
+ * With endpoint-independent mapping an internal endpoint keeps one
+ * external port for every remote endpoint, and one external address has
+ * 64,512 ports: many flows fit only as fewer internal endpoints times
+ * several remote endpoints each (100,000 flows: 10,000 x 10).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -35,6 +38,7 @@ const volatile __u16 gen_sport = 1024; /* first source port */
 const volatile __u16 gen_dport = 9; /* destination port of address 0 */
 const volatile __u32 gen_ports = 1; /* source ports per address */
 const volatile __u32 gen_addrs = 1; /* source addresses */
+const volatile __u32 gen_peers = 1; /* destination ports per internal endpoint */
 
 /*
  * Where the walk is, and how many frames were built. The test run is one
@@ -43,6 +47,7 @@ const volatile __u32 gen_addrs = 1; /* source addresses */
  */
 __u32 gen_port_idx;
 __u32 gen_addr_idx;
+__u32 gen_peer_idx;
 __u64 gen_runs;
 
 static __always_inline __u16 csum_fold(__u32 s)
@@ -70,12 +75,15 @@ int pktgen(struct xdp_md *ctx)
 		return XDP_ABORTED;
 
 	sport = gen_sport + gen_port_idx;
-	dport = gen_dport + gen_addr_idx;
+	dport = gen_dport + gen_addr_idx * gen_peers + gen_peer_idx;
 	saddr = gen_saddr + gen_addr_idx;
 	if (++gen_port_idx >= gen_ports) {
 		gen_port_idx = 0;
-		if (++gen_addr_idx >= gen_addrs)
-			gen_addr_idx = 0;
+		if (++gen_peer_idx >= gen_peers) {
+			gen_peer_idx = 0;
+			if (++gen_addr_idx >= gen_addrs)
+				gen_addr_idx = 0;
+		}
 	}
 	gen_runs++;
 

@@ -51,7 +51,7 @@ __u64 flow_deadline_ns(const struct nat_flow *f, const struct xdpgw_config *cfg)
 {
 	__u8 state = f->state < FLOW_STATE__MAX ? f->state : 0;
 
-	return f->last_seen_ns + cfg->timeout[state] * NSEC_PER_SEC;
+	return f->last_seen_ns + XDPGW_LAST_SEEN_GRAIN_NS + cfg->timeout[state] * NSEC_PER_SEC;
 }
 
 __u32 max_flows_per_host_default(__u32 max_flows)

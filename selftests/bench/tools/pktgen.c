@@ -96,6 +96,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: pktgen IFNAME --smac MAC --dmac MAC --src ADDR --dst ADDR [options]\n"
 		"  --addrs N --ports N     source addresses x source ports (flows; 1 x 1)\n"
+		"  --peers N               destination ports each of those sends to (1)\n"
 		"  --sport P --dport P     first source port (1024), destination port of\n"
 		"                          the first address (9; +1 per address)\n"
 		"  --seconds S --warmup S  full rate: measure S seconds after a warm-up (3, 0.5)\n"
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "smac", 1, 0, 'S' },    { "dmac", 1, 0, 'D' },  { "src", 1, 0, 's' },
 		{ "dst", 1, 0, 'd' },     { "addrs", 1, 0, 'a' }, { "ports", 1, 0, 'p' },
+		{ "peers", 1, 0, 'e' },
 		{ "sport", 1, 0, 'P' },   { "dport", 1, 0, 'Q' }, { "seconds", 1, 0, 't' },
 		{ "warmup", 1, 0, 'w' },  { "sink", 1, 0, 'k' },  { "stop-at", 1, 0, 'x' },
 		{ "count", 1, 0, 'n' },   { "rate", 1, 0, 'r' },  { "batch", 1, 0, 'b' },
@@ -150,6 +152,7 @@ int main(int argc, char **argv)
 		case 'd': have_dst = !parse_ip(optarg, &skel->rodata->gen_daddr); break;
 		case 'a': skel->rodata->gen_addrs = strtoul(optarg, NULL, 0); break;
 		case 'p': skel->rodata->gen_ports = strtoul(optarg, NULL, 0); break;
+		case 'e': skel->rodata->gen_peers = strtoul(optarg, NULL, 0); break;
 		case 'P': skel->rodata->gen_sport = strtoul(optarg, NULL, 0); break;
 		case 'Q': skel->rodata->gen_dport = strtoul(optarg, NULL, 0); break;
 		case 't': secs = atof(optarg); break;
@@ -164,7 +167,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!have_smac || !have_dmac || !have_src || !have_dst || !skel->rodata->gen_addrs ||
-	    !skel->rodata->gen_ports || !batch)
+	    !skel->rodata->gen_ports || !skel->rodata->gen_peers || !batch)
 		usage();
 	if (pktgen__load(skel)) {
 		fprintf(stderr, "pktgen: load failed\n");
