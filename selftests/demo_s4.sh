@@ -49,13 +49,7 @@ s4_dnsmasq || die "dnsmasq did not start in rt1"
 s4_peers_xdp || die "cannot give the veth peers a pass program"
 PKI=$XG_TMP/pki
 pki_ca && pki_cert www "$S4_HOST" -days 2 || die "cannot make the demo's certificates"
-: >"$XG_TMP/web.log"
-for i in 1 2; do
-	ns=NS_SV$i ip=S4_SV${i}_IP
-	xg_bg "${!ns}" python3 -u "$XG_TOOLS/http_backend.py" "sv$i" "${!ip}" 80 "$XG_TMP/web.log" \
-		>"$XG_TMP/sv$i.out" 2>&1
-	wait_for 10 xg_listening "${!ns}" tcp 80 || die "sv$i did not start"
-done
+s4_servers || die "sv1 and sv2 did not start"
 
 say "rt1: xdpgw as the home router's NAPT (LAN 192.168.1.0/24 out as 10.1.1.245)."
 printf '$ [rt1] xdpgw run --external eth0 --internal 192.168.1.0/24 &\n'
@@ -63,15 +57,7 @@ s4_xdpgw_run "$NS_RT1" --external eth0 --internal 192.168.1.0/24 || die "xdpgw d
 sed 's/^/    /' "$XG_TMP/xdpgw-$NS_RT1.log"
 
 say "fw1: xdpgw forwarding 10.1.3.12:80 and :443 to lb1, a filter that lets in only those."
-cat >"$XG_TMP/fw1.conf" <<EOF
-[forward]
-tcp $S4_PUBLIC_IP:80 $S4_LB_IP:80
-tcp $S4_PUBLIC_IP:443 $S4_LB_IP:443
-[filter]
-default drop
-allow tcp 80
-allow tcp 443
-EOF
+s4_fw1_conf >"$XG_TMP/fw1.conf"
 works cat "$XG_TMP/fw1.conf"
 printf '$ [fw1] xdpgw run --external eth0 --internal 172.16.3.0/24 --config fw1.conf &\n'
 s4_xdpgw_run "$NS_FW1" --external eth0 --internal 172.16.3.0/24 --config "$XG_TMP/fw1.conf" ||

@@ -118,6 +118,33 @@ s4_xdpgw_run() {
 }
 s4_ready_or_dead() { xg_dead "$1" || grep -q translating "$2"; }
 
+# sv1 and sv2: tools/http_backend.py on port 80, every request logged to
+# $XG_TMP/web.log ("NAME PEER_IP PEER_PORT METHOD PATH XFF").
+s4_servers() {
+	local i ns ip
+	: >"$XG_TMP/web.log"
+	for i in 1 2; do
+		ns=NS_SV$i ip=S4_SV${i}_IP
+		xg_bg "${!ns}" python3 -u "$XG_TOOLS/http_backend.py" "sv$i" "${!ip}" 80 \
+			"$XG_TMP/web.log" >"$XG_TMP/sv$i.out" 2>&1
+		wait_for 30 xg_listening "${!ns}" tcp 80 || { xg_log "sv$i did not start"; return 1; }
+	done
+}
+
+# fw1's config file, as document 003 has it: 10.1.3.12:80 and :443 forwarded
+# to lb1, a filter that lets in only those. Printed to stdout.
+s4_fw1_conf() {
+	cat <<EOF
+[forward]
+tcp $S4_PUBLIC_IP:80 $S4_LB_IP:80
+tcp $S4_PUBLIC_IP:443 $S4_LB_IP:443
+[filter]
+default drop
+allow tcp 80
+allow tcp 443
+EOF
+}
+
 # A pass program on the far end of each veth of rt1 and fw1, so that their
 # fast paths may redirect into them (see lib.sh, xg_peer_xdp).
 s4_peers_xdp() {

@@ -42,13 +42,7 @@ xg_run pki_cert www "$S4_HOST" -days 2
 xg_run pki_cert alt alt.example.com -days 2
 
 # sv1, sv2 behind lb1; lb1's proxy; fw1 and rt1.
-: >"$XG_TMP/web.log"
-for i in 1 2; do
-	ns=NS_SV$i ip=S4_SV${i}_IP
-	xg_bg "${!ns}" python3 -u "$XG_TOOLS/http_backend.py" "sv$i" "${!ip}" 80 "$XG_TMP/web.log" \
-		>"$XG_TMP/sv$i.out" 2>&1
-	wait_for 10 xg_listening "${!ns}" tcp 80 || xg_fatal "sv$i did not start"
-done
+s4_servers || xg_fatal "sv1 and sv2 did not start"
 xg_bg "$NS_LB1" "$PROXY_BIN" proxy --listen "$S4_LB_IP:80" --listen-tls "$S4_LB_IP:443" \
 	--tls-cert "$PKI/www.pem" --tls-key "$PKI/www.key" \
 	--tls-cert "$PKI/alt.pem" --tls-key "$PKI/alt.key" \
@@ -59,15 +53,7 @@ wait_for 15 xg_listening "$NS_LB1" tcp 443 || xg_fatal "lb1's proxy did not star
 
 s4_xdpgw_run "$NS_RT1" --external eth0 --internal 192.168.1.0/24 ||
 	xg_fatal "xdpgw did not start in rt1"
-cat >"$XG_TMP/fw1.conf" <<EOF
-[forward]
-tcp $S4_PUBLIC_IP:80 $S4_LB_IP:80
-tcp $S4_PUBLIC_IP:443 $S4_LB_IP:443
-[filter]
-default drop
-allow tcp 80
-allow tcp 443
-EOF
+s4_fw1_conf >"$XG_TMP/fw1.conf"
 s4_xdpgw_run "$NS_FW1" --external eth0 --internal 172.16.3.0/24 --config "$XG_TMP/fw1.conf" ||
 	xg_fatal "xdpgw did not start in fw1"
 
