@@ -425,8 +425,15 @@ XG_EXT_PEER=   # and of gw's eth0
 XG_PASS_OBJ=$XG_REPO/.output/floors.bpf.o
 xg_peer_xdp() {
 	ip -n "$1" link show "$2" | grep -q ' xdp' && return 0
-	ip netns exec "$1" xdp-loader load -m native -n floor_pass "$2" "$XG_PASS_OBJ" \
-		>/dev/null 2>&1 || { xg_log "cannot attach $XG_PASS_OBJ to $2 in $1"; return 1; }
+	# libxdp locks its bpffs directory while it loads: a load elsewhere at
+	# the same moment can fail this one, so it is tried again for 5 s
+	wait_for 5 xg_peer_xdp_once "$1" "$2" ||
+		{ xg_log "cannot attach $XG_PASS_OBJ to $2 in $1: $(cat "$XG_TMP/xdp-loader.err")"; return 1; }
+}
+xg_peer_xdp_once() {
+	ip -n "$1" link show "$2" | grep -q ' xdp' ||
+		ip netns exec "$1" xdp-loader load -m native -n floor_pass "$2" "$XG_PASS_OBJ" \
+			>/dev/null 2>"$XG_TMP/xdp-loader.err"
 }
 
 xg_xdpgw_ready_or_dead() { xg_dead "$XG_NAT_PID" || xg_xdpgw_ready; }
