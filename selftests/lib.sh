@@ -156,6 +156,17 @@ xg_veth() {
 	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
 }
 
+# xg_bridge NS BR PORT... : bridge BR in NS over the ports (veth ends), up.
+xg_bridge() {
+	local ns=$1 br=$2 port
+	shift 2
+	ip -n "$ns" link add "$br" type bridge || return 1
+	for port in "$@"; do
+		ip -n "$ns" link set "$port" master "$br" || return 1
+	done
+	ip -n "$ns" link set "$br" up
+}
+
 # xg_addr NS IF ADDR/LEN
 xg_addr() { ip -n "$1" addr add "$3" dev "$2"; }
 
@@ -578,10 +589,7 @@ s2_build() {
 	xg_run xg_veth "$NS_CLIENT" eth0 "$NS_LB" eth0
 	xg_run xg_veth "$NS_LB" p1 "$NS_WEB1" eth0
 	xg_run xg_veth "$NS_LB" p2 "$NS_WEB2" eth0
-	xg_run ip -n "$NS_LB" link add in0 type bridge
-	xg_run ip -n "$NS_LB" link set p1 master in0
-	xg_run ip -n "$NS_LB" link set p2 master in0
-	xg_run ip -n "$NS_LB" link set in0 up
+	xg_run xg_bridge "$NS_LB" in0 p1 p2
 
 	xg_run xg_addr "$NS_CLIENT" eth0 198.51.100.10/24
 	xg_run ip -n "$NS_CLIENT" route add 203.0.113.0/24 dev eth0

@@ -43,10 +43,7 @@ s4_build() {
 	xg_run xg_veth "$NS_FW1" in0 "$NS_LB1" eth0
 	xg_run xg_veth "$NS_LB1" p1 "$NS_SV1" eth0
 	xg_run xg_veth "$NS_LB1" p2 "$NS_SV2" eth0
-	xg_run ip -n "$NS_LB1" link add in0 type bridge
-	xg_run ip -n "$NS_LB1" link set p1 master in0
-	xg_run ip -n "$NS_LB1" link set p2 master in0
-	xg_run ip -n "$NS_LB1" link set in0 up
+	xg_run xg_bridge "$NS_LB1" in0 p1 p2
 
 	xg_run xg_addr "$NS_RT1" lan0 192.168.1.254/24
 	xg_run xg_addr "$NS_RT1" eth0 "$S4_RT1_EXT_IP/24"
